@@ -1,0 +1,127 @@
+"""The connector interface: one configured source in, record batches for raw tables out.
+
+A connector knows its source and nothing of the marts. It declares
+
+* ``kind`` — the word used in ``portfolio.yaml`` (``kind: spreadsheet``);
+* ``validate_options`` — its own config keys, checked before any data is touched;
+* ``extract`` — a stream of :class:`Batch` objects, each a slice of one of its raw tables
+  (or of the shared quarantine table), small enough to stream;
+* ``staging_sql_dir`` — a folder of ``<stream>.sql`` files that map its raw tables
+  (``raw."<kind>__<table>"``) to the canonical staging shape of each stream
+  (see ``warehouse.canonical``).
+
+Errors: a connector raises :class:`SourceError` when the source as a whole cannot be read
+(unreachable server, corrupt file, bad credentials). Rows it cannot read go to the
+quarantine instead, through :meth:`ExtractContext.quarantine`.
+"""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pyarrow as pa
+
+QUARANTINE_TABLE = "quarantine"
+
+QUARANTINE_SCHEMA = pa.schema(
+    [
+        ("object_key", pa.string()),  # file#sheet#row, issue key, task UID ...
+        ("location", pa.string()),  # human-readable: "tracker.xlsx, sheet Payroll, row 14"
+        ("reason", pa.string()),
+        ("record", pa.string()),  # the offending values as JSON, for the person fixing the source
+    ]
+)
+
+
+class SourceError(Exception):
+    """The whole source could not be read. The message is one line: what, where, what to do."""
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """One entry of ``sources:`` in portfolio.yaml, already validated."""
+
+    id: str
+    kind: str
+    options: Mapping[str, Any]
+    base_dir: Path  # the folder of portfolio.yaml; relative paths resolve against it
+
+    def resolve(self, relative: str) -> Path:
+        path = Path(relative).expanduser()
+        return path if path.is_absolute() else self.base_dir / path
+
+
+@dataclass
+class Batch:
+    """A slice of one raw table. ``table`` is the connector's own name (``tasks``), not qualified."""
+
+    table: str
+    data: pa.RecordBatch | pa.Table
+
+
+@dataclass
+class ExtractContext:
+    """What a connector may use while extracting: a logger and the quarantine."""
+
+    log: Any = None
+    quarantined: list[dict[str, str]] = field(default_factory=list)
+    _flush_size: int = 5_000
+
+    def info(self, message: str) -> None:
+        if self.log is not None:
+            self.log.info(message)
+
+    def quarantine(self, object_key: str, location: str, reason: str, record: Mapping[str, Any]) -> None:
+        self.quarantined.append(
+            {
+                "object_key": object_key,
+                "location": location,
+                "reason": reason,
+                "record": json.dumps(record, default=str, ensure_ascii=False),
+            }
+        )
+
+    def drain_quarantine(self, force: bool = False) -> Iterator[Batch]:
+        """Yield the quarantined rows as a batch once enough have gathered (or at the end)."""
+        if self.quarantined and (force or len(self.quarantined) >= self._flush_size):
+            rows, self.quarantined = self.quarantined, []
+            yield Batch(QUARANTINE_TABLE, pa.Table.from_pylist(rows, schema=QUARANTINE_SCHEMA))
+
+
+class Connector(ABC):
+    """Base class of every source kind. Subclasses are registered by entry point."""
+
+    kind: ClassVar[str]
+    #: raw table name -> Arrow schema; every batch of that table must match it.
+    raw_schemas: ClassVar[Mapping[str, pa.Schema]]
+
+    def __init__(self, source: SourceSpec):
+        self.source = source
+
+    @classmethod
+    def validate_options(cls, options: Mapping[str, Any], path: str) -> list[str]:
+        """Return problems as ``"<key path>: <what is wrong>; expected <what>"``. Empty when fine."""
+        return []
+
+    @abstractmethod
+    def extract(self, context: ExtractContext) -> Iterator[Batch]:
+        """Stream the source's current content as raw-table batches."""
+
+    @classmethod
+    @abstractmethod
+    def staging_sql_dir(cls) -> Path:
+        """Folder holding ``<stream>.sql`` staging models for this kind."""
+
+
+def unknown_keys(options: Mapping[str, Any], allowed: set[str], path: str) -> list[str]:
+    """Config typos are errors, not silently ignored keys."""
+    return [
+        f"{path}.{key}: unknown key; expected one of {', '.join(sorted(allowed))}"
+        for key in options
+        if key not in allowed
+    ]

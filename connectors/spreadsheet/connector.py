@@ -1,0 +1,310 @@
+"""Spreadsheet connector: task trackers and risk logs in .xlsx and .csv files.
+
+Each sheet is read on its own: its header row is found (it need not be the first row), its
+columns are recognised by the words people use (or by the source's ``columns`` mapping), and it is
+classified as a task sheet or a risk log. Rows that cannot be read go to the quarantine with file,
+sheet, row number and reason; the rest of the sheet loads.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pyarrow as pa
+
+from connectors.base import Batch, Connector, ExtractContext, SourceError, unknown_keys
+from connectors.spreadsheet import values as v
+from connectors.spreadsheet.headers import (
+    HEADER_SEARCH_ROWS,
+    RISK_FIELDS,
+    TASK_FIELDS,
+    find_header_row,
+    match_columns,
+)
+from connectors.spreadsheet.reader import SheetRows, find_files, iter_sheets
+
+BATCH_ROWS = 10_000
+HOURS_PER_LAG_UNIT = {"h": 1.0, "d": 8.0, "w": 40.0}
+_DEPENDENCY = re.compile(
+    r"^(?:(?P<scope>[^!]+)!)?(?P<id>[^\s!]+?)"
+    r"(?:\s*(?P<type>FS|SS|FF|SF)(?:\s*(?P<sign>[+-])\s*(?P<lag>\d+(?:\.\d+)?)\s*(?P<unit>[hdw])[a-z]*)?)?$",
+    re.IGNORECASE,
+)
+
+TASK_SCHEMA = pa.schema(
+    [
+        ("file", pa.string()), ("sheet", pa.string()), ("row_number", pa.int32()),
+        ("item_key", pa.string()), ("task_id", pa.string()),
+        ("project", pa.string()), ("project_key", pa.string()),
+        ("name", pa.string()), ("item_type", pa.string()), ("status", pa.string()),
+        ("start", pa.date32()), ("finish", pa.date32()), ("due", pa.date32()),
+        ("baseline_start", pa.date32()), ("baseline_finish", pa.date32()),
+        ("actual_start", pa.date32()), ("actual_finish", pa.date32()),
+        ("percent_value", pa.float64()), ("percent_explicit", pa.bool_()),
+        ("owner", pa.string()), ("owner_email", pa.string()), ("team", pa.string()),
+        ("work_hours", pa.float64()), ("actual_work_hours", pa.float64()), ("story_points", pa.float64()),
+        ("milestone", pa.bool_()),
+        ("systems", pa.list_(pa.string())), ("objectives", pa.list_(pa.string())),
+        ("cost", pa.float64()), ("baseline_cost", pa.float64()), ("actual_cost", pa.float64()),
+        ("updated_at", pa.timestamp("us")),
+    ]
+)
+DEPENDENCY_SCHEMA = pa.schema(
+    [
+        ("file", pa.string()), ("sheet", pa.string()), ("successor_key", pa.string()),
+        ("successor_project_key", pa.string()),
+        ("predecessor_ref", pa.string()), ("predecessor_scope", pa.string()), ("predecessor_id", pa.string()),
+        ("link_type", pa.string()), ("lag_hours", pa.float64()),
+    ]
+)
+RISK_SCHEMA = pa.schema(
+    [
+        ("file", pa.string()), ("sheet", pa.string()), ("row_number", pa.int32()), ("risk_key", pa.string()),
+        ("project", pa.string()), ("title", pa.string()),
+        ("probability", pa.float64()), ("impact", pa.float64()),
+        ("owner", pa.string()), ("status", pa.string()), ("mitigation", pa.string()), ("due", pa.date32()),
+    ]
+)
+
+DATE_FIELDS = ("start", "finish", "due", "baseline_start", "baseline_finish", "actual_start", "actual_finish")
+HOUR_FIELDS = ("work_hours", "actual_work_hours")
+NUMBER_FIELDS = ("story_points", "cost", "baseline_cost", "actual_cost")
+TEXT_FIELDS = ("name", "item_type", "status", "owner", "owner_email", "team")
+OPTION_KEYS = {"path", "sheets", "risk_sheets", "columns", "risk_columns", "day_first"}
+
+
+class SpreadsheetConnector(Connector):
+    kind: ClassVar[str] = "spreadsheet"
+    raw_schemas: ClassVar[Mapping[str, pa.Schema]] = {
+        "tasks": TASK_SCHEMA,
+        "dependencies": DEPENDENCY_SCHEMA,
+        "risks": RISK_SCHEMA,
+    }
+
+    @classmethod
+    def validate_options(cls, options: Mapping[str, Any], path: str) -> list[str]:
+        problems = unknown_keys(options, OPTION_KEYS, path)
+        paths = options.get("path")
+        if paths is None:
+            problems.append(f"{path}.path: is missing; expected a file path or glob such as sheets/*.xlsx")
+        elif not (isinstance(paths, str) or (isinstance(paths, list) and all(isinstance(p, str) for p in paths))):
+            problems.append(f"{path}.path: expected a file path or glob, or a list of them")
+        for key in ("sheets", "risk_sheets"):
+            value = options.get(key)
+            if value is not None and not (isinstance(value, list) and all(isinstance(s, str) for s in value)):
+                problems.append(f"{path}.{key}: expected a list of sheet names")
+        for key, fields in (("columns", TASK_FIELDS), ("risk_columns", RISK_FIELDS)):
+            mapping = options.get(key) or {}
+            if not isinstance(mapping, Mapping):
+                problems.append(f"{path}.{key}: expected a mapping of field: header text")
+                continue
+            for field_name, header in mapping.items():
+                if field_name not in fields:
+                    problems.append(
+                        f"{path}.{key}.{field_name}: unknown field; expected one of {', '.join(sorted(fields))}"
+                    )
+                elif not isinstance(header, str):
+                    problems.append(f"{path}.{key}.{field_name}: expected the header text of a column")
+        if "day_first" in options and not isinstance(options["day_first"], bool):
+            problems.append(f"{path}.day_first: expected true or false")
+        return problems
+
+    @classmethod
+    def staging_sql_dir(cls) -> Path:
+        return Path(__file__).parent / "staging"
+
+    def extract(self, context: ExtractContext) -> Iterator[Batch]:
+        options = self.source.options
+        patterns = options["path"] if isinstance(options["path"], list) else [options["path"]]
+        sheet_filter = set(options["sheets"]) if options.get("sheets") else None
+        buffers: dict[str, list[dict[str, Any]]] = {name: [] for name in self.raw_schemas}
+        for path, name in find_files(patterns, self.source.base_dir):
+            context.info(f"{self.source.id}: reading {name}")
+            for sheet in iter_sheets(path, name, sheet_filter):
+                for table, row in self._sheet_records(sheet, context):
+                    buffers[table].append(row)
+                    if len(buffers[table]) >= BATCH_ROWS:
+                        yield self._flush(table, buffers)
+                    yield from context.drain_quarantine()
+        for table in buffers:
+            if buffers[table]:
+                yield self._flush(table, buffers)
+        yield from context.drain_quarantine(force=True)
+
+    def _flush(self, table: str, buffers: dict[str, list[dict[str, Any]]]) -> Batch:
+        rows, buffers[table] = buffers[table], []
+        return Batch(table, pa.Table.from_pylist(rows, schema=self.raw_schemas[table]))
+
+    def _sheet_records(self, sheet: SheetRows, context: ExtractContext) -> Iterator[tuple[str, dict[str, Any]]]:
+        head = list(itertools.islice(sheet.rows, HEADER_SEARCH_ROWS))
+        cells = [row for _, row in head]
+        risk_sheets = set(self.source.options.get("risk_sheets") or [])
+        task_overrides = self.source.options.get("columns") or {}
+        risk_overrides = self.source.options.get("risk_columns") or {}
+        risk_header = find_header_row(cells, RISK_FIELDS, risk_overrides)
+        task_header = find_header_row(cells, TASK_FIELDS, task_overrides)
+        risk_columns = match_columns(cells[risk_header], RISK_FIELDS, risk_overrides) if risk_header is not None else {}
+        is_risk_log = sheet.sheet in risk_sheets or (
+            "title" in risk_columns and ("probability" in risk_columns or "impact" in risk_columns)
+        )
+        header_index = risk_header if is_risk_log else task_header
+        where = f"{sheet.file}, sheet {sheet.sheet!r}"
+        if header_index is None:
+            if any(not v.is_blank(c) for row in cells for c in row):
+                context.quarantine(
+                    f"{sheet.file}#{sheet.sheet}", where,
+                    "no header row found in the first 10 rows; expected columns such as Task, Status, Start, "
+                    "Finish (or map them under the source's columns:)",
+                    {"first_row": cells[0] if cells else []},
+                )
+            return
+        rest = itertools.chain(head[header_index + 1:], sheet.rows)
+        if is_risk_log:
+            yield from self._risk_records(sheet, cells[header_index], risk_columns, rest, context)
+        else:
+            columns = match_columns(cells[header_index], TASK_FIELDS, task_overrides)
+            if "name" not in columns:
+                context.quarantine(
+                    f"{sheet.file}#{sheet.sheet}", where,
+                    f"no task-name column among headers {[h for h in cells[header_index] if h]}; expected "
+                    "Task, Name or Activity, or map one with columns: {name: <header>}",
+                    {},
+                )
+                return
+            yield from self._task_records(sheet, cells[header_index], columns, rest, context)
+
+    def _task_records(
+        self, sheet: SheetRows, header: list[Any], columns: dict[str, int],
+        rows: Iterator[tuple[int, list[Any]]], context: ExtractContext,
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
+        day_first = bool(self.source.options.get("day_first", False))
+        is_csv = sheet.file.lower().endswith((".csv", ".tsv", ".txt"))
+        seen_ids: set[str] = set()
+        for number, row in rows:
+            cells = {name: (row[i] if i < len(row) else None) for name, i in columns.items()}
+            if all(v.is_blank(c) for c in row):
+                continue
+            location = f"{sheet.file}, sheet {sheet.sheet!r}, row {number}"
+            record = {str(header[i]): row[i] for i in range(min(len(header), len(row))) if not v.is_blank(row[i])}
+            task_id = v.as_text(cells.get("task_id")) or str(number)
+            item_key = f"{sheet.file}#{sheet.sheet}#{task_id}"
+            parsed, errors = _parse_task(cells, columns, header, day_first)
+            if not errors and parsed.get("name") is None:
+                errors.append(f"column {header[columns['name']]!r}: empty; every task needs a name")
+            if not errors and task_id in seen_ids:
+                errors.append(f"id {task_id!r} appears twice in this sheet; ids must be unique")
+            if errors:
+                context.quarantine(item_key, location, "; ".join(errors), record)
+                continue
+            seen_ids.add(task_id)
+            project = v.as_text(cells.get("project"))
+            if project:
+                project_key = f"{sheet.file}#{project}"
+            else:
+                project_key = sheet.file if is_csv else f"{sheet.file}#{sheet.sheet}"
+            parsed.update(
+                file=sheet.file, sheet=sheet.sheet, row_number=number, item_key=item_key, task_id=task_id,
+                project=project, project_key=project_key,
+            )
+            yield "tasks", parsed
+            for dependency in v.parse_list(cells.get("depends_on")):
+                link = _parse_dependency(dependency)
+                if link is None:
+                    context.quarantine(
+                        item_key, location,
+                        f"column {header[columns['depends_on']]!r}: {dependency!r} is not a dependency; expected "
+                        "an id such as 12, 12FS+2d or Sheet!12. The task was loaded without this link",
+                        record,
+                    )
+                    continue
+                yield "dependencies", {
+                    "file": sheet.file, "sheet": sheet.sheet, "successor_key": item_key,
+                    "successor_project_key": project_key, "predecessor_ref": dependency, **link,
+                }
+
+    def _risk_records(
+        self, sheet: SheetRows, header: list[Any], columns: dict[str, int],
+        rows: Iterator[tuple[int, list[Any]]], context: ExtractContext,
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
+        day_first = bool(self.source.options.get("day_first", False))
+        for number, row in rows:
+            if all(v.is_blank(c) for c in row):
+                continue
+            cells = {name: (row[i] if i < len(row) else None) for name, i in columns.items()}
+            risk_id = v.as_text(cells.get("risk_id")) or str(number)
+            key = f"{sheet.file}#{sheet.sheet}#{risk_id}"
+            errors: list[str] = []
+            parsed: dict[str, Any] = {}
+            for field_name, parser in (
+                ("probability", v.parse_level), ("impact", v.parse_level),
+                ("due", lambda c: v.parse_date(c, day_first=day_first)),
+            ):
+                try:
+                    parsed[field_name] = parser(cells.get(field_name))
+                except v.CellError as exc:
+                    errors.append(f"column {header[columns[field_name]]!r}: {exc}")
+            title = v.as_text(cells.get("title"))
+            if title is None and not errors:
+                errors.append("no risk title; every risk needs one")
+            if errors:
+                record = {str(header[i]): row[i] for i in range(min(len(header), len(row))) if not v.is_blank(row[i])}
+                context.quarantine(key, f"{sheet.file}, sheet {sheet.sheet!r}, row {number}", "; ".join(errors), record)
+                continue
+            yield "risks", {
+                "file": sheet.file, "sheet": sheet.sheet, "row_number": number, "risk_key": key,
+                "project": v.as_text(cells.get("project")), "title": title,
+                "owner": v.as_text(cells.get("owner")), "status": v.as_text(cells.get("status")),
+                "mitigation": v.as_text(cells.get("mitigation")), **parsed,
+            }
+
+
+def _parse_task(
+    cells: dict[str, Any], columns: dict[str, int], header: list[Any], day_first: bool
+) -> tuple[dict[str, Any], list[str]]:
+    """Type every recognised cell; return the values and one message per unreadable cell."""
+    parsed: dict[str, Any] = {}
+    errors: list[str] = []
+
+    def attempt(field_name: str, parser: Any) -> None:
+        try:
+            parsed[field_name] = parser(cells.get(field_name))
+        except v.CellError as exc:
+            errors.append(f"column {header[columns[field_name]]!r}: {exc}")
+
+    for field_name in DATE_FIELDS:
+        attempt(field_name, lambda c: v.parse_date(c, day_first=day_first))
+    for field_name in HOUR_FIELDS:
+        attempt(field_name, v.parse_hours)
+    for field_name in NUMBER_FIELDS:
+        attempt(field_name, v.parse_number)
+    for field_name in TEXT_FIELDS:
+        parsed[field_name] = v.as_text(cells.get(field_name))
+    attempt("milestone", v.parse_bool)
+    attempt("updated_at", lambda c: v.parse_timestamp(c, day_first=day_first))
+    try:
+        parsed["percent_value"], parsed["percent_explicit"] = v.parse_percent(cells.get("percent_complete"))
+    except v.CellError as exc:
+        errors.append(f"column {header[columns['percent_complete']]!r}: {exc}")
+    parsed["systems"] = v.parse_list(cells.get("systems"))
+    parsed["objectives"] = v.parse_list(cells.get("objectives"))
+    return parsed, errors
+
+
+def _parse_dependency(token: str) -> dict[str, Any] | None:
+    match = _DEPENDENCY.match(token.strip())
+    if not match:
+        return None
+    lag = float(match["lag"] or 0) * HOURS_PER_LAG_UNIT[(match["unit"] or "d").lower()]
+    return {
+        "predecessor_scope": match["scope"].strip() if match["scope"] else None,
+        "predecessor_id": match["id"],
+        "link_type": (match["type"] or "FS").upper(),
+        "lag_hours": -lag if match["sign"] == "-" else lag,
+    }
+
+
+__all__ = ["SpreadsheetConnector", "SourceError"]

@@ -1,0 +1,107 @@
+"""Row streams from .xlsx and .csv files, with the row numbers a person sees in Excel."""
+
+from __future__ import annotations
+
+import csv
+import glob
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from connectors.base import SourceError
+
+EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
+CSV_SUFFIXES = {".csv", ".tsv", ".txt"}
+
+
+@dataclass(frozen=True)
+class SheetRows:
+    file: str  # path relative to the source folder, as used in keys
+    sheet: str
+    rows: Iterator[tuple[int, list[Any]]]  # (1-based row number as Excel shows it, cells)
+
+
+def glob_base(pattern: str) -> Path:
+    """The folder part of a path pattern before its first wildcard: keys are relative to it."""
+    parts = Path(pattern).parts
+    fixed = []
+    for part in parts:
+        if glob.has_magic(part):
+            break
+        fixed.append(part)
+    base = Path(*fixed) if fixed else Path(".")
+    return base if glob.has_magic(pattern) else base.parent
+
+
+def find_files(patterns: list[str], base_dir: Path) -> list[tuple[Path, str]]:
+    """(absolute path, key-relative name) for every file matching the patterns, sorted, de-duplicated."""
+    found: dict[Path, str] = {}
+    for pattern in patterns:
+        absolute = pattern if Path(pattern).is_absolute() else str(base_dir / pattern)
+        folder = glob_base(absolute)
+        matches = sorted(Path(p) for p in glob.glob(absolute, recursive=True) if Path(p).is_file())
+        if not matches:
+            raise SourceError(
+                f"no file matches {pattern!r} (looked for {absolute}); check the source's path"
+            )
+        for match in matches:
+            found.setdefault(match, match.relative_to(folder).as_posix())
+    return sorted(found.items(), key=lambda item: item[1])
+
+
+def iter_sheets(path: Path, name: str, sheet_filter: set[str] | None) -> Iterator[SheetRows]:
+    suffix = path.suffix.lower()
+    if suffix in CSV_SUFFIXES:
+        yield SheetRows(name, path.stem, _csv_rows(path, name))
+    elif suffix in EXCEL_SUFFIXES:
+        yield from _excel_sheets(path, name, sheet_filter)
+    else:
+        raise SourceError(f"{name}: unsupported file type {suffix!r}; expected .xlsx, .xls, .ods or .csv")
+
+
+def _excel_sheets(path: Path, name: str, sheet_filter: set[str] | None) -> Iterator[SheetRows]:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises several unrelated types for damaged files
+        raise SourceError(
+            f"{name}: cannot be opened as a workbook ({type(exc).__name__}: {exc}); re-save it from Excel"
+        ) from None
+    for sheet_name in workbook.sheet_names:
+        if sheet_filter is not None and sheet_name not in sheet_filter:
+            continue
+        try:
+            sheet = workbook.get_sheet_by_name(sheet_name)
+            first_row = sheet.start[0] if sheet.start else 0
+            rows = sheet.iter_rows()
+        except Exception as exc:
+            raise SourceError(f"{name}, sheet {sheet_name!r}: cannot be read ({exc}); re-save it from Excel") from None
+        yield SheetRows(name, sheet_name, ((first_row + i + 1, list(r)) for i, r in enumerate(rows)))
+
+
+def _csv_rows(path: Path, name: str) -> Iterator[tuple[int, list[Any]]]:
+    try:
+        with path.open("r", encoding="utf-8-sig", newline="") as handle:
+            sample = handle.read(8192)
+            handle.seek(0)
+            dialect = _dialect(sample)
+            for number, row in enumerate(csv.reader(handle, dialect), start=1):
+                yield number, row
+    except UnicodeDecodeError as exc:
+        raise SourceError(
+            f"{name}: not UTF-8 text near byte {exc.start}; save the sheet as 'CSV UTF-8' from Excel"
+        ) from None
+    except csv.Error as exc:
+        raise SourceError(f"{name}: malformed CSV ({exc}); check quoting in the file") from None
+
+
+def _dialect(sample: str) -> type[csv.Dialect] | csv.Dialect:
+    if "\x00" in sample:
+        raise csv.Error("binary content (NUL bytes)")
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t|")
+    except csv.Error:
+        return csv.excel
+

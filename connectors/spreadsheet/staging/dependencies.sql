@@ -1,0 +1,18 @@
+-- "Depends on" references: an id of the same sheet (12, 12FS+2d), or Scope!id where Scope is a
+-- project value, sheet or file of the same source. Unresolved references keep predecessor_key NULL.
+SELECT
+    d.source_id,
+    min(t.item_key) AS predecessor_key,
+    d.successor_key,
+    d.predecessor_ref,
+    d.link_type,
+    d.lag_hours
+FROM raw.spreadsheet__dependencies AS d
+LEFT JOIN raw.spreadsheet__tasks AS t
+    ON t.source_id = d.source_id
+    AND t.task_id = d.predecessor_id
+    AND CASE
+        WHEN d.predecessor_scope IS NULL THEN t.file = d.file AND t.sheet = d.sheet
+        ELSE lower(d.predecessor_scope) IN (lower(t.project), lower(t.sheet), lower(t.file), lower(t.project_key))
+    END
+GROUP BY d.source_id, d.successor_key, d.predecessor_ref, d.link_type, d.lag_hours

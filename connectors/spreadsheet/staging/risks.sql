@@ -1,0 +1,14 @@
+-- Risk-log rows. The project is named in the log's Project column; a log without one belongs to
+-- the workbook it sits in.
+SELECT
+    source_id,
+    risk_key AS source_key,
+    coalesce(project, file) AS project_ref,
+    title,
+    probability,
+    impact,
+    status,
+    owner,
+    due AS due_date,
+    mitigation
+FROM raw.spreadsheet__risks

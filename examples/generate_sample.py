@@ -1,0 +1,287 @@
+"""Generate the sample portfolio's spreadsheets (deterministic: same bytes every run).
+
+    python examples/generate_sample.py            # rewrites examples/sheets/
+
+Two programs, seven projects in two spreadsheet sources, a risk log, and the seed's case: a new
+payroll system and a new expense system built at the same time in the HR program, both touching
+the General Ledger. The files deliberately use different header words, date and percent styles,
+a title row above a header, and a few bad rows, as real trackers do.
+
+``build_sample()`` returns the same data as Python objects, so tests can compute the expected
+rollups independently of the pipeline.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).parent
+ANCHOR = dt.date(2026, 11, 16)  # "now" inside the sample plans: work before it is done or late
+FIXED_TIMESTAMP = dt.datetime(2026, 1, 1)
+
+
+@dataclass
+class Task:
+    project: str  # config project id
+    task_id: str
+    name: str
+    start: dt.date
+    finish: dt.date
+    status: str | None  # the word written in the sheet
+    canonical: str | None  # what Sightline should map it to (None = unmapped)
+    percent: float  # 0-100
+    owner: str | None
+    email: str | None
+    work_hours: float | None
+    milestone: bool = False
+    systems: list[str] = field(default_factory=list)
+    objectives: list[str] = field(default_factory=list)
+    depends_on: list[str] = field(default_factory=list)
+    baseline_finish: dt.date | None = None
+    budget: float | None = None
+    actual_cost: float | None = None
+    bad_cell: str | None = None  # a value that makes the row unreadable (quarantined)
+    story_points: float | None = None
+
+
+@dataclass
+class Risk:
+    risk_id: str
+    project: str  # the word in the log's Project column
+    title: str
+    probability: str
+    impact: str
+    owner: str
+    status: str
+    mitigation: str
+    due: dt.date
+
+
+@dataclass
+class ProjectPlan:
+    project_id: str
+    source: str
+    file: str
+    sheet: str | None
+    tasks: list[Task]
+
+
+PEOPLE = {
+    "Priya Shah": "priya.shah@example.com",
+    "Tom Okafor": "tom.okafor@example.com",
+    "Lena Fischer": "lena.fischer@example.com",
+    "Ravi Menon": "ravi.menon@example.com",
+    "Grace Kim": "grace.kim@example.com",
+    "Diego Alvarez": "diego.alvarez@example.com",
+    "Aisha Bello": "aisha.bello@example.com",
+    "Sam Carter": "sam.carter@example.com",
+}
+
+PHASES = ["Discovery", "Requirements", "Design", "Build", "Build", "Build", "Integration", "Test", "Training",
+          "Cutover"]
+
+
+def _plan(rng: random.Random, project_id: str, label: str, start: dt.date, people: list[str],
+          systems: list[str], objectives: list[str], n_tasks: int, *, prefix: str,
+          with_costs: bool = False, points: bool = False) -> list[Task]:
+    tasks: list[Task] = []
+    day = start
+    for i in range(n_tasks):
+        phase = PHASES[min(i * len(PHASES) // n_tasks, len(PHASES) - 1)]
+        length = rng.randint(5, 20)
+        finish = day + dt.timedelta(days=length)
+        owner = rng.choice(people)
+        work = float(rng.choice([16, 24, 40, 60, 80, 120]))
+        if finish < ANCHOR:
+            status, canonical, percent = "Done", "done", 100.0
+        elif day <= ANCHOR:
+            percent = float(rng.choice([20, 40, 50, 60, 80]))
+            status, canonical = "In Progress", "in_progress"
+        else:
+            status, canonical, percent = "Not Started", "not_started", 0.0
+        task = Task(
+            project=project_id, task_id=f"{prefix}-{i + 1:02d}", name=f"{label}: {phase} {i + 1}",
+            start=day, finish=finish, status=status, canonical=canonical, percent=percent,
+            owner=owner, email=PEOPLE[owner], work_hours=work,
+            systems=[rng.choice(systems)] if systems else [],
+            objectives=[objectives[i % len(objectives)]] if objectives else [],
+            depends_on=[tasks[-1].task_id] if tasks and rng.random() < 0.6 else [],
+            baseline_finish=finish - dt.timedelta(days=rng.choice([0, 0, 3, 7])),
+        )
+        if with_costs:
+            task.budget = work * 95.0
+            task.actual_cost = round(task.budget * percent / 100 * rng.choice([0.9, 1.0, 1.2]), 2) if percent else None
+        if points:
+            task.story_points = float(rng.choice([1, 2, 3, 5, 8]))
+        tasks.append(task)
+        day = finish - dt.timedelta(days=rng.randint(0, 3))
+    # A go-live milestone at the end, the plan's key date.
+    last = tasks[-1]
+    reached = last.finish < ANCHOR
+    tasks.append(Task(
+        project=project_id, task_id=f"{prefix}-{n_tasks + 1:02d}", name=f"{label} go-live", start=last.finish,
+        finish=last.finish, status="Done" if reached else "Not Started",
+        canonical="done" if reached else "not_started", percent=100.0 if reached else 0.0,
+        owner=people[0], email=PEOPLE[people[0]], work_hours=0.0, milestone=True, systems=list(systems[:1]),
+        depends_on=[last.task_id], baseline_finish=last.finish - dt.timedelta(days=14),
+    ))
+    return tasks
+
+
+def build_sample() -> list[ProjectPlan]:
+    rng = random.Random(20261125)
+    payroll = _plan(rng, "payroll", "Payroll", dt.date(2026, 8, 3), ["Priya Shah", "Tom Okafor", "Lena Fischer"],
+                    ["General Ledger", "Employee Master"], ["cost-efficiency"], 14, prefix="PAY", with_costs=True)
+    expenses = _plan(rng, "expenses", "Expenses", dt.date(2026, 9, 1), ["Priya Shah", "Ravi Menon"],
+                     ["General Ledger", "Corporate Card Feed"], ["cost-efficiency"], 12, prefix="EXP",
+                     with_costs=True)
+    onboarding = _plan(rng, "onboarding", "Onboarding", dt.date(2026, 7, 6), ["Lena Fischer", "Grace Kim"],
+                       ["Employee Master"], ["cost-efficiency", "", "", ""], 10, prefix="ONB")
+    mobile = _plan(rng, "mobile-app", "Mobile app", dt.date(2026, 6, 1), ["Diego Alvarez", "Aisha Bello"],
+                   ["Customer API"], [], 16, prefix="MOB", points=True)
+    web = _plan(rng, "web-portal", "Web portal", dt.date(2026, 9, 14), ["Aisha Bello", "Sam Carter"],
+                ["Customer API", "CMS"], [], 12, prefix="WEB", points=True)
+    crm = _plan(rng, "crm-migration", "CRM migration", dt.date(2026, 5, 4), ["Sam Carter", "Grace Kim"],
+                ["CRM", "Customer API"], ["customer-experience", "regulatory-compliance"], 12, prefix="CRM")
+    data = _plan(rng, "data-platform", "Data platform", dt.date(2026, 10, 5), ["Ravi Menon", "Tom Okafor"],
+                 ["Data Lake"], [], 8, prefix="DAT")
+    for task in payroll + expenses + onboarding:
+        task.objectives = [o for o in task.objectives if o]
+
+    # The seed's integration point: expenses posts to the GL through the payroll GL mapping.
+    gl_mapping = payroll[6]
+    gl_mapping.name, gl_mapping.systems = "Payroll: General Ledger mapping", ["General Ledger"]
+    expenses[5].name, expenses[5].systems = "Expenses: GL posting interface", ["General Ledger"]
+    expenses[5].depends_on = [f"Payroll!{gl_mapping.task_id}"]
+    # A late milestone and blocked work, so the health rules have something to say.
+    signoff = payroll[4]
+    signoff.name, signoff.milestone, signoff.work_hours = "Payroll: design sign-off", True, 0.0
+    signoff.start = signoff.finish = dt.date(2026, 10, 23)
+    signoff.status, signoff.canonical, signoff.percent = "In Progress", "in_progress", 0.0
+    expenses[8].status, expenses[8].canonical = "On hold", "blocked"
+    crm[9].status, crm[9].canonical = "Blocked", "blocked"
+    # Words the default mapping does not know: one mapped in portfolio.yaml, one left unmapped.
+    mobile[12].status, mobile[12].canonical = "Parked", "blocked"
+    web[7].status, web[7].canonical = "Needs info", None
+    # Bad rows: quarantined by the pipeline, counted nowhere else.
+    data[3].bad_cell = "31/02/2026"
+    mobile[5].bad_cell = "soon"
+    # The same person written without an e-mail in another source is still one resource.
+    for task in crm:
+        if task.owner == "Grace Kim":
+            task.email = None
+
+    return [
+        ProjectPlan("payroll", "hr-tracker", "hr_programme.xlsx", "Payroll", payroll),
+        ProjectPlan("expenses", "hr-tracker", "hr_programme.xlsx", "Expenses", expenses),
+        ProjectPlan("onboarding", "hr-tracker", "hr_programme.xlsx", "Onboarding", onboarding),
+        ProjectPlan("mobile-app", "digital-tracker", "mobile_app.csv", None, mobile),
+        ProjectPlan("web-portal", "digital-tracker", "web_portal.csv", None, web),
+        ProjectPlan("crm-migration", "digital-tracker", "crm_migration.csv", None, crm),
+        ProjectPlan("data-platform", "digital-tracker", "data_platform.csv", None, data),
+    ]
+
+
+def build_risks() -> list[Risk]:
+    return [
+        Risk("R-01", "Payroll", "Parallel run shows pay differences", "High", "Very high", "Priya Shah", "Open",
+             "Extend parallel run by one cycle", dt.date(2026, 11, 2)),
+        Risk("R-02", "Expenses", "Card feed format change by the bank", "Medium", "High", "Ravi Menon", "Open",
+             "Agree a format freeze with the bank", dt.date(2027, 1, 15)),
+        Risk("R-03", "Payroll", "GL chart of accounts redesign collides with both projects", "High", "High",
+             "Dana Whitfield", "Open", "One GL design authority for payroll and expenses", dt.date(2026, 12, 1)),
+        Risk("R-04", "Onboarding", "HRIS licence renewal", "Low", "Medium", "Grace Kim", "Closed",
+             "Renewed for 3 years", dt.date(2026, 9, 1)),
+        Risk("R-05", "mobile-app", "App store review delays release", "40%", "3", "Diego Alvarez", "Open",
+             "Submit two weeks early", dt.date(2026, 12, 10)),
+        Risk("R-06", "Expenses", "Receipts OCR vendor not yet contracted", "Likely", "High", "Ravi Menon",
+             "Open", "", dt.date(2026, 12, 1)),  # 'Likely' is not a level: quarantined
+    ]
+
+
+def _excel_rows(plan: ProjectPlan) -> tuple[list[str], list[list[object]]]:
+    header = ["ID", "Task", "Status", "Start", "Finish", "% Complete", "Owner", "Email", "Estimate (h)",
+              "Milestone", "Systems", "Objective", "Depends on", "Baseline Start", "Baseline Finish", "Budget",
+              "Actual cost"]
+    rows = []
+    for t in plan.tasks:
+        rows.append([
+            t.task_id, t.name, t.status, t.start, t.bad_cell or t.finish, t.percent / 100, t.owner, t.email,
+            t.work_hours, "Yes" if t.milestone else "", "; ".join(t.systems), "; ".join(t.objectives),
+            ", ".join(t.depends_on), t.start, t.baseline_finish, t.budget, t.actual_cost,
+        ])
+    return header, rows
+
+
+def write_workbook(path: Path, plans: list[ProjectPlan], risks: list[Risk]) -> None:
+    import xlsxwriter
+
+    workbook = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False})
+    workbook.set_properties({"created": FIXED_TIMESTAMP, "author": "Sightline sample generator"})
+    date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
+    percent_format = workbook.add_format({"num_format": "0%"})
+    for plan in plans:
+        sheet = workbook.add_worksheet(plan.sheet)
+        header, rows = _excel_rows(plan)
+        first = 0
+        if plan.sheet == "Payroll":  # a title line above the header, as trackers often have
+            sheet.write(0, 0, "Payroll programme tracker (weekly export)")
+            first = 2
+        sheet.write_row(first, 0, header)
+        for r, row in enumerate(rows, start=first + 1):
+            for c, value in enumerate(row):
+                if isinstance(value, dt.date):
+                    sheet.write_datetime(r, c, dt.datetime.combine(value, dt.time()), date_format)
+                elif header[c] == "% Complete":
+                    sheet.write_number(r, c, value, percent_format)
+                elif value is None or value == "":
+                    continue
+                else:
+                    sheet.write(r, c, value)
+    log = workbook.add_worksheet("Risks")
+    log.write_row(0, 0, ["ID", "Risk", "Project", "Probability", "Impact", "Owner", "Status", "Mitigation", "Due"])
+    for r, risk in enumerate(risks, start=1):
+        log.write_row(r, 0, [risk.risk_id, risk.title, risk.project, risk.probability, risk.impact, risk.owner,
+                             risk.status, risk.mitigation])
+        log.write_datetime(r, 8, dt.datetime.combine(risk.due, dt.time()), date_format)
+    workbook.close()
+
+
+def write_csv(path: Path, plan: ProjectPlan) -> None:
+    """Day-first dates, 'Activity'/'State'/'Progress' headers, percent written as 45%."""
+    header = ["ID", "Activity", "State", "Start Date", "End Date", "Progress", "Assignee", "Assignee Email",
+              "Work", "Story points", "Milestone", "System", "Objective", "Depends On"]
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(header)
+        for t in plan.tasks:
+            writer.writerow([
+                t.task_id, t.name, t.status or "", t.start.strftime("%d/%m/%Y"),
+                t.bad_cell or t.finish.strftime("%d/%m/%Y"), f"{t.percent:g}%", t.owner or "", t.email or "",
+                f"{t.work_hours:g}h" if t.work_hours is not None else "",
+                f"{t.story_points:g}" if t.story_points is not None else "",
+                "x" if t.milestone else "", ", ".join(t.systems), ", ".join(t.objectives), "; ".join(t.depends_on),
+            ])
+
+
+def generate(out_dir: Path = HERE / "sheets") -> list[Path]:
+    plans = build_sample()
+    (out_dir / "digital").mkdir(parents=True, exist_ok=True)
+    workbook = out_dir / "hr_programme.xlsx"
+    write_workbook(workbook, [p for p in plans if p.source == "hr-tracker"], build_risks())
+    written = [workbook]
+    for plan in plans:
+        if plan.source == "digital-tracker":
+            path = out_dir / "digital" / plan.file
+            write_csv(path, plan)
+            written.append(path)
+    return written
+
+
+if __name__ == "__main__":
+    for written_path in generate():
+        print(written_path)

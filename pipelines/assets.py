@@ -1,0 +1,217 @@
+"""Dagster assets, built from the portfolio: config -> one extract per source -> staging -> core ->
+intermediate -> marts -> history -> publish.
+
+Every asset that writes the build file is in the ``sightline_duckdb`` pool: one writer at a time.
+"""
+
+
+import logging
+import time
+
+import dagster as dg
+
+from connectors.base import SourceSpec
+from connectors.registry import connector_class
+from pipelines.config import Portfolio
+from pipelines.extract import load_source
+from pipelines.portfolio_tables import config_tables, run_table
+from pipelines.resources import DUCKDB_POOL, SightlineWarehouse
+from warehouse.docs import load_docs
+from warehouse.metadata import table_summary
+from warehouse.models import Model, build_canonical_unions, build_kind_staging, build_model, discover_models, write_tables
+from warehouse.publish import publish
+
+PROGRESS = logging.getLogger("sightline.progress")
+CONFIG_KEY = dg.AssetKey(["config", "portfolio"])
+CANONICAL_KEY = dg.AssetKey(["staging", "canonical"])
+PUBLISHED_KEY = dg.AssetKey(["published", "warehouse"])
+FRESH_LOAD_CHECK = "fresh_load"
+
+
+def report(context: dg.AssetExecutionContext, message: str) -> None:
+    """One progress line: in the Dagster event log, and on the console of `sightline sync`."""
+    context.log.info(message)
+    PROGRESS.info(message)
+
+
+def source_key(source: SourceSpec) -> dg.AssetKey:
+    return dg.AssetKey(["raw", source.id])
+
+
+def model_key(model: Model) -> dg.AssetKey:
+    return dg.AssetKey([model.schema, model.name])
+
+
+def table_metadata(con, table: str) -> dict:
+    count, columns, preview = table_summary(con, table)
+    docs = load_docs().get(table, {}).get("columns", {})
+    return {
+        "dagster/row_count": count,
+        "dagster/column_schema": dg.TableSchema(
+            columns=[dg.TableColumn(name, kind, description=docs.get(name)) for name, kind in columns]
+        ),
+        "preview": dg.MetadataValue.md(preview),
+    }
+
+
+def config_asset() -> dg.AssetsDefinition:
+    @dg.asset(
+        key=CONFIG_KEY, group_name="config", kinds={"yaml", "duckdb"}, pool=DUCKDB_POOL,
+        description="The portfolio config (programs, projects, objectives, sources) as config.* tables.",
+    )
+    def portfolio_config(context: dg.AssetExecutionContext, sightline: SightlineWarehouse) -> dg.MaterializeResult:
+        portfolio = sightline.portfolio
+        with sightline.connect() as con:
+            write_tables(con, "config", config_tables(portfolio))
+            write_tables(con, "meta", {"run": run_table(portfolio)})
+        report(context, f"config: {len(portfolio.programs)} programs, {len(portfolio.projects)} projects, "
+                        f"{len(portfolio.sources)} sources, as of {portfolio.today()}")
+        return dg.MaterializeResult(
+            metadata={"config_path": str(portfolio.path), "as_of": str(portfolio.today()),
+                      "projects": len(portfolio.projects)}
+        )
+
+    return portfolio_config
+
+
+def extract_asset(source: SourceSpec) -> dg.AssetsDefinition:
+    key = source_key(source)
+
+    @dg.asset(
+        key=key, deps=[CONFIG_KEY], group_name="extract", kinds={source.kind, "duckdb"}, pool=DUCKDB_POOL,
+        description=f"Source {source.id!r} ({source.kind}): extracted to landing Parquet, loaded into raw tables. "
+        "When the source fails, its last good rows stay (marked stale) and the fresh_load check fails.",
+        check_specs=[dg.AssetCheckSpec(FRESH_LOAD_CHECK, asset=key, description="This run loaded the source afresh.")],
+    )
+    def _extract(context: dg.AssetExecutionContext, sightline: SightlineWarehouse) -> dg.MaterializeResult:
+        started = time.monotonic()
+        with sightline.connect() as con:
+            outcome = load_source(con, source, sightline.landing_dir, sightline.portfolio.landing_retention_days,
+                                  context.log)
+        seconds = time.monotonic() - started
+        if outcome.ok:
+            report(context, f"source {source.id}: loaded {outcome.rows} in {seconds:.1f}s")
+        else:
+            report(context, f"source {source.id}: FAILED, keeping last good data: {outcome.error}")
+        return dg.MaterializeResult(
+            metadata={
+                "status": "ok" if outcome.ok else "failed",
+                "error": outcome.error or "",
+                "load_id": outcome.load_id,
+                "rows": dg.MetadataValue.json(outcome.rows),
+                "quarantined": outcome.quarantined,
+                "landing_dir": str(outcome.landing_dir or ""),
+            },
+            check_results=[
+                dg.AssetCheckResult(
+                    check_name=FRESH_LOAD_CHECK, passed=outcome.ok, severity=dg.AssetCheckSeverity.ERROR,
+                    description=outcome.error or "loaded",
+                )
+            ],
+        )
+
+    return _extract
+
+
+def staging_assets(portfolio: Portfolio) -> list[dg.AssetsDefinition]:
+    kinds = sorted({s.kind for s in portfolio.sources})
+    assets = []
+    for kind in kinds:
+        assets.append(_kind_staging_asset(kind, [source_key(s) for s in portfolio.sources if s.kind == kind]))
+
+    @dg.asset(
+        key=CANONICAL_KEY, deps=[dg.AssetKey(["staging", k]) for k in kinds], group_name="staging",
+        kinds={"duckdb", "sql"}, pool=DUCKDB_POOL,
+        description="staging.<stream> views: every source kind's staging views in the canonical shape, unioned.",
+    )
+    def canonical(context: dg.AssetExecutionContext, sightline: SightlineWarehouse) -> dg.MaterializeResult:
+        with sightline.connect() as con:
+            build_canonical_unions(con, kinds)
+        report(context, f"staging: canonical views over {', '.join(kinds) or 'no sources'}")
+        return dg.MaterializeResult(metadata={"kinds": ", ".join(kinds)})
+
+    return [*assets, canonical]
+
+
+def _kind_staging_asset(kind: str, upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=["staging", kind], deps=upstream, group_name="staging", kinds={"duckdb", "sql"}, pool=DUCKDB_POOL,
+        description=f"Staging views of the {kind} connector: its raw tables mapped to the canonical shape.",
+    )
+    def _staging(context: dg.AssetExecutionContext, sightline: SightlineWarehouse) -> dg.MaterializeResult:
+        with sightline.connect() as con:
+            views = build_kind_staging(con, kind, connector_class(kind).staging_sql_dir())
+        report(context, f"staging: {kind} ({len(views)} views)")
+        return dg.MaterializeResult(metadata={"views": ", ".join(views)})
+
+    return _staging
+
+
+def model_asset(model: Model, models: dict[str, Model]) -> dg.AssetsDefinition:
+    deps = set()
+    for ref in model.references:
+        schema = ref.split(".")[0]
+        if ref in models:
+            deps.add(model_key(models[ref]))
+        elif schema == "staging":
+            deps.add(CANONICAL_KEY)
+        elif schema in {"config", "meta"}:
+            deps.add(CONFIG_KEY)
+    description = _leading_comment(model.sql)
+
+    @dg.asset(
+        key=model_key(model), deps=sorted(deps, key=str), group_name=model.schema, kinds={"duckdb", "sql"},
+        pool=DUCKDB_POOL, description=description or f"{model.table}, built from {model.path.name}",
+    )
+    def _model(context: dg.AssetExecutionContext, sightline: SightlineWarehouse) -> dg.MaterializeResult:
+        started = time.monotonic()
+        with sightline.connect() as con:
+            build_model(con, model)
+            metadata = table_metadata(con, model.table)
+        report(context, f"{model.table}: {metadata['dagster/row_count']} rows ({time.monotonic() - started:.1f}s)")
+        return dg.MaterializeResult(metadata=metadata)
+
+    return _model
+
+
+def publish_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=PUBLISHED_KEY, deps=upstream, group_name="publish", kinds={"duckdb"}, pool=DUCKDB_POOL,
+        description="The published warehouse BI tools open: core, marts, history and meta copied into a new file, "
+        "documented with COMMENT ON, then renamed over the old one.",
+    )
+    def published_warehouse(context: dg.AssetExecutionContext, sightline: SightlineWarehouse) -> dg.MaterializeResult:
+        with sightline.connect() as con:
+            counts = publish(con, sightline.published_path)
+        report(context, f"published {sightline.published_path} ({len(counts)} tables)")
+        rows = "\n".join(f"| {table} | {n} |" for table, n in counts.items())
+        return dg.MaterializeResult(
+            metadata={
+                "path": str(sightline.published_path),
+                "tables": dg.MetadataValue.md("| table | rows |\n|---|---|\n" + rows),
+                "bytes": sightline.published_path.stat().st_size,
+            }
+        )
+
+    return published_warehouse
+
+
+def build_assets(portfolio: Portfolio) -> list[dg.AssetsDefinition]:
+    models = {m.table: m for m in discover_models()}
+    transforms = [model_asset(m, models) for m in models.values()]
+    return [
+        config_asset(),
+        *[extract_asset(s) for s in portfolio.sources],
+        *staging_assets(portfolio),
+        *transforms,
+        publish_asset([model_key(m) for m in models.values()]),
+    ]
+
+
+def _leading_comment(sql: str) -> str:
+    lines = []
+    for line in sql.splitlines():
+        if not line.startswith("--"):
+            break
+        lines.append(line[2:].strip())
+    return " ".join(lines).strip()

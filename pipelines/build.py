@@ -1,0 +1,34 @@
+"""One ``Definitions`` assembled from the portfolio config: assets, checks, job, the nightly schedule."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from pipelines.assets import build_assets
+from pipelines.checks import build_checks
+from pipelines.config import Portfolio
+from pipelines.resources import SightlineWarehouse
+
+SYNC_JOB = "sightline_sync"
+
+
+def build_definitions(portfolio: Portfolio) -> dg.Definitions:
+    assets = build_assets(portfolio)
+    sync_job = dg.define_asset_job(SYNC_JOB, selection=dg.AssetSelection.all(), description="Full portfolio sync.")
+    nightly = dg.ScheduleDefinition(
+        name="nightly_sync",
+        job=sync_job,
+        cron_schedule=portfolio.schedule,
+        execution_timezone=portfolio.timezone,
+        default_status=dg.DefaultScheduleStatus.RUNNING,
+        description=f"Nightly sync of {portfolio.path.name} at '{portfolio.schedule}' ({portfolio.timezone}).",
+    )
+    return dg.Definitions(
+        assets=assets,
+        asset_checks=build_checks(),
+        jobs=[sync_job],
+        schedules=[nightly],
+        resources={"sightline": SightlineWarehouse(config_path=str(portfolio.path))},
+        # One process writes the build file: run every step in the run's own process.
+        executor=dg.in_process_executor,
+    )

@@ -1,0 +1,63 @@
+"""One source's load: connector -> landing Parquet -> raw tables, keeping the last good data on failure."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from connectors.base import QUARANTINE_TABLE, ExtractContext, SourceSpec
+from connectors.registry import connector_class
+from warehouse.landing import LandingWriter, new_load_id, prune
+from warehouse.raw import record_failure, replace_source_rows
+
+log = logging.getLogger("sightline.extract")
+
+
+@dataclass
+class LoadOutcome:
+    source_id: str
+    kind: str
+    ok: bool
+    load_id: str
+    rows: dict[str, int] = field(default_factory=dict)
+    error: str | None = None
+    landing_dir: Path | None = None
+
+    @property
+    def quarantined(self) -> int:
+        return self.rows.get(QUARANTINE_TABLE, 0)
+
+
+def load_source(
+    con: duckdb.DuckDBPyConnection, source: SourceSpec, landing_root: Path, retention_days: int,
+    logger: logging.Logger | None = None,
+) -> LoadOutcome:
+    """Extract one source into a new landing folder and swap it into the raw tables.
+
+    Any failure of the source (unreachable, corrupt, unexpected error in the connector) is caught:
+    the source's rows from its last good load stay, and the outcome carries a one-line reason.
+    """
+    logger = logger or log
+    cls = connector_class(source.kind)
+    load_id = new_load_id()
+    writer = LandingWriter(landing_root, source.id, load_id)
+    try:
+        for batch in cls(source).extract(ExtractContext(log=logger)):
+            writer.write(batch.table, batch.data)
+        landing_dir = writer.commit()
+    except Exception as exc:  # the source failed; keep its last good data
+        writer.abort()
+        reason = _one_line(exc)
+        record_failure(con, source.id, source.kind, reason)
+        return LoadOutcome(source.id, source.kind, False, load_id, error=reason)
+    rows = replace_source_rows(con, source.kind, source.id, load_id, landing_dir, list(cls.raw_schemas))
+    prune(landing_root, source.id, retention_days)
+    return LoadOutcome(source.id, source.kind, True, load_id, rows=rows, landing_dir=landing_dir)
+
+
+def _one_line(exc: Exception) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if type(exc).__name__ == "SourceError" else f"{type(exc).__name__}: {text}"

@@ -1,0 +1,79 @@
+"""The portfolio config as tables (schema ``config``) and the run's facts (``meta.run``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pyarrow as pa
+
+from pipelines.config import Portfolio
+
+TEXT = pa.string()
+
+
+def config_tables(portfolio: Portfolio) -> dict[str, pa.Table]:
+    projects = portfolio.projects
+    return {
+        "programs": pa.table(
+            {
+                "program_id": pa.array([p.id for p in portfolio.programs], TEXT),
+                "name": pa.array([p.name for p in portfolio.programs], TEXT),
+                "owner": pa.array([p.owner for p in portfolio.programs], TEXT),
+            }
+        ),
+        "projects": pa.table(
+            {
+                "project_id": pa.array([p.id for p in projects], TEXT),
+                "program_id": pa.array([p.program_id for p in projects], TEXT),
+                "name": pa.array([p.name for p in projects], TEXT),
+                "source_id": pa.array([p.source_id for p in projects], TEXT),
+                "key": pa.array([p.key for p in projects], TEXT),
+                "manager": pa.array([p.manager for p in projects], TEXT),
+            }
+        ),
+        "project_systems": pa.table(
+            {
+                "project_id": pa.array([p.id for p in projects for _ in p.systems], TEXT),
+                "system": pa.array([s for p in projects for s in p.systems], TEXT),
+            }
+        ),
+        "objectives": pa.table(
+            {
+                "objective_id": pa.array([o.id for o in portfolio.objectives], TEXT),
+                "name": pa.array([o.name for o in portfolio.objectives], TEXT),
+                "target_share": pa.array([o.target_share for o in portfolio.objectives], pa.float64()),
+            }
+        ),
+        "project_objectives": pa.table(
+            {
+                "project_id": pa.array([p.id for p in projects for _ in p.objectives], TEXT),
+                "objective_id": pa.array([o for p in projects for o in p.objectives], TEXT),
+                "weight": pa.array([w for p in projects for w in p.objectives.values()], pa.float64()),
+            }
+        ),
+        "sources": pa.table(
+            {
+                "source_id": pa.array([s.id for s in portfolio.sources], TEXT),
+                "kind": pa.array([s.kind for s in portfolio.sources], TEXT),
+            }
+        ),
+        "status_map": pa.table(
+            {
+                "source_id": pa.array([s for s, words in portfolio.status_maps.items() for _ in words], TEXT),
+                "status_word": pa.array([w for words in portfolio.status_maps.values() for w in words], TEXT),
+                "status": pa.array([st for words in portfolio.status_maps.values() for st in words.values()], TEXT),
+            }
+        ),
+    }
+
+
+def run_table(portfolio: Portfolio, started_at: dt.datetime | None = None) -> pa.Table:
+    started_at = started_at or dt.datetime.now(dt.UTC)
+    return pa.table(
+        {
+            "as_of": pa.array([portfolio.today()], pa.date32()),
+            "timezone": pa.array([portfolio.timezone], TEXT),
+            "started_at": pa.array([started_at.replace(tzinfo=None)], pa.timestamp("us")),
+            "config_path": pa.array([str(portfolio.path)], TEXT),
+        }
+    )

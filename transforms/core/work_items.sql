@@ -1,0 +1,45 @@
+-- Every work item of every source, status-mapped. Status: the source's config `status_map` wins,
+-- then the connector's default mapping; a word neither knows stays NULL and is reported in
+-- marts.data_quality. Percent complete falls back to 100 for done and 0 for not started items.
+SELECT
+    w.source_id || ':' || w.source_key AS work_item_id,
+    p.project_id,
+    w.source_id,
+    w.source_key,
+    CASE WHEN w.parent_source_key IS NOT NULL THEN w.source_id || ':' || w.parent_source_key END AS parent_id,
+    w.name,
+    w.item_type,
+    coalesce(w.is_milestone, false) AS is_milestone,
+    coalesce(w.is_summary, false) AS is_summary,
+    w.status_raw,
+    coalesce(m.status, w.status_default) AS status,
+    i.resource_id AS assignee_id,
+    w.planned_start,
+    w.planned_finish,
+    w.duration_hours,
+    w.baseline_start,
+    w.baseline_finish,
+    w.actual_start,
+    w.actual_finish,
+    w.due_date,
+    coalesce(
+        w.percent_complete,
+        CASE coalesce(m.status, w.status_default) WHEN 'done' THEN 100.0 WHEN 'not_started' THEN 0.0 END
+    ) AS percent_complete,
+    w.work_hours,
+    w.actual_work_hours,
+    w.story_points,
+    w.cost,
+    w.baseline_cost,
+    w.actual_cost,
+    coalesce(w.systems, []::VARCHAR[]) AS systems,
+    coalesce(w.objectives, []::VARCHAR[]) AS objectives,
+    w.updated_at,
+    p.is_stale
+FROM staging.work_items AS w
+JOIN core.projects AS p
+    ON p.source_id = w.source_id AND p.source_key = w.project_source_key AND p.is_found_in_source
+LEFT JOIN config.status_map AS m
+    ON m.source_id = w.source_id AND m.status_word = lower(trim(w.status_raw))
+LEFT JOIN core.resource_identities AS i
+    ON i.source_id = w.source_id AND i.source_key = w.assignee_key

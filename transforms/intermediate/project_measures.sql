@@ -1,0 +1,81 @@
+-- Per project, the additive measures (counts, hour sums, earned sums, latest dates) that
+-- marts.project_health turns into ratios and marts.program_rollup sums again by program.
+WITH items AS (
+    SELECT
+        project_id,
+        count(*) AS items_total,
+        count(*) FILTER (WHERE status = 'not_started') AS items_not_started,
+        count(*) FILTER (WHERE status = 'in_progress') AS items_in_progress,
+        count(*) FILTER (WHERE status = 'blocked') AS items_blocked,
+        count(*) FILTER (WHERE status = 'done') AS items_done,
+        count(*) FILTER (WHERE status = 'cancelled') AS items_cancelled,
+        count(*) FILTER (WHERE is_unmapped) AS items_unmapped_status,
+        count(*) FILTER (WHERE in_scope) AS items_in_scope,
+        sum(work_hours) FILTER (WHERE in_scope) AS work_hours_total,
+        sum(work_hours * completion) FILTER (WHERE in_scope) AS work_hours_earned,
+        sum(duration_hours) FILTER (WHERE in_scope) AS duration_hours_total,
+        sum(duration_hours * completion) FILTER (WHERE in_scope) AS duration_hours_earned,
+        sum(story_points) FILTER (WHERE in_scope) AS story_points_total,
+        sum(story_points * completion) FILTER (WHERE in_scope) AS story_points_earned,
+        count(*) FILTER (WHERE is_milestone) AS milestones_total,
+        count(*) FILTER (WHERE milestone_days_late > 0) AS milestones_late,
+        max(milestone_days_late) AS max_milestone_days_late,
+        count(*) FILTER (WHERE is_overdue) AS overdue_items,
+        max(planned_finish) AS items_planned_finish,
+        max(baseline_finish) AS items_baseline_finish,
+        max(forecast_finish) FILTER (WHERE in_scope) AS forecast_finish,
+        sum(baseline_cost) FILTER (WHERE in_scope) AS bac,
+        sum(planned_value) FILTER (WHERE in_scope) AS pv,
+        sum(earned_value) FILTER (WHERE in_scope) AS ev,
+        sum(actual_cost) AS ac
+    FROM intermediate.item_measures
+    GROUP BY project_id
+),
+risks AS (
+    SELECT
+        project_id,
+        count(*) FILTER (WHERE is_open) AS open_risks,
+        count(*) FILTER (WHERE is_open AND severity >= 15) AS open_risks_high,
+        count(*) FILTER (WHERE is_open AND severity >= 15 AND due_date < (SELECT as_of FROM meta.run))
+            AS high_risks_past_due
+    FROM core.risks
+    WHERE project_id IS NOT NULL
+    GROUP BY project_id
+)
+SELECT
+    p.project_id,
+    p.program_id,
+    coalesce(i.items_total, 0) AS items_total,
+    coalesce(i.items_not_started, 0) AS items_not_started,
+    coalesce(i.items_in_progress, 0) AS items_in_progress,
+    coalesce(i.items_blocked, 0) AS items_blocked,
+    coalesce(i.items_done, 0) AS items_done,
+    coalesce(i.items_cancelled, 0) AS items_cancelled,
+    coalesce(i.items_unmapped_status, 0) AS items_unmapped_status,
+    coalesce(i.items_in_scope, 0) AS items_in_scope,
+    i.work_hours_total,
+    i.work_hours_earned,
+    i.duration_hours_total,
+    i.duration_hours_earned,
+    i.story_points_total,
+    i.story_points_earned,
+    coalesce(i.milestones_total, 0) AS milestones_total,
+    coalesce(i.milestones_late, 0) AS milestones_late,
+    i.max_milestone_days_late,
+    coalesce(i.overdue_items, 0) AS overdue_items,
+    coalesce(p.planned_finish, i.items_planned_finish) AS planned_finish,
+    coalesce(p.baseline_finish, i.items_baseline_finish) AS baseline_finish,
+    i.forecast_finish,
+    i.bac,
+    i.pv,
+    i.ev,
+    i.ac,
+    coalesce(r.open_risks, 0) AS open_risks,
+    coalesce(r.open_risks_high, 0) AS open_risks_high,
+    coalesce(r.high_risks_past_due, 0) AS high_risks_past_due,
+    p.reported_status,
+    p.source_refreshed_at,
+    p.is_stale
+FROM core.projects AS p
+LEFT JOIN items AS i USING (project_id)
+LEFT JOIN risks AS r USING (project_id)

@@ -1,0 +1,52 @@
+-- Findings a PMO lead should see before trusting the numbers: one row per finding.
+-- severity 'error' = numbers are wrong or missing; 'warning' = numbers are incomplete.
+SELECT 'quarantined_row' AS check_name, 'error' AS severity, source_id, object_key,
+       location || ': ' || reason AS detail
+FROM core.quarantine
+UNION ALL
+SELECT 'unmapped_status', 'warning', w.source_id, any_value(w.project_id),
+       'status ' || coalesce('''' || w.status_raw || '''', '(empty)') || ' on ' || count(*)
+       || ' item(s) is not mapped to a canonical status; add it to the source''s status_map'
+FROM core.work_items AS w
+WHERE w.status IS NULL
+GROUP BY w.source_id, w.status_raw
+UNION ALL
+SELECT 'stale_source', 'error', s.source_id, s.source_id,
+       'last load failed at ' || strftime(s.last_attempt_at, '%Y-%m-%d %H:%M UTC') || ': ' || coalesce(s.last_error, '?')
+       || '; showing data from ' || coalesce(strftime(s.last_success_at, '%Y-%m-%d %H:%M UTC'), 'no successful load')
+FROM meta.source_state AS s
+WHERE s.last_status <> 'ok'
+UNION ALL
+SELECT 'unassigned_project', 'warning', source_id, project_id,
+       'project ' || source_key || ' is in source ' || source_id || ' but no program lists it; add it to portfolio.yaml'
+FROM core.projects
+WHERE NOT is_configured
+UNION ALL
+SELECT 'configured_project_not_found', 'error', source_id, project_id,
+       'project ' || project_id || ' names key ' || source_key || ' but source ' || source_id
+       || ' holds no such project (or the key matches several); check the key'
+FROM core.projects
+WHERE NOT is_found_in_source
+UNION ALL
+SELECT 'items_without_owner', 'warning', any_value(source_id), project_id,
+       count(*) || ' open item(s) have no owner'
+FROM core.work_items
+WHERE assignee_id IS NULL AND NOT is_summary AND coalesce(status NOT IN ('done', 'cancelled'), true)
+GROUP BY project_id
+UNION ALL
+SELECT 'items_without_dates', 'warning', any_value(source_id), project_id,
+       count(*) || ' open item(s) have neither a finish nor a due date'
+FROM core.work_items
+WHERE planned_finish IS NULL AND due_date IS NULL AND NOT is_summary
+  AND coalesce(status NOT IN ('done', 'cancelled'), true)
+GROUP BY project_id
+UNION ALL
+SELECT 'project_without_objectives', 'warning', p.source_id, p.project_id,
+       'project serves no company objective (none in the config, none tagged on its items)'
+FROM core.projects AS p
+WHERE p.project_id NOT IN (SELECT project_id FROM core.project_objectives)
+UNION ALL
+SELECT 'risk_without_project', 'warning', source_id, risk_id,
+       'risk names project ' || coalesce('''' || project_ref || '''', '(none)') || ', which matches no project'
+FROM core.risks
+WHERE project_id IS NULL

@@ -1,0 +1,90 @@
+-- One row per program: the project measures summed first, ratios taken after (never an average
+-- of the projects' percentages). Program RAG is the worst RAG of its projects.
+WITH sums AS (
+    SELECT
+        program_id,
+        count(*) AS projects_total,
+        sum(items_total) AS items_total,
+        sum(items_not_started) AS items_not_started,
+        sum(items_in_progress) AS items_in_progress,
+        sum(items_blocked) AS items_blocked,
+        sum(items_done) AS items_done,
+        sum(items_cancelled) AS items_cancelled,
+        sum(items_unmapped_status) AS items_unmapped_status,
+        sum(items_in_scope) AS items_in_scope,
+        sum(work_hours_total) AS work_hours_total,
+        sum(work_hours_earned) AS work_hours_earned,
+        sum(duration_hours_total) AS duration_hours_total,
+        sum(duration_hours_earned) AS duration_hours_earned,
+        sum(story_points_total) AS story_points_total,
+        sum(story_points_earned) AS story_points_earned,
+        sum(milestones_total) AS milestones_total,
+        sum(milestones_late) AS milestones_late,
+        sum(overdue_items) AS overdue_items,
+        max(planned_finish) AS planned_finish,
+        max(baseline_finish) AS baseline_finish,
+        max(forecast_finish) AS forecast_finish,
+        sum(bac) AS bac,
+        sum(pv) AS pv,
+        sum(ev) AS ev,
+        sum(ac) AS ac,
+        sum(open_risks) AS open_risks,
+        sum(open_risks_high) AS open_risks_high,
+        bool_or(is_stale) AS has_stale_source
+    FROM intermediate.project_measures
+    GROUP BY program_id
+),
+rag AS (
+    SELECT
+        program_id,
+        count(*) FILTER (WHERE rag = 'red') AS projects_red,
+        count(*) FILTER (WHERE rag = 'amber') AS projects_amber,
+        CASE max(CASE rag WHEN 'red' THEN 3 WHEN 'amber' THEN 2 ELSE 1 END)
+            WHEN 3 THEN 'red' WHEN 2 THEN 'amber' ELSE 'green' END AS rag
+    FROM marts.project_health
+    GROUP BY program_id
+)
+SELECT
+    g.program_id,
+    g.name AS program_name,
+    g.owner,
+    s.projects_total,
+    r.projects_red,
+    r.projects_amber,
+    s.items_total,
+    s.items_not_started,
+    s.items_in_progress,
+    s.items_blocked,
+    s.items_done,
+    s.items_cancelled,
+    s.items_unmapped_status,
+    CASE WHEN s.work_hours_total > 0 THEN 100.0 * s.work_hours_earned / s.work_hours_total
+         ELSE 100.0 * s.items_done / nullif(s.items_in_scope, 0) END AS pct_complete,
+    CASE WHEN s.work_hours_total > 0 THEN 'work' ELSE 'count' END AS pct_complete_basis,
+    100.0 * s.work_hours_earned / nullif(s.work_hours_total, 0) AS pct_complete_work,
+    100.0 * s.duration_hours_earned / nullif(s.duration_hours_total, 0) AS pct_complete_duration,
+    100.0 * s.story_points_earned / nullif(s.story_points_total, 0) AS pct_complete_points,
+    100.0 * s.items_done / nullif(s.items_in_scope, 0) AS pct_complete_count,
+    s.work_hours_total,
+    s.planned_finish,
+    s.baseline_finish,
+    s.forecast_finish,
+    working_days_between(s.baseline_finish, s.forecast_finish) AS schedule_variance_days,
+    s.milestones_total,
+    s.milestones_late,
+    s.overdue_items,
+    s.open_risks,
+    s.open_risks_high,
+    s.pv,
+    s.ev,
+    s.ac,
+    s.bac,
+    s.ev / nullif(s.pv, 0) AS spi,
+    s.ev / nullif(s.ac, 0) AS cpi,
+    s.bac / nullif(s.ev / nullif(s.ac, 0), 0) AS eac,
+    s.bac - s.bac / nullif(s.ev / nullif(s.ac, 0), 0) AS vac,
+    r.rag,
+    s.has_stale_source
+FROM core.programs AS g
+JOIN sums AS s USING (program_id)
+JOIN rag AS r USING (program_id)

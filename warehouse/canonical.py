@@ -1,0 +1,100 @@
+"""The canonical staging shape: what every connector's staging SQL must produce, per stream.
+
+Each connector kind ships ``<stream>.sql`` files selecting exactly these columns (extra columns are
+dropped, missing ones are NULL). The warehouse unions them, per stream, into ``staging.<stream>``,
+which is all that ``transforms/core`` ever reads.
+
+Keys here are the source's own keys (``PAY-12``, ``plan.xml#12``); core prefixes the source id.
+"""
+
+from __future__ import annotations
+
+STAGING_STREAMS: dict[str, list[tuple[str, str]]] = {
+    "projects": [
+        ("source_id", "VARCHAR"),
+        ("source_key", "VARCHAR"),
+        ("aliases", "VARCHAR[]"),  # other words a config `key` may use for this project
+        ("name", "VARCHAR"),
+        ("manager", "VARCHAR"),
+        ("planned_start", "DATE"),
+        ("planned_finish", "DATE"),
+        ("baseline_finish", "DATE"),
+        ("budget", "DOUBLE"),
+        ("reported_status", "VARCHAR"),
+    ],
+    "work_items": [
+        ("source_id", "VARCHAR"),
+        ("source_key", "VARCHAR"),
+        ("project_source_key", "VARCHAR"),
+        ("parent_source_key", "VARCHAR"),
+        ("name", "VARCHAR"),
+        ("item_type", "VARCHAR"),
+        ("is_milestone", "BOOLEAN"),
+        ("is_summary", "BOOLEAN"),
+        ("status_raw", "VARCHAR"),
+        ("status_default", "VARCHAR"),  # the kind's default mapping; NULL when the word is unknown
+        ("assignee_key", "VARCHAR"),  # the source_key of the person in this source's resources stream
+        ("planned_start", "DATE"),
+        ("planned_finish", "DATE"),
+        ("duration_hours", "DOUBLE"),
+        ("baseline_start", "DATE"),
+        ("baseline_finish", "DATE"),
+        ("actual_start", "DATE"),
+        ("actual_finish", "DATE"),
+        ("due_date", "DATE"),
+        ("percent_complete", "DOUBLE"),
+        ("work_hours", "DOUBLE"),
+        ("actual_work_hours", "DOUBLE"),
+        ("story_points", "DOUBLE"),
+        ("cost", "DOUBLE"),
+        ("baseline_cost", "DOUBLE"),
+        ("actual_cost", "DOUBLE"),
+        ("systems", "VARCHAR[]"),
+        ("objectives", "VARCHAR[]"),
+        ("updated_at", "TIMESTAMP"),
+    ],
+    "dependencies": [
+        ("source_id", "VARCHAR"),
+        ("predecessor_key", "VARCHAR"),
+        ("successor_key", "VARCHAR"),
+        ("predecessor_ref", "VARCHAR"),  # what the source wrote, for the data-quality report when unresolved
+        ("link_type", "VARCHAR"),
+        ("lag_hours", "DOUBLE"),
+    ],
+    "resources": [
+        ("source_id", "VARCHAR"),
+        ("source_key", "VARCHAR"),
+        ("name", "VARCHAR"),
+        ("email", "VARCHAR"),
+        ("team", "VARCHAR"),
+        ("capacity_hours_per_week", "DOUBLE"),
+    ],
+    "assignments": [
+        ("source_id", "VARCHAR"),
+        ("work_item_key", "VARCHAR"),
+        ("resource_key", "VARCHAR"),
+        ("units", "DOUBLE"),
+        ("work_hours", "DOUBLE"),
+        ("start", "DATE"),
+        ("finish", "DATE"),
+    ],
+    "risks": [
+        ("source_id", "VARCHAR"),
+        ("source_key", "VARCHAR"),
+        ("project_ref", "VARCHAR"),  # a project source key, alias, or configured project id
+        ("title", "VARCHAR"),
+        ("probability", "DOUBLE"),  # 1-5 scale
+        ("impact", "DOUBLE"),  # 1-5 scale
+        ("status", "VARCHAR"),
+        ("owner", "VARCHAR"),
+        ("due_date", "DATE"),
+        ("mitigation", "VARCHAR"),
+    ],
+    "status_changes": [
+        ("source_id", "VARCHAR"),
+        ("work_item_key", "VARCHAR"),
+        ("changed_at", "TIMESTAMP"),
+        ("from_status", "VARCHAR"),
+        ("to_status", "VARCHAR"),
+    ],
+}
