@@ -18,7 +18,14 @@ from pipelines.portfolio_tables import config_tables, run_table
 from pipelines.resources import DUCKDB_POOL, SightlineWarehouse
 from warehouse.docs import load_docs
 from warehouse.metadata import table_summary
-from warehouse.models import Model, build_canonical_unions, build_kind_staging, build_model, discover_models, write_tables
+from warehouse.models import (
+    Model,
+    build_canonical_unions,
+    build_kind_staging,
+    build_model,
+    discover_models,
+    write_tables,
+)
 from warehouse.publish import publish
 
 PROGRESS = logging.getLogger("sightline.progress")

@@ -87,8 +87,7 @@ def _csv_rows(path: Path, name: str) -> Iterator[tuple[int, list[Any]]]:
             sample = handle.read(8192)
             handle.seek(0)
             dialect = _dialect(sample)
-            for number, row in enumerate(csv.reader(handle, dialect), start=1):
-                yield number, row
+            yield from enumerate(csv.reader(handle, dialect), start=1)
     except UnicodeDecodeError as exc:
         raise SourceError(
             f"{name}: not UTF-8 text near byte {exc.start}; save the sheet as 'CSV UTF-8' from Excel"

@@ -1,0 +1,163 @@
+"""The `sightline` command: demo, sync, init, ui, query."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from pipelines.config import ConfigError, Portfolio, load_portfolio
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEMO_CONFIG = REPO_ROOT / "examples" / "portfolio.yaml"
+DAGSTER_YAML = """\
+# Written by `sightline ui`. One run at a time writes the DuckDB build file.
+concurrency:
+  pools:
+    granularity: run
+    default_limit: 1
+telemetry:
+  enabled: false
+"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="sightline", description="One line of sight over every project.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("demo", help="run the pipeline on the sample portfolio and print the program rollup")
+    sync = commands.add_parser("sync", help="run the whole pipeline once, in-process")
+    sync.add_argument("--config", required=True, type=Path, help="portfolio.yaml")
+    init = commands.add_parser("init", help="write a starter portfolio.yaml and folders")
+    init.add_argument("directory", type=Path)
+    ui = commands.add_parser("ui", help="start the Dagster UI on this portfolio")
+    ui.add_argument("--config", required=True, type=Path)
+    ui.add_argument("--port", type=int, default=3000)
+    query = commands.add_parser("query", help="run read-only SQL on the published warehouse")
+    query.add_argument("--config", required=True, type=Path)
+    query.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    query.add_argument("sql")
+    args = parser.parse_args(argv)
+
+    try:
+        if args.command == "demo":
+            return demo()
+        if args.command == "sync":
+            return sync_command(load_portfolio(args.config))
+        if args.command == "init":
+            return init_command(args.directory)
+        if args.command == "ui":
+            return ui_command(load_portfolio(args.config), args.port)
+        return query_command(load_portfolio(args.config), args.sql, args.format)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+
+
+def _progress_to_stderr() -> None:
+    logger = logging.getLogger("sightline.progress")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("  %(asctime)s  %(message)s", "%H:%M:%S"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+
+
+def sync_command(portfolio: Portfolio) -> int:
+    from pipelines.run import run_sync
+
+    _progress_to_stderr()
+    print(f"sightline sync: {portfolio.path}", file=sys.stderr)
+    report = run_sync(portfolio)
+    print("\nRows per published table:")
+    for table, rows in report.table_rows.items():
+        print(f"  {table:<40} {rows:>10}")
+    if report.failed_sources:
+        print("\nFailed sources (last good data kept, marked stale):")
+        for source_id, reason in report.failed_sources.items():
+            print(f"  {source_id}: {reason}")
+    for step in report.failed_steps:
+        print(f"\nFailed step: {step} (see the error above)")
+    for check in report.failed_checks:
+        print(f"Failed check: {check}")
+    if report.published_this_run:
+        print(f"\nPublished: {report.published}")
+    else:
+        print(f"\nNOT published: the last good warehouse is left in place at {report.published}")
+    return report.exit_code
+
+
+def demo() -> int:
+    if not DEMO_CONFIG.exists():
+        print(f"the sample portfolio is not at {DEMO_CONFIG}; run the demo from a checkout of the repository",
+              file=sys.stderr)
+        return 2
+    portfolio = load_portfolio(DEMO_CONFIG)
+    code = sync_command(portfolio)
+    print("\nProgram rollup (marts.program_rollup):")
+    query_command(
+        portfolio,
+        "SELECT program_id, projects_total AS projects, projects_red AS red, items_total AS items, "
+        "items_done AS done, items_blocked AS blocked, round(pct_complete, 1) AS pct_complete, "
+        "pct_complete_basis AS basis, milestones_late, overdue_items, open_risks_high AS high_risks, rag "
+        "FROM marts.program_rollup ORDER BY program_id",
+        "table",
+    )
+    return code
+
+
+def query_command(portfolio: Portfolio, sql: str, output: str) -> int:
+    import duckdb
+
+    if not portfolio.warehouse.exists():
+        print(f"no published warehouse at {portfolio.warehouse}; run `sightline sync --config {portfolio.path}` first",
+              file=sys.stderr)
+        return 1
+    with duckdb.connect(str(portfolio.warehouse), read_only=True) as con:
+        try:
+            frame = con.execute(sql).df()
+        except duckdb.Error as exc:
+            print(f"query failed: {exc}", file=sys.stderr)
+            return 1
+    if output == "csv":
+        frame.to_csv(sys.stdout, index=False)
+    elif output == "json":
+        print(frame.to_json(orient="records", date_format="iso"))
+    else:
+        print(frame.to_string(index=False) if len(frame) else "(no rows)")
+    return 0
+
+
+def init_command(directory: Path) -> int:
+    from pipelines.starter import write_starter
+
+    try:
+        written = write_starter(directory)
+    except FileExistsError as exc:
+        print(f"{exc}: not overwriting; choose an empty directory", file=sys.stderr)
+        return 1
+    for path in written:
+        print(f"wrote {path}")
+    print(f"\nnext: edit {directory / 'portfolio.yaml'}, then `sightline sync --config {directory / 'portfolio.yaml'}`")
+    return 0
+
+
+def ui_command(portfolio: Portfolio, port: int) -> int:
+    dagster_home = portfolio.var_dir / "dagster"
+    dagster_home.mkdir(parents=True, exist_ok=True)
+    settings = dagster_home / "dagster.yaml"
+    if not settings.exists():
+        settings.write_text(DAGSTER_YAML, encoding="utf-8")
+    env = {**os.environ, "SIGHTLINE_CONFIG": str(portfolio.path), "DAGSTER_HOME": str(dagster_home)}
+    dagster = shutil.which("dagster") or str(Path(sys.executable).with_name("dagster"))
+    command = [dagster, "dev", "-m", "pipelines.definitions", "--port", str(port)]
+    print(f"DAGSTER_HOME={dagster_home} SIGHTLINE_CONFIG={portfolio.path}\n{' '.join(command)}", file=sys.stderr)
+    os.execve(dagster, command, env)
+    return 0  # pragma: no cover - execve does not return
+
+
+if __name__ == "__main__":
+    sys.exit(main())

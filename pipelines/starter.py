@@ -1,0 +1,56 @@
+"""`sightline init DIR`: a starter portfolio that syncs as written, to edit from there."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+PORTFOLIO = """\
+# Sightline portfolio. Every key is described in the README ("The portfolio config").
+warehouse: var/sightline.duckdb        # the published file BI tools open (read-only)
+timezone: Europe/London                # schedule and "today" for rollups
+schedule: "0 2 * * *"                  # nightly sync (cron, in the time zone above)
+
+objectives:                            # the company strategy
+  - id: cost-efficiency
+    name: Reduce cost to serve
+    target_share: 0.5                  # share of effort the strategy intends
+
+programs:
+  - id: first-program
+    name: My first program
+    owner: Your Name
+    projects:
+      - id: first-project
+        name: My first project
+        source: trackers
+        key: tracker.csv               # spreadsheet: file, sheet, or Project column value
+        objectives: {cost-efficiency: 1.0}
+        systems: [General Ledger]
+
+sources:
+  - id: trackers
+    kind: spreadsheet
+    path: sheets/*.csv                 # relative to this file; globs allowed; .xlsx too
+    day_first: true                    # 03/04/2026 is 3 April
+"""
+
+TRACKER = """\
+ID,Task,Status,Start,Finish,% Complete,Owner,Estimate (h),Milestone,Systems,Depends on
+T-1,Agree scope,Done,05/01/2026,16/01/2026,100%,Your Name,16,,General Ledger,
+T-2,Build interface,In progress,19/01/2026,27/02/2026,40%,Your Name,80,,General Ledger,T-1
+T-3,Go-live,Not started,02/03/2026,02/03/2026,0%,Your Name,0,yes,General Ledger,T-2
+"""
+
+
+def write_starter(directory: Path) -> list[Path]:
+    """Write portfolio.yaml and sheets/tracker.csv under ``directory``; never overwrite."""
+    config = directory / "portfolio.yaml"
+    tracker = directory / "sheets" / "tracker.csv"
+    for path in (config, tracker):
+        if path.exists():
+            raise FileExistsError(str(path))
+    tracker.parent.mkdir(parents=True, exist_ok=True)
+    (directory / "var").mkdir(exist_ok=True)
+    config.write_text(PORTFOLIO, encoding="utf-8")
+    tracker.write_text(TRACKER, encoding="utf-8")
+    return [config, tracker]

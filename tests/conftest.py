@@ -1,0 +1,28 @@
+"""Shared fixtures: a private copy of the sample portfolio, and a sync runner."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLES = REPO / "examples"
+sys.path.insert(0, str(EXAMPLES))  # the sample generator, for independent expectations
+
+
+@pytest.fixture
+def sample_dir(tmp_path: Path) -> Path:
+    """examples/ copied into a temporary folder: portfolio.yaml and its generated sheets."""
+    target = tmp_path / "portfolio"
+    target.mkdir()
+    shutil.copy(EXAMPLES / "portfolio.yaml", target / "portfolio.yaml")
+    shutil.copytree(EXAMPLES / "sheets", target / "sheets")
+    return target
+
+
+def write_yaml(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
