@@ -140,7 +140,7 @@ def build_sample() -> list[ProjectPlan]:
                      ["General Ledger", "Corporate Card Feed"], ["cost-efficiency"], 12, prefix="EXP",
                      with_costs=True)
     onboarding = _plan(rng, "onboarding", "Onboarding", dt.date(2026, 7, 6), ["Lena Fischer", "Grace Kim"],
-                       ["Employee Master"], ["cost-efficiency", "", "", ""], 10, prefix="ONB")
+                       ["Employee Master"], ["cost-efficiency", "", "", "", ""], 10, prefix="ONB")
     mobile = _plan(rng, "mobile-app", "Mobile app", dt.date(2026, 6, 1), ["Diego Alvarez", "Aisha Bello"],
                    ["Customer API"], [], 16, prefix="MOB", points=True)
     web = _plan(rng, "web-portal", "Web portal", dt.date(2026, 9, 14), ["Aisha Bello", "Sam Carter"],
