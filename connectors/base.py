@@ -50,6 +50,7 @@ class SourceSpec:
     kind: str
     options: Mapping[str, Any]
     base_dir: Path  # the folder of portfolio.yaml; relative paths resolve against it
+    project_keys: tuple[str, ...] = ()  # the config `key`s of the projects that name this source
 
     def resolve(self, relative: str) -> Path:
         path = Path(relative).expanduser()
@@ -64,11 +65,23 @@ class Batch:
     data: pa.RecordBatch | pa.Table
 
 
+PRESENT_KEYS_TABLE = "present_keys"  # incremental loads: every merge key still at the source
+
+
 @dataclass
 class ExtractContext:
-    """What a connector may use while extracting: a logger and the quarantine."""
+    """What a connector may use while extracting: a logger, the quarantine, and its sync state.
+
+    ``previous_state`` is what the connector saved after its last successful load (None on the
+    first load or a full refresh). A connector that loads incrementally sets ``incremental`` and
+    ``state`` (saved only once the load has landed), and may yield a ``present_keys`` batch
+    (column ``key``) listing every record still at the source, so deletions are noticed.
+    """
 
     log: Any = None
+    previous_state: Mapping[str, Any] | None = None
+    state: dict[str, Any] | None = None
+    incremental: bool = False
     quarantined: list[dict[str, str]] = field(default_factory=list)
     _flush_size: int = 5_000
 
@@ -99,6 +112,11 @@ class Connector(ABC):
     kind: ClassVar[str]
     #: raw table name -> Arrow schema; every batch of that table must match it.
     raw_schemas: ClassVar[Mapping[str, pa.Schema]]
+    #: For incremental loads: the column identifying a record across the raw tables (tables that
+    #: have it are merged by it; the others are replaced whole), and the table listing the
+    #: records a load carries.
+    merge_key: ClassVar[str | None] = None
+    primary_table: ClassVar[str | None] = None
 
     def __init__(self, source: SourceSpec):
         self.source = source
@@ -115,7 +133,8 @@ class Connector(ABC):
     @classmethod
     @abstractmethod
     def staging_sql_dir(cls) -> Path:
-        """Folder holding ``<stream>.sql`` staging models for this kind."""
+        """Folder holding ``<stream>.sql`` staging models for this kind. In them, ``raw.this__<table>``
+        names this kind's own raw table, so kinds with the same raw shape can share one folder."""
 
 
 def unknown_keys(options: Mapping[str, Any], allowed: set[str], path: str) -> list[str]:

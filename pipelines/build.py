@@ -12,7 +12,7 @@ from pipelines.resources import SightlineWarehouse
 SYNC_JOB = "sightline_sync"
 
 
-def build_definitions(portfolio: Portfolio) -> dg.Definitions:
+def build_definitions(portfolio: Portfolio, *, full_refresh: bool = False) -> dg.Definitions:
     assets = build_assets(portfolio)
     sync_job = dg.define_asset_job(SYNC_JOB, selection=dg.AssetSelection.all(), description="Full portfolio sync.")
     nightly = dg.ScheduleDefinition(
@@ -28,7 +28,7 @@ def build_definitions(portfolio: Portfolio) -> dg.Definitions:
         asset_checks=build_checks(),
         jobs=[sync_job],
         schedules=[nightly],
-        resources={"sightline": SightlineWarehouse(config_path=str(portfolio.path))},
+        resources={"sightline": SightlineWarehouse(config_path=str(portfolio.path), full_refresh=full_refresh)},
         # One process writes the build file: run every step in the run's own process.
         executor=dg.in_process_executor,
     )

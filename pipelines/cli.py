@@ -30,6 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("demo", help="run the pipeline on the sample portfolio and print the program rollup")
     sync = commands.add_parser("sync", help="run the whole pipeline once, in-process")
     sync.add_argument("--config", required=True, type=Path, help="portfolio.yaml")
+    sync.add_argument("--full-refresh", action="store_true", help="reload incremental sources (Jira) whole")
     init = commands.add_parser("init", help="write a starter portfolio.yaml and folders")
     init.add_argument("directory", type=Path)
     ui = commands.add_parser("ui", help="start the Dagster UI on this portfolio")
@@ -45,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "demo":
             return demo()
         if args.command == "sync":
-            return sync_command(load_portfolio(args.config))
+            return sync_command(load_portfolio(args.config), full_refresh=args.full_refresh)
         if args.command == "init":
             return init_command(args.directory)
         if args.command == "ui":
@@ -66,12 +67,12 @@ def _progress_to_stderr() -> None:
         logger.propagate = False
 
 
-def sync_command(portfolio: Portfolio) -> int:
+def sync_command(portfolio: Portfolio, *, full_refresh: bool = False) -> int:
     from pipelines.run import run_sync
 
     _progress_to_stderr()
     print(f"sightline sync: {portfolio.path}", file=sys.stderr)
-    report = run_sync(portfolio)
+    report = run_sync(portfolio, full_refresh=full_refresh)
     print("\nRows per published table:")
     for table, rows in report.table_rows.items():
         print(f"  {table:<40} {rows:>10}")

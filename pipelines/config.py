@@ -10,7 +10,7 @@ import datetime as dt
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -192,8 +192,13 @@ def parse_portfolio(raw: Any, path: Path) -> Portfolio:
     sources, status_maps = _sources(check, top.get("sources"), path.parent)
     programs, projects = _programs(check, top.get("programs"), {o.id for o in objectives}, {s.id for s in sources})
 
+    _duplicate_project_keys(check, projects)
     if check.problems:
         raise ConfigError(path, check.problems)
+    keys_by_source: dict[str, list[str]] = {}
+    for project in projects:
+        keys_by_source.setdefault(project.source_id, []).append(project.key)
+    sources = [replace(s, project_keys=tuple(keys_by_source.get(s.id, ()))) for s in sources]
     warehouse_path = Path(warehouse).expanduser()
     if not warehouse_path.is_absolute():
         warehouse_path = path.parent / warehouse_path
@@ -210,6 +215,17 @@ def parse_portfolio(raw: Any, path: Path) -> Portfolio:
         sources=tuple(sources),
         status_maps=status_maps,
     )
+
+
+def _duplicate_project_keys(check: _Checker, projects: list[Project]) -> None:
+    seen: dict[tuple[str, str], str] = {}
+    for project in projects:
+        other = seen.setdefault((project.source_id, project.key), project.id)
+        if other != project.id:
+            check.add(
+                f"projects {other!r} and {project.id!r}",
+                f"both name key {project.key!r} of source {project.source_id!r}; expected one project per key",
+            )
 
 
 def _timezone(check: _Checker, top: Mapping[str, Any]) -> str:

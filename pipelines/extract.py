@@ -11,7 +11,7 @@ import duckdb
 from connectors.base import QUARANTINE_TABLE, ExtractContext, SourceSpec
 from connectors.registry import connector_class
 from warehouse.landing import LandingWriter, new_load_id, prune
-from warehouse.raw import record_failure, replace_source_rows
+from warehouse.raw import Load, apply_load, previous_state, record_failure
 
 log = logging.getLogger("sightline.extract")
 
@@ -33,19 +33,21 @@ class LoadOutcome:
 
 def load_source(
     con: duckdb.DuckDBPyConnection, source: SourceSpec, landing_root: Path, retention_days: int,
-    logger: logging.Logger | None = None,
+    logger: logging.Logger | None = None, *, full_refresh: bool = False,
 ) -> LoadOutcome:
-    """Extract one source into a new landing folder and swap it into the raw tables.
+    """Extract one source into a new landing folder and bring it into the raw tables.
 
     Any failure of the source (unreachable, corrupt, unexpected error in the connector) is caught:
     the source's rows from its last good load stay, and the outcome carries a one-line reason.
+    ``full_refresh`` ignores the saved sync state, so an incremental connector reloads everything.
     """
     logger = logger or log
     cls = connector_class(source.kind)
     load_id = new_load_id()
     writer = LandingWriter(landing_root, source.id, load_id)
+    context = ExtractContext(log=logger, previous_state=None if full_refresh else previous_state(con, source.id))
     try:
-        for batch in cls(source).extract(ExtractContext(log=logger)):
+        for batch in cls(source).extract(context):
             writer.write(batch.table, batch.data)
         landing_dir = writer.commit()
     except Exception as exc:  # the source failed; keep its last good data
@@ -53,7 +55,12 @@ def load_source(
         reason = _one_line(exc)
         record_failure(con, source.id, source.kind, reason)
         return LoadOutcome(source.id, source.kind, False, load_id, error=reason)
-    rows = replace_source_rows(con, source.kind, source.id, load_id, landing_dir, list(cls.raw_schemas))
+    load = Load(
+        kind=source.kind, source_id=source.id, load_id=load_id, directory=landing_dir, tables=tuple(cls.raw_schemas),
+        incremental=context.incremental, merge_key=cls.merge_key, primary_table=cls.primary_table,
+        state=context.state,
+    )
+    rows = apply_load(con, load)
     prune(landing_root, source.id, retention_days)
     return LoadOutcome(source.id, source.kind, True, load_id, rows=rows, landing_dir=landing_dir)
 

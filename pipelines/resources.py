@@ -28,6 +28,7 @@ class SightlineWarehouse(dg.ConfigurableResource):
     """The portfolio config and the DuckDB files it names."""
 
     config_path: str
+    full_refresh: bool = False  # reload incremental sources whole (sightline sync --full-refresh)
 
     @property
     def portfolio(self) -> Portfolio:

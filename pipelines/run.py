@@ -12,6 +12,7 @@ import duckdb
 from pipelines.build import SYNC_JOB, build_definitions
 from pipelines.config import Portfolio
 from pipelines.resources import SightlineWarehouse
+from warehouse.db import quote
 
 # Dagster's own console logger is quieted to warnings: `sightline sync` prints its own progress.
 QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
@@ -32,9 +33,11 @@ class SyncReport:
         return 0 if self.success else 1
 
 
-def run_sync(portfolio: Portfolio, instance: dg.DagsterInstance | None = None) -> SyncReport:
+def run_sync(
+    portfolio: Portfolio, instance: dg.DagsterInstance | None = None, *, full_refresh: bool = False
+) -> SyncReport:
     started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    defs = build_definitions(portfolio)
+    defs = build_definitions(portfolio, full_refresh=full_refresh)
     job = defs.resolve_job_def(SYNC_JOB)
     with (dg.DagsterInstance.ephemeral() if instance is None else _borrowed(instance)) as active:
         result = job.execute_in_process(instance=active, raise_on_error=False, run_config=QUIET_RUN_CONFIG)
@@ -66,11 +69,10 @@ def run_sync(portfolio: Portfolio, instance: dg.DagsterInstance | None = None) -
             )
     if published.exists():
         with duckdb.connect(str(published), read_only=True) as con:
+            tables = con.execute(
+                "SELECT schema_name, table_name FROM duckdb_tables() WHERE NOT internal ORDER BY 1, 2").fetchall()
             report.table_rows = {
-                f"{s}.{t}": n
-                for s, t, n in con.execute(
-                    "SELECT schema_name, table_name, estimated_size FROM duckdb_tables() ORDER BY 1, 2"
-                ).fetchall()
+                f"{s}.{t}": con.execute(f"SELECT count(*) FROM {s}.{quote(t)}").fetchone()[0] for s, t in tables
             }
     report.success = result.success and published_this_run and not report.failed_sources and not failed_checks
     return report

@@ -17,7 +17,7 @@ from warehouse import db
 from warehouse.landing import LandingWriter, new_load_id, prune
 from warehouse.models import build_canonical_unions, discover_models
 from warehouse.publish import UNDOCUMENTED
-from warehouse.raw import record_failure, replace_source_rows
+from warehouse.raw import Load, apply_load, record_failure
 
 
 def test_every_published_table_and_column_is_documented(sample_dir: Path) -> None:
@@ -70,9 +70,8 @@ def test_raw_rows_are_replaced_per_source_and_kept_on_failure(tmp_path: Path) ->
         writer.write("items", pa.table({"item": items}, schema=schema))
         return writer.commit()
 
-    replace_source_rows(con, "kind", "one", "L1", land("one", "L1", ["a", "b"]), ["items"])
-    replace_source_rows(con, "kind", "two", "L1", land("two", "L1", ["x"]), ["items"])
-    replace_source_rows(con, "kind", "one", "L2", land("one", "L2", ["c"]), ["items"])
+    for source, load_id, items in (("one", "L1", ["a", "b"]), ("two", "L1", ["x"]), ("one", "L2", ["c"])):
+        apply_load(con, Load("kind", source, load_id, land(source, load_id, items), ("items",)))
     record_failure(con, "two", "kind", "server said no")
     rows = con.execute('SELECT source_id, load_id, item FROM raw."kind__items" ORDER BY 1, 3').fetchall()
     assert rows == [("one", "L2", "c"), ("two", "L1", "x")]

@@ -44,8 +44,11 @@ BOOKKEEPING = (
         last_error VARCHAR,
         last_load_id VARCHAR,
         rows_loaded BIGINT,
-        rows_quarantined BIGINT
+        rows_quarantined BIGINT,
+        sync_state VARCHAR
     )""",
+    # Build files from before sync_state existed get the column.
+    "ALTER TABLE meta.source_state ADD COLUMN IF NOT EXISTS sync_state VARCHAR",
     """CREATE TABLE IF NOT EXISTS raw.quarantine (
         source_id VARCHAR, load_id VARCHAR, object_key VARCHAR, location VARCHAR, reason VARCHAR, record VARCHAR
     )""",

@@ -18,11 +18,12 @@ import pandas as pd
 
 import transforms
 from warehouse.canonical import STAGING_STREAMS
-from warehouse.db import quote
+from warehouse.db import quote, raw_table
 
 TRANSFORMS_DIR = Path(transforms.__file__).parent
 TABLE_LAYERS = ("core", "intermediate", "marts")
 HISTORY_LAYER = "history"
+_OWN_RAW = re.compile(r"\braw\.this__([a-z_][a-z0-9_]*)\b")  # a kind's own raw table in its staging SQL
 _REFERENCE = re.compile(r"\b(staging|core|intermediate|marts|config|meta|history)\.([a-z_][a-z0-9_]*)\b")
 
 
@@ -113,7 +114,7 @@ def build_kind_staging(con: duckdb.DuckDBPyConnection, kind: str, staging_dir: P
         if path.stem not in STAGING_STREAMS:
             raise ValueError(f"{path}: staging model for unknown stream {path.stem!r}; expected one of {list(STAGING_STREAMS)}")
         view = f"staging.{quote(f'{kind}__{path.stem}')}"
-        sql = path.read_text(encoding="utf-8").strip().rstrip(";")
+        sql = _OWN_RAW.sub(lambda m: raw_table(kind, m.group(1)), path.read_text(encoding="utf-8").strip().rstrip(";"))
         con.execute(f"CREATE OR REPLACE VIEW {view} AS {sql}")
         views.append(view)
     return views

@@ -1,66 +1,141 @@
-"""Raw tables: a source's last good load, replaced whole in one transaction per successful load."""
+"""Raw tables: each source's current rows, changed only by a load that has fully landed.
+
+A full load replaces the source's rows in every raw table. An incremental load merges: rows of
+the records it carries are replaced, and when it lists the keys still present at the source,
+rows of records that disappeared are deleted. Either way the change and the source's new sync
+state commit in one transaction, so a cursor never moves past data that did not land.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
-from connectors.base import QUARANTINE_TABLE
-from warehouse.db import raw_table
+from connectors.base import PRESENT_KEYS_TABLE, QUARANTINE_TABLE
+from warehouse.db import quote, raw_table
+
+
+@dataclass(frozen=True)
+class Load:
+    kind: str
+    source_id: str
+    load_id: str
+    directory: Path
+    tables: tuple[str, ...]
+    incremental: bool = False
+    merge_key: str | None = None
+    primary_table: str | None = None
+    state: Mapping[str, Any] | None = None
+
+    def parquet(self, table: str) -> Path | None:
+        path = self.directory / f"{table}.parquet"
+        return path if path.exists() else None
 
 
 def _qualified(kind: str, table: str) -> str:
     return "raw.quarantine" if table == QUARANTINE_TABLE else raw_table(kind, table)
 
 
-def replace_source_rows(
-    con: duckdb.DuckDBPyConnection, kind: str, source_id: str, load_id: str, load_dir: Path,
-    tables: list[str],
-) -> dict[str, int]:
-    """Swap the source's rows in every raw table (and the quarantine) for this load, atomically.
-
-    Reads the landed Parquet files in bulk; a table the load has no file for becomes empty for
-    this source (the source really holds none of it now).
-    """
-    counts: dict[str, int] = {}
+def apply_load(con: duckdb.DuckDBPyConnection, load: Load) -> dict[str, int]:
+    """Bring the landed load into the raw tables and record it, atomically. Returns rows per table
+    for this source afterwards (and ``deleted``: records removed because they left the source)."""
     con.execute("BEGIN TRANSACTION")
     try:
-        for table in [*tables, QUARANTINE_TABLE]:
-            name = _qualified(kind, table)
-            con.execute(f"DELETE FROM {name} WHERE source_id = ?", [source_id])
-            parquet = load_dir / f"{table}.parquet"
-            if parquet.exists():
-                con.execute(
-                    f"INSERT INTO {name} BY NAME "
-                    "SELECT ?::VARCHAR AS source_id, ?::VARCHAR AS load_id, * FROM read_parquet(?)",
-                    [source_id, load_id, str(parquet)],
-                )
-            counts[table] = con.execute(f"SELECT count(*) FROM {name} WHERE source_id = ?", [source_id]).fetchone()[0]
-        record_success(con, source_id, kind, load_id, counts)
+        deleted = _merge(con, load) if load.incremental else _replace(con, load)
+        counts = {
+            table: con.execute(f"SELECT count(*) FROM {_qualified(load.kind, table)} WHERE source_id = ?",
+                               [load.source_id]).fetchone()[0]
+            for table in (*load.tables, QUARANTINE_TABLE)
+        }
+        record_success(con, load, counts)
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
         raise
-    return counts
+    return {**counts, "deleted": deleted}
 
 
-def record_success(
-    con: duckdb.DuckDBPyConnection, source_id: str, kind: str, load_id: str, counts: Mapping[str, int]
-) -> None:
+def _insert(con: duckdb.DuckDBPyConnection, name: str, load: Load, parquet: Path) -> None:
+    con.execute(
+        f"INSERT INTO {name} BY NAME "
+        "SELECT ?::VARCHAR AS source_id, ?::VARCHAR AS load_id, * FROM read_parquet(?)",
+        [load.source_id, load.load_id, str(parquet)],
+    )
+
+
+def _replace(con: duckdb.DuckDBPyConnection, load: Load) -> int:
+    for table in (*load.tables, QUARANTINE_TABLE):
+        name = _qualified(load.kind, table)
+        con.execute(f"DELETE FROM {name} WHERE source_id = ?", [load.source_id])
+        if parquet := load.parquet(table):
+            _insert(con, name, load, parquet)
+    return 0
+
+
+def _columns(con: duckdb.DuckDBPyConnection, name: str) -> set[str]:
+    return {row[0] for row in con.execute(f"DESCRIBE {name}").fetchall()}
+
+
+def _merge(con: duckdb.DuckDBPyConnection, load: Load) -> int:
+    """Replace the rows of the records this load carries; delete records no longer present."""
+    key = quote(load.merge_key or "")
+    primary = load.parquet(load.primary_table or "")
+    present = load.parquet(PRESENT_KEYS_TABLE)
+    deleted = 0
+    if present:
+        deleted = con.execute(
+            f"SELECT count(DISTINCT {key}) FROM {_qualified(load.kind, load.primary_table)} "
+            f"WHERE source_id = ? AND {key} NOT IN (SELECT key FROM read_parquet(?))",
+            [load.source_id, str(present)],
+        ).fetchone()[0]
+    for table in load.tables:
+        name = _qualified(load.kind, table)
+        parquet = load.parquet(table)
+        if load.merge_key not in _columns(con, name):  # a table of the whole source: replaced
+            con.execute(f"DELETE FROM {name} WHERE source_id = ?", [load.source_id])
+        else:
+            if primary:
+                con.execute(
+                    f"DELETE FROM {name} WHERE source_id = ? AND {key} IN (SELECT {key} FROM read_parquet(?))",
+                    [load.source_id, str(primary)],
+                )
+            if present:
+                con.execute(
+                    f"DELETE FROM {name} WHERE source_id = ? AND {key} NOT IN (SELECT key FROM read_parquet(?))",
+                    [load.source_id, str(present)],
+                )
+        if parquet:
+            _insert(con, name, load, parquet)
+    # Quarantined rows are re-judged when their record comes again.
+    if quarantine := load.parquet(QUARANTINE_TABLE):
+        con.execute(
+            "DELETE FROM raw.quarantine WHERE source_id = ? AND object_key IN "
+            "(SELECT object_key FROM read_parquet(?))",
+            [load.source_id, str(quarantine)],
+        )
+        _insert(con, "raw.quarantine", load, quarantine)
+    return deleted
+
+
+def record_success(con: duckdb.DuckDBPyConnection, load: Load, counts: Mapping[str, int]) -> None:
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     loaded = sum(n for t, n in counts.items() if t != QUARANTINE_TABLE)
     con.execute(
         """INSERT OR REPLACE INTO meta.source_state
-           VALUES (?, ?, ?, ?, 'ok', NULL, ?, ?, ?)""",
-        [source_id, kind, now, now, load_id, loaded, counts.get(QUARANTINE_TABLE, 0)],
+           VALUES (?, ?, ?, ?, 'ok', NULL, ?, ?, ?, ?)""",
+        [load.source_id, load.kind, now, now, load.load_id, loaded, counts.get(QUARANTINE_TABLE, 0),
+         json.dumps(load.state) if load.state is not None else None],
     )
 
 
 def record_failure(con: duckdb.DuckDBPyConnection, source_id: str, kind: str, error: str) -> None:
-    """Mark the attempt failed; the source's rows and its last success time stay as they were."""
+    """Mark the attempt failed; the source's rows, state and last success time stay as they were."""
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     con.execute(
         """INSERT INTO meta.source_state (source_id, kind, last_attempt_at, last_status, last_error)
@@ -69,3 +144,8 @@ def record_failure(con: duckdb.DuckDBPyConnection, source_id: str, kind: str, er
              last_attempt_at = excluded.last_attempt_at, last_status = 'failed', last_error = excluded.last_error""",
         [source_id, kind, now, error],
     )
+
+
+def previous_state(con: duckdb.DuckDBPyConnection, source_id: str) -> dict[str, Any] | None:
+    row = con.execute("SELECT sync_state FROM meta.source_state WHERE source_id = ?", [source_id]).fetchone()
+    return json.loads(row[0]) if row and row[0] else None

@@ -7,5 +7,5 @@ SELECT
     work_hours,
     start,
     coalesce(finish, due) AS finish
-FROM raw.spreadsheet__tasks
+FROM raw.this__tasks
 WHERE owner IS NOT NULL

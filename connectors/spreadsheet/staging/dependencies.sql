@@ -7,8 +7,8 @@ SELECT
     d.predecessor_ref,
     d.link_type,
     d.lag_hours
-FROM raw.spreadsheet__dependencies AS d
-LEFT JOIN raw.spreadsheet__tasks AS t
+FROM raw.this__dependencies AS d
+LEFT JOIN raw.this__tasks AS t
     ON t.source_id = d.source_id
     AND t.task_id = d.predecessor_id
     AND CASE

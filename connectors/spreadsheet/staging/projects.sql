@@ -14,5 +14,5 @@ SELECT
     max(baseline_finish) AS baseline_finish,
     sum(baseline_cost) AS budget,
     NULL AS reported_status
-FROM raw.spreadsheet__tasks
+FROM raw.this__tasks
 GROUP BY source_id, project_key

@@ -6,6 +6,6 @@ SELECT
     any_value(lower(owner_email)) AS email,
     any_value(team) AS team,
     NULL AS capacity_hours_per_week
-FROM raw.spreadsheet__tasks
+FROM raw.this__tasks
 WHERE owner IS NOT NULL
 GROUP BY source_id, coalesce(lower(owner_email), owner)

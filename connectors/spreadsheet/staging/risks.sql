@@ -11,4 +11,4 @@ SELECT
     owner,
     due AS due_date,
     mitigation
-FROM raw.spreadsheet__risks
+FROM raw.this__risks

@@ -9,7 +9,7 @@ WITH tasks AS (
         regexp_replace(lower(trim(status)), '[^a-z]+', ' ', 'g') AS status_word,
         max(CASE WHEN NOT percent_explicit THEN percent_value END)
             OVER (PARTITION BY source_id, file, sheet) AS bare_percent_max
-    FROM raw.spreadsheet__tasks
+    FROM raw.this__tasks
 ),
 typed AS (
     SELECT
