@@ -15,19 +15,33 @@ ENTRY_POINT_GROUP = "sightline.connectors"
 
 
 @cache
-def connector_classes() -> dict[str, type[Connector]]:
-    """All installed connector kinds, by ``kind``."""
+def _load() -> tuple[dict[str, type[Connector]], dict[str, str]]:
+    """Installed connector kinds, and the reason each broken one could not be loaded: one broken
+    plug-in must not take the others down; it fails only the sources that use it."""
     found: dict[str, type[Connector]] = {}
+    broken: dict[str, str] = {}
     for entry in entry_points(group=ENTRY_POINT_GROUP):
-        cls = entry.load()
+        try:
+            cls = entry.load()
+        except Exception as exc:  # an outside package may fail in any way
+            broken[entry.name] = f"{entry.value} cannot be imported ({type(exc).__name__}: {exc})"
+            continue
         if not (isinstance(cls, type) and issubclass(cls, Connector)):
-            raise TypeError(f"entry point {entry.name!r} in {ENTRY_POINT_GROUP} is not a Connector subclass")
+            broken[entry.name] = f"{entry.value} is not a Connector subclass"
+            continue
         found[entry.name] = cls
-    return found
+    return found, broken
+
+
+def connector_classes() -> dict[str, type[Connector]]:
+    """All installed, loadable connector kinds, by ``kind``."""
+    return _load()[0]
 
 
 def connector_class(kind: str) -> type[Connector]:
-    classes = connector_classes()
+    classes, broken = _load()
+    if kind in broken:
+        raise KeyError(f"source kind {kind!r} is installed but broken: {broken[kind]}")
     if kind not in classes:
         installed = ", ".join(sorted(classes)) or "none"
         raise KeyError(f"unknown source kind {kind!r}; installed kinds: {installed}")

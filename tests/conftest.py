@@ -11,6 +11,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
 sys.path.insert(0, str(EXAMPLES))  # the sample generator, for independent expectations
+sys.path.insert(0, str(REPO / "tests" / "support"))  # test doubles: the Jira emulator
 
 
 @pytest.fixture

@@ -11,9 +11,9 @@ import duckdb
 import pytest
 import xlsxwriter
 
+from connectors import values as v
 from connectors.base import SourceError, SourceSpec
 from connectors.spreadsheet import SpreadsheetConnector
-from connectors.spreadsheet import values as v
 from pipelines.extract import load_source
 from warehouse import db
 from warehouse.models import build_kind_staging

@@ -16,8 +16,8 @@ from typing import Any, ClassVar
 
 import pyarrow as pa
 
+from connectors import values as v
 from connectors.base import Batch, Connector, ExtractContext, SourceError, unknown_keys
-from connectors.spreadsheet import values as v
 from connectors.spreadsheet.headers import (
     HEADER_SEARCH_ROWS,
     RISK_FIELDS,

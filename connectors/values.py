@@ -1,4 +1,4 @@
-"""Cell values as people type them into trackers: dates, percentages, numbers, yes/no, lists.
+"""Cell values as people type them into trackers and exports: dates, percentages, numbers, yes/no, lists.
 
 Each parser takes the cell as the reader gives it (text from CSV; float, date, datetime or text from
 Excel) and returns a typed value, ``None`` for an empty cell, or raises :class:`CellError` with a

@@ -1,0 +1,211 @@
+"""Jira CSV exports (kind: jira_csv): the "Export -> CSV (all fields)" file.
+
+Such a file repeats headers (``Labels``, ``Sprint``, ``Component/s``, ``Watchers``,
+``Fix Version/s`` appear once per value), names custom fields ``Custom field (Story Points)``,
+links ``Outward issue link (Blocks)``, and writes times like ``12/Jan/24 3:04 PM`` in the
+exporting user's time zone (the source's ``timezone``). Columns are read by position and grouped
+by header; each row becomes an issue shaped like the REST API's, so one mapping serves both.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+from collections import defaultdict
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any, ClassVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import pyarrow as pa
+
+from connectors.base import Batch, Connector, ExtractContext, SourceError, unknown_keys
+from connectors.jira.mapping import CUSTOM_FIELD_NAMES, RAW_SCHEMAS, FieldIds, issue_rows
+from connectors.spreadsheet.reader import find_files
+
+OPTION_KEYS = {"path", "timezone", "fields", "risk_issue_type"}
+BATCH_ROWS = 5_000
+CATEGORY_KEYS = {"to do": "new", "in progress": "indeterminate", "done": "done"}
+TIME_FORMATS = ("%d/%b/%y %I:%M %p", "%d/%b/%Y %I:%M %p", "%d/%b/%y %H:%M", "%Y-%m-%d %H:%M", "%d/%b/%y")
+_CUSTOM = re.compile(r"^Custom field \((.+)\)$")
+_ISSUE_KEY = re.compile(r"^[A-Z][A-Z0-9_]*-\d+$")
+
+
+class JiraCsvConnector(Connector):
+    kind: ClassVar[str] = "jira_csv"
+    raw_schemas: ClassVar[Mapping[str, pa.Schema]] = RAW_SCHEMAS
+
+    @classmethod
+    def validate_options(cls, options: Mapping[str, Any], path: str) -> list[str]:
+        problems = unknown_keys(options, OPTION_KEYS, path)
+        if not isinstance(options.get("path"), str):
+            problems.append(f"{path}.path: expected the export file (or a glob), e.g. exports/jira.csv")
+        try:
+            ZoneInfo(str(options.get("timezone", "UTC")))
+        except (ZoneInfoNotFoundError, ValueError):
+            problems.append(f"{path}.timezone: expected the IANA time zone the export was made in, e.g. Europe/London")
+        fields = options.get("fields") or {}
+        if not isinstance(fields, Mapping) or any(k not in CUSTOM_FIELD_NAMES for k in fields):
+            problems.append(f"{path}.fields: expected field: custom field name, fields among "
+                            f"{', '.join(sorted(CUSTOM_FIELD_NAMES))}")
+        return problems
+
+    @classmethod
+    def staging_sql_dir(cls) -> Path:
+        return Path(__file__).parent / "staging"  # the same raw shape as the REST connector
+
+    def extract(self, context: ExtractContext) -> Iterator[Batch]:
+        zone = ZoneInfo(self.source.options.get("timezone", "UTC"))
+        projects: dict[str, dict[str, Any]] = {}
+        for path, name in find_files([self.source.options["path"]], self.source.base_dir):
+            context.info(f"{self.source.id}: reading {name}")
+            yield from self._file(path, name, zone, projects, context)
+        yield Batch("projects", pa.Table.from_pylist(list(projects.values()), schema=RAW_SCHEMAS["projects"]))
+        yield from context.drain_quarantine(force=True)
+
+    def _file(self, path: Path, name: str, zone: ZoneInfo, projects: dict[str, dict[str, Any]],
+              context: ExtractContext) -> Iterator[Batch]:
+        try:
+            with path.open(encoding="utf-8-sig", newline="") as handle:
+                reader = csv.reader(handle)
+                header = next(reader, None)
+                if not header or "Issue key" not in header:
+                    raise SourceError(f"{name}: not a Jira CSV export (no 'Issue key' column); export with "
+                                      "Jira's 'Export -> CSV (all fields)'")
+                columns = _group(header)
+                fields = self._field_ids(columns, name)
+                tables: dict[str, list[dict]] = defaultdict(list)
+                for number, row in enumerate(reader, start=2):
+                    try:
+                        issue = _issue(row, columns, zone)
+                    except (ValueError, KeyError) as exc:
+                        key = row[columns["Issue key"][0]] if len(row) > columns["Issue key"][0] else f"row {number}"
+                        context.quarantine(key or f"row {number}", f"{name}, row {number}", str(exc),
+                                           dict(zip(header, row, strict=False)))
+                        continue
+                    project = issue["fields"]["project"]
+                    projects.setdefault(project["key"], {"project_id": project.get("id"), "project_key": project["key"],
+                                                         "name": project.get("name"), "lead_name": project.get("lead")})
+                    for table, rows in issue_rows(issue, fields, self.source.options.get("risk_issue_type", "Risk")).items():
+                        tables[table].extend(rows)
+                    if len(tables["issues"]) >= BATCH_ROWS:
+                        yield from _flush(tables)
+                    yield from context.drain_quarantine()
+                yield from _flush(tables)
+        except UnicodeDecodeError:
+            raise SourceError(f"{name}: not UTF-8; export it again from Jira (exports are UTF-8)") from None
+        except csv.Error as exc:
+            raise SourceError(f"{name}: malformed CSV ({exc})") from None
+
+    def _field_ids(self, columns: Mapping[str, list[int]], name: str) -> FieldIds:
+        """Custom fields of the export by their column names, `Custom field (<name>)`."""
+        present = {m.group(1).lower(): label for label in columns if (m := _CUSTOM.match(label))}
+        configured = self.source.options.get("fields") or {}
+        ids = {}
+        for role, defaults in CUSTOM_FIELD_NAMES.items():
+            names = [configured[role]] if role in configured else list(defaults)
+            found = next((present[n.lower()] for n in names if n.lower() in present), None)
+            if role == "sprint" and "Sprint" in columns:
+                found = "Sprint"
+            if found:
+                ids[role] = found
+            elif role in configured:
+                raise SourceError(f"{name}: no column 'Custom field ({configured[role]})' (fields.{role})")
+        return FieldIds(ids)
+
+
+def _flush(tables: dict[str, list[dict]]) -> Iterator[Batch]:
+    for table, rows in tables.items():
+        if rows:
+            yield Batch(table, pa.Table.from_pylist(rows, schema=RAW_SCHEMAS[table]))
+    tables.clear()
+
+
+def _group(header: list[str]) -> dict[str, list[int]]:
+    """Header -> every position it appears at (repeated headers hold one value each)."""
+    positions: dict[str, list[int]] = defaultdict(list)
+    for index, label in enumerate(header):
+        positions[label.strip()].append(index)
+    return dict(positions)
+
+
+def _issue(row: list[str], columns: Mapping[str, list[int]], zone: ZoneInfo) -> dict[str, Any]:
+    def one(label: str) -> str | None:
+        for index in columns.get(label, []):
+            if index < len(row) and row[index].strip():
+                return row[index].strip()
+        return None
+
+    def many(label: str) -> list[str]:
+        return [row[i].strip() for i in columns.get(label, []) if i < len(row) and row[i].strip()]
+
+    key, issue_id = one("Issue key"), one("Issue id")
+    if not key or not _ISSUE_KEY.match(key):
+        raise ValueError(f"'Issue key' is {key!r}; expected a key such as PAY-12")
+    status = one("Status")
+    category = CATEGORY_KEYS.get((one("Status Category") or "").lower())
+    parent = one("Parent key") or one("Parent")
+    fields: dict[str, Any] = {
+        "summary": one("Summary"),
+        "status": {"name": status, "statusCategory": {"key": category} if category else {}},
+        "issuetype": {"name": one("Issue Type"), "subtask": (one("Issue Type") or "").lower() in ("sub-task", "subtask")},
+        "project": {"key": one("Project key") or key.rsplit("-", 1)[0], "name": one("Project name"),
+                    "lead": one("Project lead"), "id": one("Project id")},
+        "assignee": {"accountId": one("Assignee Id") or one("Assignee"), "displayName": one("Assignee")}
+        if one("Assignee") else None,
+        "created": _time(one("Created"), zone), "updated": _time(one("Updated"), zone),
+        "resolutiondate": _time(one("Resolved"), zone), "duedate": _day(one("Due Date") or one("Due date"), zone),
+        "timeoriginalestimate": _seconds(one("Original Estimate")), "timespent": _seconds(one("Time Spent")),
+        "timeestimate": _seconds(one("Remaining Estimate")),
+        "components": [{"name": c} for c in many("Component/s")], "labels": many("Labels"),
+        "fixVersions": [{"id": v, "name": v} for v in many("Fix Version/s")],
+        "priority": {"name": one("Priority")},
+        # Newer exports give the parent's id under Parent, older ones its key; staging resolves ids.
+        "parent": None if not parent else {"key": parent} if _ISSUE_KEY.match(parent) else {"id": parent},
+        "issuelinks": [
+            {"type": {"name": m.group(2)}, f"{m.group(1).lower()}Issue": {"key": other}}
+            for label in columns
+            if (m := re.match(r"^(Outward|Inward) issue link \((.+)\)$", label))
+            for other in many(label)
+        ],
+        "Sprint": [{"name": s} for s in many("Sprint")],
+    }
+    for label in columns:
+        if _CUSTOM.match(label):
+            values = many(label)
+            fields[label] = values if len(values) > 1 else (values[0] if values else None)
+    start = fields.get("Custom field (Start date)")
+    if isinstance(start, str):
+        fields["Custom field (Start date)"] = _day(start, zone)
+    return {"id": issue_id or key, "key": key, "fields": fields}
+
+
+def _parse(value: str, zone: ZoneInfo) -> dt.datetime:
+    for fmt in TIME_FORMATS:
+        try:
+            return dt.datetime.strptime(value, fmt).replace(tzinfo=zone)
+        except ValueError:
+            continue
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a Jira date; expected e.g. 12/Jan/24 3:04 PM") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)
+
+
+def _time(value: str | None, zone: ZoneInfo) -> str | None:
+    """Export time in the exporting user's zone -> ISO in UTC."""
+    return None if not value else _parse(value, zone).astimezone(dt.UTC).isoformat()
+
+
+def _day(value: str | None, zone: ZoneInfo) -> str | None:
+    return None if not value else _parse(value, zone).date().isoformat()
+
+
+def _seconds(value: str | None) -> int | None:
+    if not value:
+        return None
+    if not value.isdigit():
+        raise ValueError(f"estimate {value!r} is not a number of seconds")
+    return int(value)

@@ -1,0 +1,190 @@
+"""Jira issues (REST JSON, or CSV rows shaped like it) into the Jira raw tables."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+
+from connectors import values as v
+
+TEXT, DATE, TS, NUM, FLAG = pa.string(), pa.date32(), pa.timestamp("us"), pa.float64(), pa.bool_()
+
+ISSUES = pa.schema([
+    ("issue_id", TEXT), ("issue_key", TEXT), ("project_key", TEXT), ("summary", TEXT), ("issue_type", TEXT),
+    ("is_subtask", FLAG), ("is_risk", FLAG), ("status_name", TEXT), ("status_category", TEXT),
+    ("parent_key", TEXT), ("parent_id", TEXT), ("assignee_key", TEXT), ("assignee_name", TEXT), ("assignee_email", TEXT),
+    ("created_at", TS), ("updated_at", TS), ("resolved_at", TS), ("due_date", DATE), ("start_date", DATE),
+    ("sprint_name", TEXT), ("sprint_start", DATE), ("sprint_end", DATE),
+    ("original_estimate_hours", NUM), ("time_spent_hours", NUM), ("remaining_hours", NUM),
+    ("story_points", NUM), ("is_flagged", FLAG), ("priority", TEXT),
+    ("components", pa.list_(TEXT)), ("labels", pa.list_(TEXT)), ("objectives", pa.list_(TEXT)),
+    ("probability", NUM), ("impact", NUM),
+])
+LINKS = pa.schema([("issue_id", TEXT), ("issue_key", TEXT), ("link_type", TEXT), ("direction", TEXT),
+                   ("other_key", TEXT)])
+VERSIONS = pa.schema([("issue_id", TEXT), ("issue_key", TEXT), ("project_key", TEXT), ("version_id", TEXT),
+                      ("version_name", TEXT), ("release_date", DATE), ("released", FLAG)])
+CHANGELOG = pa.schema([("issue_id", TEXT), ("issue_key", TEXT), ("changed_at", TS), ("from_status", TEXT),
+                       ("to_status", TEXT)])
+PROJECTS = pa.schema([("project_id", TEXT), ("project_key", TEXT), ("name", TEXT), ("lead_name", TEXT)])
+
+RAW_SCHEMAS = {"issues": ISSUES, "links": LINKS, "versions": VERSIONS, "changelog": CHANGELOG, "projects": PROJECTS}
+
+#: Standard fields every search asks for (an explicit list: /search/jql returns ids only otherwise).
+STANDARD_FIELDS = (
+    "summary", "status", "issuetype", "parent", "project", "assignee", "duedate", "created", "updated",
+    "resolutiondate", "timeoriginalestimate", "timespent", "timeestimate", "issuelinks", "components",
+    "labels", "fixVersions", "priority",
+)
+#: Custom fields found by name (first name present wins); the config can name others.
+CUSTOM_FIELD_NAMES = {
+    "story_points": ("Story point estimate", "Story Points"),
+    "start_date": ("Start date",),
+    "sprint": ("Sprint",),
+    "flagged": ("Flagged",),
+    "epic_link": ("Epic Link",),
+    "objectives": (),
+    "probability": (),
+    "impact": (),
+}
+_DC_SPRINT = re.compile(r"(\w+)=([^,\]]*)")
+
+
+@dataclass(frozen=True)
+class FieldIds:
+    """Custom field ids of this Jira site, resolved by name (never hard-coded)."""
+
+    ids: Mapping[str, str]
+
+    def get(self, fields: Mapping[str, Any], name: str) -> Any:
+        field_id = self.ids.get(name)
+        return fields.get(field_id) if field_id else None
+
+    def request_list(self) -> list[str]:
+        return [*STANDARD_FIELDS, *sorted(set(self.ids.values()))]
+
+
+def parse_jira_time(value: Any) -> dt.datetime | None:
+    """'2026-01-15T10:30:00.000+0000' -> naive UTC."""
+    if not value:
+        return None
+    text = str(value).replace("Z", "+00:00")
+    if re.search(r"[+-]\d{4}$", text):
+        text = text[:-2] + ":" + text[-2:]
+    parsed = dt.datetime.fromisoformat(text)
+    return parsed.astimezone(dt.UTC).replace(tzinfo=None) if parsed.tzinfo else parsed
+
+
+def epoch_ms(moment: dt.datetime) -> int:
+    return int(moment.replace(tzinfo=dt.UTC).timestamp() * 1000)
+
+
+def _date(value: Any) -> dt.date | None:
+    if not value:
+        return None
+    return parse_jira_time(value).date() if "T" in str(value) else dt.date.fromisoformat(str(value)[:10])
+
+
+def _hours(seconds: Any) -> float | None:
+    return None if seconds is None else float(seconds) / 3600
+
+
+def _names(items: Any, key: str = "name") -> list[str]:
+    return [str(i.get(key)) if isinstance(i, Mapping) else str(i) for i in (items or []) if i]
+
+
+def _option_values(value: Any) -> list[str]:
+    """A select/multi-select/label-like custom field as words."""
+    if value is None:
+        return []
+    values = value if isinstance(value, list) else [value]
+    return [str(x.get("value") or x.get("name")) if isinstance(x, Mapping) else str(x) for x in values if x]
+
+
+def _sprint(value: Any) -> dict[str, Any]:
+    """The issue's latest sprint. Cloud gives objects; Data Center gives 'Sprint@…[name=…,startDate=…]' strings."""
+    sprints = value if isinstance(value, list) else ([value] if value else [])
+    parsed = []
+    for sprint in sprints:
+        if isinstance(sprint, str):
+            sprint = dict(_DC_SPRINT.findall(sprint))
+        if isinstance(sprint, Mapping):
+            parsed.append(sprint)
+    if not parsed:
+        return {"sprint_name": None, "sprint_start": None, "sprint_end": None}
+    latest = parsed[-1]
+
+    def day(key: str) -> dt.date | None:
+        raw = latest.get(key)
+        return _date(raw) if raw and raw != "<null>" else None
+
+    return {"sprint_name": latest.get("name"), "sprint_start": day("startDate"), "sprint_end": day("endDate")}
+
+
+def issue_rows(issue: Mapping[str, Any], fields_by_name: FieldIds, risk_type: str) -> dict[str, list[dict]]:
+    """One issue -> rows for the issues, links, versions and changelog tables."""
+    f = issue.get("fields") or {}
+    issue_id, key = str(issue["id"]), issue["key"]
+    status = f.get("status") or {}
+    issue_type = f.get("issuetype") or {}
+    assignee = f.get("assignee") or {}
+    project = f.get("project") or {}
+    parent = (f.get("parent") or {}).get("key") or fields_by_name.get(f, "epic_link")
+    probability = _option_values(fields_by_name.get(f, "probability"))
+    impact = _option_values(fields_by_name.get(f, "impact"))
+    row = {
+        "issue_id": issue_id, "issue_key": key,
+        "project_key": project.get("key") or key.rsplit("-", 1)[0],
+        "summary": f.get("summary"), "issue_type": issue_type.get("name"),
+        "is_subtask": bool(issue_type.get("subtask")),
+        "is_risk": (issue_type.get("name") or "").lower() == risk_type.lower(),
+        "status_name": status.get("name"), "status_category": (status.get("statusCategory") or {}).get("key"),
+        "parent_key": parent,
+        "parent_id": (f.get("parent") or {}).get("id"),
+        "assignee_key": assignee.get("accountId") or assignee.get("name") or assignee.get("key"),
+        "assignee_name": assignee.get("displayName"), "assignee_email": assignee.get("emailAddress"),
+        "created_at": parse_jira_time(f.get("created")), "updated_at": parse_jira_time(f.get("updated")),
+        "resolved_at": parse_jira_time(f.get("resolutiondate")),
+        "due_date": _date(f.get("duedate")), "start_date": _date(fields_by_name.get(f, "start_date")),
+        **_sprint(fields_by_name.get(f, "sprint")),
+        "original_estimate_hours": _hours(f.get("timeoriginalestimate")),
+        "time_spent_hours": _hours(f.get("timespent")), "remaining_hours": _hours(f.get("timeestimate")),
+        "story_points": v.parse_number(fields_by_name.get(f, "story_points")),
+        "is_flagged": bool(_option_values(fields_by_name.get(f, "flagged"))),
+        "priority": (f.get("priority") or {}).get("name"),
+        "components": _names(f.get("components")), "labels": [str(x) for x in f.get("labels") or []],
+        "objectives": _option_values(fields_by_name.get(f, "objectives")),
+        "probability": v.parse_level(probability[0]) if probability else None,
+        "impact": v.parse_level(impact[0]) if impact else None,
+    }
+    links = []
+    for link in f.get("issuelinks") or []:
+        kind = (link.get("type") or {}).get("name")
+        for direction in ("outward", "inward"):
+            other = link.get(f"{direction}Issue")
+            if other:
+                links.append({"issue_id": issue_id, "issue_key": key, "link_type": kind, "direction": direction,
+                              "other_key": other.get("key")})
+    versions = [
+        {"issue_id": issue_id, "issue_key": key, "project_key": row["project_key"], "version_id": str(ver.get("id")),
+         "version_name": ver.get("name"), "release_date": _date(ver.get("releaseDate")),
+         "released": bool(ver.get("released"))}
+        for ver in f.get("fixVersions") or []
+    ]
+    changes = [
+        change_row(issue_id, key, history.get("created"), item)
+        for history in (issue.get("changelog") or {}).get("histories") or []
+        for item in history.get("items") or []
+        if item.get("fieldId") == "status" or item.get("field") == "status"
+    ]
+    return {"issues": [row], "links": links, "versions": versions, "changelog": changes}
+
+
+def change_row(issue_id: str, key: str | None, created: Any, item: Mapping[str, Any]) -> dict[str, Any]:
+    return {"issue_id": issue_id, "issue_key": key, "changed_at": parse_jira_time(created),
+            "from_status": item.get("fromString"), "to_status": item.get("toString")}

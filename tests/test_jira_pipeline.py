@@ -1,0 +1,102 @@
+"""Jira in the whole pipeline: into core and the marts, a failing Jira keeps its last good data
+in the published warehouse, and the token is nowhere to be found."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+from jira_emulator import EMAIL, TOKEN, JiraEmulator
+
+from pipelines.config import load_portfolio
+from pipelines.run import run_sync
+
+PORTFOLIO = """
+warehouse: var/sightline.duckdb
+timezone: Europe/London
+as_of: 2026-03-01
+objectives:
+  - {{id: cost-efficiency, name: Reduce cost, target_share: 0.5}}
+programs:
+  - id: finance
+    name: Finance systems
+    projects:
+      - {{id: payroll, name: Payroll platform, source: jira-cloud, key: PAY, systems: [General Ledger]}}
+      - {{id: expenses, name: Expenses, source: jira-cloud, key: EXP}}
+sources:
+  - id: jira-cloud
+    kind: jira
+    url: {url}
+    auth: {{email_env: JIRA_EMAIL, token_env: JIRA_API_TOKEN}}
+    fields: {{objectives: Strategic theme}}
+    backoff_seconds: 0.01
+    max_retries: 1
+"""
+
+
+@pytest.fixture
+def portfolio(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("JIRA_EMAIL", EMAIL)
+    monkeypatch.setenv("JIRA_API_TOKEN", TOKEN)
+    with JiraEmulator() as jira:
+        jira.add_issues(120)
+        config = tmp_path / "portfolio.yaml"
+        config.write_text(PORTFOLIO.format(url=jira.url))
+        yield jira, config
+
+
+def test_jira_issues_reach_core_and_marts(portfolio) -> None:
+    jira, config = portfolio
+    report = run_sync(load_portfolio(config))
+    assert report.success, report
+    with duckdb.connect(str(report.published), read_only=True) as con:
+        items = dict(con.execute("SELECT project_id, count(*) FROM core.work_items WHERE item_type <> 'release' "
+                                 "GROUP BY 1").fetchall())
+        health = dict(con.execute("SELECT project_id, items_done FROM marts.project_health").fetchall())
+        changes = con.execute("SELECT count(*) FROM core.status_changes").fetchone()[0]
+        aligned = dict(con.execute("SELECT project_id, weight_origin FROM marts.strategy_alignment").fetchall())
+    by_project = {"payroll": 0, "expenses": 0}
+    done = {"payroll": 0, "expenses": 0}
+    for issue in jira.issues.values():
+        f = issue["fields"]
+        if f["issuetype"]["name"] == "Risk":
+            continue
+        project = {"PAY": "payroll", "EXP": "expenses"}[f["project"]["key"]]
+        by_project[project] += 1
+        done[project] += f["status"]["statusCategory"]["key"] == "done" and not f["customfield_10021"]
+    assert items == by_project
+    assert {k: health[k] for k in done} == done
+    assert changes == sum(len(h) for i, h in jira.histories.items()
+                          if jira.issues[i]["fields"]["issuetype"]["name"] != "Risk")
+    assert aligned["payroll"] == "source"  # the Strategic theme field carried objectives
+
+
+def test_failing_jira_keeps_last_good_data_and_never_leaks_the_token(
+    portfolio, capsys: pytest.CaptureFixture[str]
+) -> None:
+    jira, config = portfolio
+    assert run_sync(load_portfolio(config)).success
+    jira.forbidden_projects.add("PAY")
+    report = run_sync(load_portfolio(config))
+    assert not report.success and report.published_this_run
+    assert report.failed_sources["jira-cloud"].startswith("jira-cloud: POST /rest/api/3/search/jql -> HTTP 403")
+    with duckdb.connect(str(report.published), read_only=True) as con:
+        stale = con.execute("SELECT count(*), bool_and(is_stale) FROM core.work_items WHERE source_id = 'jira-cloud'"
+                            ).fetchone()
+        every_text = con.execute(
+            "SELECT string_agg(t::VARCHAR, ' ') FROM (SELECT * FROM meta.source_state) AS t").fetchone()[0]
+    assert stale[0] > 0 and stale[1] is True
+
+    # The token is in no output, no published table, no landing file and no build file.
+    out = capsys.readouterr()
+    assert TOKEN not in out.out + out.err
+    assert TOKEN not in every_text
+    var = config.parent / "var"
+    for path in var.rglob("*"):
+        if path.is_file():
+            assert TOKEN.encode() not in path.read_bytes(), path
+    with duckdb.connect(str(report.published), read_only=True) as con:
+        for schema, table in con.execute("SELECT schema_name, table_name FROM duckdb_tables()").fetchall():
+            text = con.execute(f'SELECT string_agg(t::VARCHAR, \' \') FROM {schema}."{table}" AS t').fetchone()[0]
+            assert TOKEN not in (text or ""), f"{schema}.{table}"
