@@ -1,6 +1,6 @@
 """Generate the sample portfolio's spreadsheets (deterministic: same bytes every run).
 
-    python examples/generate_sample.py            # rewrites examples/sheets/
+    python examples/generate_sample.py            # rewrites examples/sheets/ and examples/exports/
 
 Two programs, seven projects in two spreadsheet sources, a risk log, and the seed's case: a new
 payroll system and a new expense system built at the same time in the HR program, both touching
@@ -149,6 +149,8 @@ def build_sample() -> list[ProjectPlan]:
                 ["CRM", "Customer API"], ["customer-experience", "regulatory-compliance"], 12, prefix="CRM")
     data = _plan(rng, "data-platform", "Data platform", dt.date(2026, 10, 5), ["Ravi Menon", "Tom Okafor"],
                  ["Data Lake"], [], 8, prefix="DAT")
+    capi = _plan(rng, "customer-api", "Customer API", dt.date(2026, 8, 17), ["Aisha Bello", "Diego Alvarez"],
+                 ["Customer API"], [], 10, prefix="CAPI", points=True)
     for task in payroll + expenses + onboarding:
         task.objectives = [o for o in task.objectives if o]
 
@@ -183,6 +185,7 @@ def build_sample() -> list[ProjectPlan]:
         ProjectPlan("web-portal", "digital-tracker", "web_portal.csv", None, web),
         ProjectPlan("crm-migration", "digital-tracker", "crm_migration.csv", None, crm),
         ProjectPlan("data-platform", "digital-tracker", "data_platform.csv", None, data),
+        ProjectPlan("customer-api", "jira-export", "customer_api.csv", None, capi),
     ]
 
 
@@ -268,8 +271,56 @@ def write_csv(path: Path, plan: ProjectPlan) -> None:
             ])
 
 
-def generate(out_dir: Path = HERE / "sheets") -> list[Path]:
+JIRA_HEADER = [
+    "Summary", "Issue key", "Issue id", "Issue Type", "Status", "Status Category", "Project key", "Project name",
+    "Project lead", "Priority", "Assignee", "Assignee Id", "Created", "Updated", "Resolved", "Due Date",
+    "Original Estimate", "Remaining Estimate", "Time Spent", "Labels", "Labels", "Component/s", "Component/s",
+    "Sprint", "Sprint", "Watchers", "Watchers", "Custom field (Story Points)", "Custom field (Start date)",
+    "Parent", "Outward issue link (Blocks)", "Inward issue link (Blocks)",
+]
+JIRA_CATEGORY = {"not_started": ("To Do", "To Do"), "in_progress": ("In Progress", "In Progress"),
+                 "done": ("Done", "Done"), "blocked": ("Blocked", "In Progress")}
+
+
+def _jira_time(moment: dt.datetime) -> str:
+    """Jira's export style: 12/Jan/24 3:04 PM (hour without a leading zero)."""
+    text = moment.strftime("%d/%b/%y %I:%M %p")
+    return text[:10] + text[10:].lstrip("0")
+
+
+def write_jira_export(path: Path, plan: ProjectPlan) -> None:
+    """A Jira "Export -> CSV (all fields)" of one project: repeated headers, custom fields, Jira dates.
+
+    Time tracking carries progress: spent / (spent + remaining) is the task's percent complete.
+    """
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(JIRA_HEADER)
+        for number, t in enumerate(plan.tasks, start=1):
+            status, category = JIRA_CATEGORY[t.canonical]
+            work = int((t.work_hours or 0) * 3600)
+            spent = int(work * t.percent / 100)
+            created = dt.datetime.combine(t.start, dt.time(9, 30)) - dt.timedelta(days=14)
+            updated = dt.datetime.combine(min(t.finish, ANCHOR), dt.time(16, 5))
+            person = t.owner or ""
+            blocks = [d for d in t.depends_on if "!" not in d]
+            writer.writerow([
+                t.name, f"CAPI-{number}", str(30000 + number), "Milestone" if t.milestone else "Story", status,
+                category, "CAPI", "Customer API", "Diego Alvarez", "Medium", person,
+                f"acc-{person.split()[0].lower()}" if person else "", _jira_time(created), _jira_time(updated),
+                _jira_time(updated) if t.canonical == "done" else "", t.finish.strftime("%d/%b/%y"),
+                str(work) if work else "", str(work - spent) if work else "", str(spent) if work else "",
+                "api", "customer", *(t.systems + ["", ""])[:2], "Sprint 12", "Sprint 13" if number % 2 else "",
+                "dana.whitfield", "", f"{t.story_points:g}" if t.story_points else "",
+                t.start.strftime("%d/%b/%y"), "", "",
+                ", ".join(f"CAPI-{int(d.split('-')[1])}" for d in blocks),
+            ])
+
+
+def generate(root: Path = HERE) -> list[Path]:
+    """Write sheets/ and exports/ under ``root`` (the examples folder by default)."""
     plans = build_sample()
+    out_dir = root / "sheets"
     (out_dir / "digital").mkdir(parents=True, exist_ok=True)
     workbook = out_dir / "hr_programme.xlsx"
     write_workbook(workbook, [p for p in plans if p.source == "hr-tracker"], build_risks())
@@ -278,6 +329,12 @@ def generate(out_dir: Path = HERE / "sheets") -> list[Path]:
         if plan.source == "digital-tracker":
             path = out_dir / "digital" / plan.file
             write_csv(path, plan)
+            written.append(path)
+        elif plan.source == "jira-export":
+            exports = root / "exports"
+            exports.mkdir(parents=True, exist_ok=True)
+            path = exports / plan.file
+            write_jira_export(path, plan)
             written.append(path)
     return written
 

@@ -21,6 +21,7 @@ def sample_dir(tmp_path: Path) -> Path:
     target.mkdir()
     shutil.copy(EXAMPLES / "portfolio.yaml", target / "portfolio.yaml")
     shutil.copytree(EXAMPLES / "sheets", target / "sheets")
+    shutil.copytree(EXAMPLES / "exports", target / "exports")
     return target
 
 

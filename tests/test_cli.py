@@ -71,5 +71,5 @@ def test_sample_generator_is_deterministic_and_matches_the_committed_files(tmp_p
     first = {p.relative_to(tmp_path / "a"): p.read_bytes() for p in generate(tmp_path / "a")}
     second = {p.relative_to(tmp_path / "b"): p.read_bytes() for p in generate(tmp_path / "b")}
     assert first == second
-    committed = {p: (EXAMPLES / "sheets" / p).read_bytes() for p in first}
-    assert committed == first, "examples/sheets differ from the generator: run python examples/generate_sample.py"
+    committed = {p: (EXAMPLES / p).read_bytes() for p in first}
+    assert committed == first, "examples/ differ from the generator: run python examples/generate_sample.py"

@@ -27,7 +27,7 @@ SELECT
     parent_ref AS parent_source_key,
     summary AS name,
     CASE WHEN is_subtask THEN 'sub-task' ELSE lower(issue_type) END AS item_type,
-    false AS is_milestone,
+    lower(issue_type) = 'milestone' AS is_milestone,
     false AS is_summary,
     status_name AS status_raw,
     CASE
@@ -61,7 +61,7 @@ SELECT
     NULL AS cost,
     NULL AS baseline_cost,
     NULL AS actual_cost,
-    list_distinct(list_concat(components, labels)) AS systems,
+    list_sort(list_distinct(list_concat(components, labels))) AS systems,
     objectives,
     updated_at
 FROM issues
