@@ -1,10 +1,17 @@
 """Benchmark runner: prints figures and ratios; asserts nothing.
 
     python benchmarks/run.py spreadsheet [--rows 100000]
+    python benchmarks/run.py jira [--issues 50000]
 
-For each size (N/4 and N) and format (CSV, XLSX), a fresh subprocess generates the tracker,
-extracts and loads it into a DuckDB build file (connector -> landing Parquet -> raw -> staging),
-and reports wall time, rows/s and peak RSS. Then one full `sightline sync` runs on the N-row CSV.
+spreadsheet: for each size (N/4 and N) and format (CSV, XLSX), a fresh subprocess generates the
+tracker, extracts and loads it into a DuckDB build file (connector -> landing Parquet -> raw ->
+staging), and reports wall time, rows/s and peak RSS. Then one full `sightline sync` runs on the
+N-row CSV.
+
+jira: an emulated Jira Cloud on 127.0.0.1 (tests/support/jira_emulator.py) holds N issues. A
+fresh subprocess runs a full sync (wall time, issues/s, requests, peak RSS), then 1% of the issues
+are edited and an incremental sync runs (wall time, requests next to the minimum possible). Full
+syncs at N/4 and N show whether peak memory stays flat as the instance grows.
 """
 
 from __future__ import annotations
@@ -20,10 +27,22 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 
-def measure_load(fmt: str, rows: int) -> dict:
-    """Runs in the subprocess: generate, then time extract+load+staging."""
+def peak_rss_mb() -> int:
+    """This process's peak resident memory. VmHWM, not ru_maxrss: on Linux ru_maxrss survives
+    exec, so a child started by a large parent (the emulator) would report the parent's size."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024)
+    except OSError:
+        pass
     import resource
 
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
+def measure_load(fmt: str, rows: int) -> dict:
+    """Runs in the subprocess: generate, then time extract+load+staging."""
     import duckdb
 
     sys.path.insert(0, str(HERE))
@@ -37,7 +56,7 @@ def measure_load(fmt: str, rows: int) -> dict:
 
     folder = Path(tempfile.mkdtemp(prefix="sightline-bench-"))
     path = (write_csv if fmt == "csv" else write_xlsx)(folder / f"tracker.{fmt}", rows)
-    baseline_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    baseline_rss = peak_rss_mb()
     spec = SourceSpec(id="bench", kind="spreadsheet", options={"path": path.name}, base_dir=folder)
     con = duckdb.connect(str(folder / "build.duckdb"))
     db.prepare(con, {"spreadsheet": dict(SpreadsheetConnector.raw_schemas)})
@@ -49,8 +68,8 @@ def measure_load(fmt: str, rows: int) -> dict:
     return {
         "format": fmt, "rows": rows, "loaded": staged, "ok": outcome.ok, "seconds": round(seconds, 3),
         "rows_per_s": round(staged / seconds), "file_mb": round(path.stat().st_size / 1e6, 1),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-        "generator_rss_mb": round(baseline_rss / 1024),
+        "peak_rss_mb": peak_rss_mb(),
+        "generator_rss_mb": baseline_rss,
     }
 
 
@@ -70,15 +89,101 @@ def full_sync(rows: int) -> dict:
     return {"rows": rows, "exit": result.returncode, "seconds": round(time.perf_counter() - started, 2)}
 
 
+def jira_child(url: str, folder: str) -> dict:
+    """Runs in the subprocess: one sync of the emulated Jira into a build file in ``folder``.
+
+    The two phases of pipelines.extract.load_source are timed and measured apart: streaming the
+    pages into landing Parquet (should stay flat as the instance grows), then DuckDB's bulk merge.
+    """
+    from connectors.base import ExtractContext, SourceSpec
+    from connectors.jira import JiraConnector
+    from warehouse import db
+    from warehouse.landing import LandingWriter, new_load_id
+    from warehouse.raw import Load, apply_load, previous_state
+
+    rss = peak_rss_mb
+    spec = SourceSpec(id="bench-jira", kind="jira", base_dir=Path(folder), options={
+        "url": url, "auth": {"email_env": "BENCH_JIRA_EMAIL", "token_env": "BENCH_JIRA_TOKEN"},
+        "projects": ["PAY", "EXP"], "overlap_minutes": 0})
+    con = db.open_connection(Path(folder) / "build.duckdb")  # the pipeline's own connection settings
+    db.prepare(con, {"jira": dict(JiraConnector.raw_schemas)})
+    context = ExtractContext(previous_state=previous_state(con, spec.id))
+    started = time.perf_counter()
+    load_id = new_load_id()
+    writer = LandingWriter(Path(folder) / "landing", spec.id, load_id)
+    for batch in JiraConnector(spec).extract(context):
+        writer.write(batch.table, batch.data)
+    directory = writer.commit()
+    extract_seconds, extract_rss = time.perf_counter() - started, rss()
+    apply_load(con, Load("jira", spec.id, load_id, directory, tuple(JiraConnector.raw_schemas), context.incremental,
+                         JiraConnector.merge_key, JiraConnector.primary_table, context.state))
+    seconds = time.perf_counter() - started
+    issues = con.execute('SELECT count(*) FROM raw."jira__issues"').fetchone()[0]
+    return {"ok": True, "seconds": round(seconds, 2), "extract_seconds": round(extract_seconds, 2),
+            "issues": issues, "extract_rss_mb": extract_rss, "peak_rss_mb": rss()}
+
+
+def jira_scenario(total: int) -> None:
+    import math
+    import os
+
+    sys.path.insert(0, str(HERE.parent / "tests" / "support"))
+    from jira_emulator import EMAIL, SEARCH_CAP_MANY_FIELDS, TOKEN, JiraEmulator
+
+    env = {**os.environ, "BENCH_JIRA_EMAIL": EMAIL, "BENCH_JIRA_TOKEN": TOKEN}
+
+    def child(url: str, folder: str) -> dict:
+        out = subprocess.run([sys.executable, __file__, "jira", "--child", f"{url}|{folder}"], env=env,
+                             capture_output=True, text=True, check=True)
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+    print(f"{'sync':<12} {'issues':>8} {'seconds':>8} {'issues/s':>9} {'requests':>9} {'minimum':>8} "
+          f"{'extract RSS MB':>15} {'peak RSS MB':>12}")
+    peaks, extract_peaks = {}, {}
+    for size in (total // 4, total):
+        with JiraEmulator() as jira:
+            jira.add_issues(size)
+            folder = tempfile.mkdtemp(prefix="sightline-bench-jira-")
+            full = child(jira.url, folder)
+            full_requests = len(jira.log)
+            peaks[size], extract_peaks[size] = full["peak_rss_mb"], full["extract_rss_mb"]
+            print(f"{'full':<12} {full['issues']:>8} {full['seconds']:>8} {round(full['issues'] / full['seconds']):>9} "
+                  f"{full_requests:>9} {'':>8} {full['extract_rss_mb']:>15} {full['peak_rss_mb']:>12}")
+            if size != total:
+                continue
+            changed = max(1, size // 100)
+            for issue_id in list(jira.issues)[:changed]:
+                jira.edit(issue_id)
+            jira.clear_log()
+            incremental = child(jira.url, folder)
+            minimum = 2 + math.ceil(changed / SEARCH_CAP_MANY_FIELDS) + math.ceil(changed / 1000) + math.ceil(size / 5000)
+            print(f"{'incremental':<12} {changed:>8} {incremental['seconds']:>8} "
+                  f"{round(changed / incremental['seconds']):>9} {len(jira.log):>9} {minimum:>8} "
+                  f"{incremental['extract_rss_mb']:>15} {incremental['peak_rss_mb']:>12}")
+            print(f"incremental with 1% changed: {full['seconds'] / incremental['seconds']:.1f}x faster than full, "
+                  f"{len(jira.log)} requests for a minimum of {minimum}")
+    small, large = total // 4, total
+    print(f"memory, full sync of {large} vs {small} issues: extract (pages streamed to Parquet) "
+          f"{extract_peaks[large] / extract_peaks[small]:.2f}x, with DuckDB's merge {peaks[large] / peaks[small]:.2f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("scenario", choices=["spreadsheet"])
+    parser.add_argument("scenario", choices=["spreadsheet", "jira"])
     parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--issues", type=int, default=50_000)
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child and args.scenario == "jira":
+        url, folder = args.child.split("|")
+        print(json.dumps(jira_child(url, folder)))
+        return
     if args.child:
         fmt, rows = args.child.split(":")
         print(json.dumps(measure_load(fmt, int(rows))))
+        return
+    if args.scenario == "jira":
+        jira_scenario(args.issues)
         return
 
     results = []

@@ -65,10 +65,18 @@ def raw_table(kind: str, table: str) -> str:
     return f"raw.{quote(f'{kind}__{table}')}"
 
 
-@contextlib.contextmanager
-def connect(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+def open_connection(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path), read_only=read_only)
+    if not read_only:
+        # Raw and model tables have no meaningful row order; not keeping it lets bulk inserts stream.
+        con.execute("SET preserve_insertion_order = false")
+    return con
+
+
+@contextlib.contextmanager
+def connect(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = open_connection(path, read_only=read_only)
     try:
         yield con
     finally:

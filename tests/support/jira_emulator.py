@@ -48,6 +48,7 @@ STATUSES = [("To Do", "new"), ("In Progress", "indeterminate"), ("In Review", "i
 PEOPLE = [("acc-1", "Priya Shah", "priya.shah@example.com"), ("acc-2", "Tom Okafor", None),
           ("acc-3", "Aisha Bello", "aisha.bello@example.com"), ("acc-4", "Sam Carter", None)]
 EPOCH = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
+SEARCH_CAP_ID_ONLY, SEARCH_CAP_FEW_FIELDS, SEARCH_CAP_MANY_FIELDS = 5000, 100, 50
 
 
 def jira_time(moment: dt.datetime) -> str:
@@ -79,6 +80,7 @@ class JiraEmulator:
         self.rng = random.Random(seed)
         self.issues: dict[str, dict[str, Any]] = {}  # id -> issue JSON (fields with custom ids)
         self.histories: dict[str, list[dict[str, Any]]] = {}
+        self.counters: dict[str, int] = {}  # issues created per project: the next key number
         self.clock = EPOCH
         self.next_id = 10_000
         self.faults: list[Fault] = []
@@ -86,6 +88,7 @@ class JiraEmulator:
         self.near_limit = False
         self.forbidden_projects: set[str] = set()
         self.log: list[Logged] = []
+        self._query_cache: dict[str, list[dict[str, Any]]] = {}  # jql -> matches, until the data changes
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -114,8 +117,8 @@ class JiraEmulator:
         ids = []
         for _ in range(count):
             key_project = project or self.rng.choice(sorted(self.projects))
-            number = 1 + sum(1 for i in self.issues.values() if i["fields"]["project"]["key"] == key_project)
-            ids.append(self._add(key_project, number))
+            self.counters[key_project] = self.counters.get(key_project, 0) + 1
+            ids.append(self._add(key_project, self.counters[key_project]))
         return ids
 
     def _add(self, project: str, number: int) -> str:
@@ -161,13 +164,18 @@ class JiraEmulator:
             fields["issuelinks"].append({"type": {"name": "Blocks", "inward": "is blocked by", "outward": "blocks"},
                                          "inwardIssue": {"key": f"{project}-{number - 1}"}})
         self.issues[issue_id] = {"id": issue_id, "key": key, "fields": fields}
+        self._changed()
         self.histories[issue_id] = [] if category == "new" else [
             {"id": f"h{issue_id}", "created": jira_time(created + dt.timedelta(hours=1)),
              "items": [{"field": "status", "fieldId": "status", "fromString": "To Do", "toString": status}]}]
         return issue_id
 
+    def _changed(self) -> None:
+        self._query_cache.clear()
+
     def edit(self, issue_id: str, status: tuple[str, str] = ("Done", "done"), **fields: Any) -> None:
         """Change an issue as a person would: its status moves, its updated time advances."""
+        self._changed()
         issue = self.issues[issue_id]
         moment = self._tick()
         old = issue["fields"]["status"]["name"]
@@ -180,6 +188,7 @@ class JiraEmulator:
                                                     "fromString": old, "toString": status[0]}]})
 
     def delete(self, issue_id: str) -> None:
+        self._changed()
         del self.issues[issue_id]
         del self.histories[issue_id]
 
@@ -197,6 +206,11 @@ class JiraEmulator:
     # --- query engine -----------------------------------------------------------------------------------
 
     def _matching(self, jql: str) -> list[dict[str, Any]]:
+        if jql not in self._query_cache:
+            self._query_cache[jql] = self._evaluate(jql)
+        return self._query_cache[jql]
+
+    def _evaluate(self, jql: str) -> list[dict[str, Any]]:
         query, _, order = jql.partition(" ORDER BY ")
         predicates = []
         for clause in [c.strip() for c in re.split(r"\s+AND\s+", query) if c.strip()]:
@@ -315,7 +329,8 @@ class JiraEmulator:
     def _search_jql(self, body: dict) -> dict:
         jql, fields = body.get("jql", ""), body.get("fields") or []
         self._check_forbidden(jql)
-        cap = 5000 if fields == ["id"] else (50 if len(fields) > 20 else 100)
+        cap = SEARCH_CAP_ID_ONLY if fields == ["id"] else (
+            SEARCH_CAP_MANY_FIELDS if len(fields) > 20 else SEARCH_CAP_FEW_FIELDS)
         size = min(int(body.get("maxResults", 50)), cap)
         start = int(body["nextPageToken"]) if body.get("nextPageToken") else 0
         matches = self._matching(jql)
