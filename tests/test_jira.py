@@ -172,6 +172,18 @@ def test_server_errors_are_retried_with_backoff(jira: JiraEmulator, tmp_path: Pa
     assert len(jira.requests_to(SEARCH)) == 0 and len([r for r in jira.log if r.path == SEARCH]) == 3
 
 
+def test_slow_responses_time_out_and_are_retried(jira: JiraEmulator, tmp_path: Path) -> None:
+    jira.add_issues(10)
+    jira.delay_seconds, jira.slow_requests = 1.5, 2  # the first two requests hang past the read timeout
+    outcome = Warehouse(tmp_path).sync(cloud_source(jira, timeout_seconds=0.5))
+    assert outcome.ok, outcome.error
+    field_calls = [r for r in jira.log if r.path == "/rest/api/3/field"]
+    assert len(field_calls) == 3  # two timed out, the third answered in time
+    jira.delay_seconds, jira.slow_requests = 1.5, -1  # now every request hangs
+    outcome = Warehouse(tmp_path).sync(cloud_source(jira, timeout_seconds=0.3, max_retries=1))
+    assert not outcome.ok and "failed after 2 attempts (ReadTimeout)" in outcome.error
+
+
 def test_near_limit_header_slows_the_client_down(jira: JiraEmulator) -> None:
     jira.near_limit = True
     pauses: list[float] = []

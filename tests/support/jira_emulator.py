@@ -85,6 +85,7 @@ class JiraEmulator:
         self.next_id = 10_000
         self.faults: list[Fault] = []
         self.delay_seconds = 0.0
+        self.slow_requests = -1  # how many of the next requests are delayed (-1: all, while delay_seconds > 0)
         self.near_limit = False
         self.forbidden_projects: set[str] = set()
         self.log: list[Logged] = []
@@ -258,8 +259,12 @@ class JiraEmulator:
                     emulator.log.append(entry)
                     status, payload, headers = emulator._respond(method, parsed.path, params, body, self.headers)
                 entry.status = status
-                if emulator.delay_seconds:
-                    time.sleep(emulator.delay_seconds)
+                with emulator.lock:
+                    delay = emulator.delay_seconds if emulator.slow_requests != 0 else 0.0
+                    if delay and emulator.slow_requests > 0:
+                        emulator.slow_requests -= 1
+                if delay:
+                    time.sleep(delay)
                 data = json.dumps(payload).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
