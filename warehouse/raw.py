@@ -18,7 +18,7 @@ from typing import Any
 import duckdb
 
 from connectors.base import PRESENT_KEYS_TABLE, QUARANTINE_TABLE
-from warehouse.db import quote, raw_table
+from warehouse.db import quote, raw_table, sql_literal
 
 
 @dataclass(frozen=True)
@@ -61,10 +61,11 @@ def apply_load(con: duckdb.DuckDBPyConnection, load: Load) -> dict[str, int]:
     return {**counts, "deleted": deleted}
 
 
-def _insert(con: duckdb.DuckDBPyConnection, name: str, load: Load, parquet: Path) -> None:
+def _insert(con: duckdb.DuckDBPyConnection, name: str, load: Load, parquet: Path, where: str | None = None) -> None:
     con.execute(
         f"INSERT INTO {name} BY NAME "
-        "SELECT ?::VARCHAR AS source_id, ?::VARCHAR AS load_id, * FROM read_parquet(?)",
+        "SELECT ?::VARCHAR AS source_id, ?::VARCHAR AS load_id, * FROM read_parquet(?)"
+        + (f" WHERE {where}" if where else ""),
         [load.source_id, load.load_id, str(parquet)],
     )
 
@@ -110,9 +111,21 @@ def _merge(con: duckdb.DuckDBPyConnection, load: Load) -> int:
                     f"DELETE FROM {name} WHERE source_id = ? AND {key} NOT IN (SELECT key FROM read_parquet(?))",
                     [load.source_id, str(present)],
                 )
-        if parquet:
+        if parquet and primary and table != load.primary_table and load.merge_key in _columns(con, name):
+            # Only records the primary table confirms complete count: rows of a record whose read
+            # failed halfway (a truncated file) stay in the landing file, out of the warehouse.
+            _insert(con, name, load, parquet,
+                    where=f"{key} IN (SELECT {key} FROM read_parquet({sql_literal(str(primary))}))")
+        elif parquet:
             _insert(con, name, load, parquet)
-    # Quarantined rows are re-judged when their record comes again.
+    # Quarantined rows are re-judged when their record comes again: a record this load carries
+    # (its key, or a key under it such as file#row) or one it quarantines anew.
+    if primary:
+        con.execute(
+            f"DELETE FROM raw.quarantine WHERE source_id = ? AND split_part(object_key, '#', 1) IN "
+            f"(SELECT CAST({key} AS VARCHAR) FROM read_parquet(?))",
+            [load.source_id, str(primary)],
+        )
     if quarantine := load.parquet(QUARANTINE_TABLE):
         con.execute(
             "DELETE FROM raw.quarantine WHERE source_id = ? AND object_key IN "

@@ -1,0 +1,102 @@
+"""MS Project connector (kind: msproject): plan files exported from Microsoft Project.
+
+One file is one project (its key is the file's path relative to the source folder). Formats, by
+extension: ``.xml`` MSPDI (Save As XML, streamed), ``.mpp`` binary plans (optional extra
+``pmo-sightline[mpp]``: MPXJ on a Java runtime), and ``.csv``/``.xlsx`` from the Export Wizard.
+
+A file that cannot be read is quarantined with the reason and the source's other files still
+load; the unreadable file's rows from its last good load are kept (loads merge by file).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pyarrow as pa
+
+from connectors.base import PRESENT_KEYS_TABLE, Batch, Connector, ExtractContext, SourceError, unknown_keys
+from connectors.msproject import records
+from connectors.msproject.records import RAW_SCHEMAS, PlanBuilder
+from connectors.spreadsheet.reader import find_files
+
+OPTION_KEYS = {"path", "attributes", "day_first"}
+ATTRIBUTE_ROLES = {"systems", "objectives"}
+READERS = {".xml": "mspdi", ".mpp": "mpp", ".mpt": "mpp", ".csv": "export_wizard", ".xlsx": "export_wizard"}
+
+
+class MsProjectConnector(Connector):
+    kind: ClassVar[str] = "msproject"
+    raw_schemas: ClassVar[Mapping[str, pa.Schema]] = RAW_SCHEMAS
+    merge_key: ClassVar[str | None] = "file"
+    primary_table: ClassVar[str | None] = "projects"
+
+    @classmethod
+    def validate_options(cls, options: Mapping[str, Any], path: str) -> list[str]:
+        problems = unknown_keys(options, OPTION_KEYS, path)
+        paths = options.get("path")
+        if not (isinstance(paths, str) or (isinstance(paths, list) and all(isinstance(p, str) for p in paths))):
+            problems.append(f"{path}.path: expected a plan file or glob (plans/*.xml), or a list of them")
+        attributes = options.get("attributes") or {}
+        if not isinstance(attributes, Mapping) or any(k not in ATTRIBUTE_ROLES for k in attributes):
+            problems.append(f"{path}.attributes: expected {{systems: <custom field alias or name>, "
+                            "objectives: <custom field alias or name>}}")
+        return problems
+
+    @classmethod
+    def staging_sql_dir(cls) -> Path:
+        return Path(__file__).parent / "staging"
+
+    def files(self) -> list[tuple[Path, str]]:
+        paths = self.source.options["path"]
+        return find_files(paths if isinstance(paths, list) else [paths], self.source.base_dir)
+
+    def extract(self, context: ExtractContext) -> Iterator[Batch]:
+        # Merging by file keeps a bad file's last good rows while the good files refresh.
+        context.incremental = True
+        present = []
+        roles = {k: v for k, v in (self.source.options.get("attributes") or {}).items()}
+        for path, name in self.files():
+            present.append(name)
+            reader = READERS.get(path.suffix.lower())
+            if reader is None:
+                context.quarantine(name, name, f"unsupported file type {path.suffix!r}; expected .xml, .mpp, "
+                                               ".csv or .xlsx", {})
+                continue
+            context.info(f"{self.source.id}: reading {name} ({reader})")
+            builder = PlanBuilder(name, roles)
+            try:
+                yield from self._read(reader, path, name, builder, context)
+            except SourceError as exc:
+                # Rows already streamed from this file stay out of the warehouse: the loader keeps
+                # only files the projects table confirms, and this file never reaches it.
+                context.quarantine(name, name, str(exc), {"file": name})
+            yield from context.drain_quarantine()
+        yield Batch(PRESENT_KEYS_TABLE, pa.table({"key": pa.array(present, pa.string())}))
+        yield from context.drain_quarantine(force=True)
+
+    def _read(self, reader: str, path: Path, name: str, builder: PlanBuilder,
+              context: ExtractContext) -> Iterator[Batch]:
+        """One file's batches, streamed in bounded slices; its projects row comes last, once the
+        whole file has been read."""
+        if reader == "mspdi":
+            from connectors.msproject.mspdi import iter_records
+
+            properties: dict[str, str] = {}
+            for kind, record in iter_records(path, name, properties):
+                builder.add(kind, record, properties, context)
+                yield from builder.drain()
+            builder.finish(properties)
+        elif reader == "mpp":
+            from connectors.msproject.mpp import read_mpp
+
+            read_mpp(path, name, builder, context)
+        else:
+            from connectors.msproject.export_wizard import read_export
+
+            read_export(path, name, builder, context, day_first=bool(self.source.options.get("day_first", False)))
+        yield from builder.drain(force=True)
+
+
+__all__ = ["MsProjectConnector", "records"]

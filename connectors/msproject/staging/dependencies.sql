@@ -1,0 +1,31 @@
+-- Predecessor links. A cross-project link names the other plan as "<path>\<task ID>"; it resolves
+-- to a task of another file of this source whose name (without folder and extension) matches.
+WITH links AS (
+    SELECT
+        *,
+        regexp_extract(cross_project_name, '([^\\/]+?)(\.[A-Za-z]+)?\\(\d+)$', 1) AS other_plan,
+        TRY_CAST(regexp_extract(cross_project_name, '\\(\d+)$', 1) AS BIGINT) AS other_task_id
+    FROM raw.this__links
+),
+cross_targets AS (
+    SELECT
+        l.source_id, l.file, l.successor_uid, l.cross_project_name,
+        min(t.file || '#' || t.uid) AS predecessor_key
+    FROM links AS l
+    JOIN raw.this__tasks AS t
+        ON t.source_id = l.source_id AND t.id = l.other_task_id
+        AND lower(regexp_replace(regexp_replace(t.file, '^.*/', ''), '\.[^.]+$', '')) = lower(l.other_plan)
+    WHERE l.cross_project
+    GROUP BY ALL
+)
+SELECT
+    l.source_id,
+    CASE WHEN l.cross_project THEN c.predecessor_key ELSE l.file || '#' || l.predecessor_uid END AS predecessor_key,
+    l.file || '#' || l.successor_uid AS successor_key,
+    coalesce(l.cross_project_name, CAST(l.predecessor_uid AS VARCHAR)) AS predecessor_ref,
+    l.link_type,
+    l.lag_hours
+FROM links AS l
+LEFT JOIN cross_targets AS c
+    ON c.source_id = l.source_id AND c.file = l.file AND c.successor_uid = l.successor_uid
+    AND c.cross_project_name = l.cross_project_name
