@@ -1,0 +1,204 @@
+"""MS Project plans: every real MSPDI file Project 2016 saved, compared with an independent read of
+the same file; Project's own summary rollups; and hostile or broken files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from connectors.base import SourceSpec
+from connectors.msproject import MsProjectConnector
+from pipelines.extract import LoadOutcome, load_source
+from warehouse import db
+from warehouse.models import build_kind_staging
+
+REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "msproject-real"
+MSPDI_FILES = sorted(REAL.glob("*-mspdi.xml"))
+TYPES = {"0": "FF", "1": "FS", "2": "SF", "3": "SS"}
+
+
+def load(folder: Path, pattern: str, base: Path | None = None, **options: object) -> tuple[duckdb.DuckDBPyConnection, LoadOutcome]:
+    spec = SourceSpec(id="plans", kind="msproject", options={"path": pattern, **options}, base_dir=base or folder)
+    assert MsProjectConnector.validate_options(spec.options, "sources[0]") == []
+    con = db.open_connection(folder / "build.duckdb")
+    db.prepare(con, {"msproject": dict(MsProjectConnector.raw_schemas)})
+    outcome = load_source(con, spec, folder / "landing", retention_days=3)
+    build_kind_staging(con, "msproject", MsProjectConnector.staging_sql_dir())
+    return con, outcome
+
+
+def hours_of(iso: str) -> float:
+    """The test's own reading of an MSPDI duration such as PT8H30M0S."""
+    time_part = iso.split("T", 1)[1] if "T" in iso else ""
+    parts = {unit: value for value, unit in re.findall(r"(\d+(?:\.\d+)?)([HMS])", time_part)}
+    days = re.search(r"(\d+(?:\.\d+)?)D", iso.split("T", 1)[0])
+    return (float(days.group(1)) * 8 if days else 0) + float(parts.get("H", 0)) + float(parts.get("M", 0)) / 60 \
+        + float(parts.get("S", 0)) / 3600
+
+
+def independent_tasks(path: Path) -> list[dict]:
+    """Tasks as the stdlib parser sees them, namespace stripped, IsNull rows and UID 0 left out."""
+    root = ET.parse(path).getroot()
+    tasks = []
+    for element in root.iter():
+        if element.tag.rsplit("}", 1)[-1] != "Task":
+            continue
+        values = {c.tag.rsplit("}", 1)[-1]: (c.text or "") for c in element if len(c) == 0}
+        if values.get("IsNull") == "1" or values.get("UID") == "0":
+            continue
+        baselines = [{g.tag.rsplit("}", 1)[-1]: g.text for g in c} for c in element
+                     if c.tag.endswith("Baseline")]
+        links = [{g.tag.rsplit("}", 1)[-1]: g.text for g in c} for c in element if c.tag.endswith("PredecessorLink")]
+        base0 = next((b for b in baselines if b.get("Number") == "0"), {})
+        tasks.append({
+            "uid": int(values["UID"]), "name": values.get("Name") or None,
+            "duration": hours_of(values["Duration"]) if values.get("Duration") else None,
+            "percent": float(values["PercentComplete"]) if values.get("PercentComplete") else None,
+            "baseline_finish": dt.datetime.fromisoformat(base0["Finish"]) if base0.get("Finish") else None,
+            "links": sorted(TYPES[link["Type"]] for link in links),
+        })
+    return tasks
+
+
+@pytest.fixture(scope="module")
+def real_plans(tmp_path_factory: pytest.TempPathFactory):
+    folder = tmp_path_factory.mktemp("real")
+    con, outcome = load(folder, str(REAL / "*-mspdi.xml"))
+    assert outcome.ok, outcome.error
+    return con
+
+
+def test_real_files_are_all_there() -> None:
+    assert len(MSPDI_FILES) >= 15, "../shared/data/msproject-real is missing"
+
+
+@pytest.mark.parametrize("path", MSPDI_FILES, ids=lambda p: p.stem)
+def test_each_real_mspdi_file_matches_an_independent_read(real_plans: duckdb.DuckDBPyConnection, path: Path) -> None:
+    expected = independent_tasks(path)
+    rows = real_plans.execute(
+        "SELECT uid, name, duration_hours, percent_complete, baseline_finish FROM raw.msproject__tasks "
+        "WHERE file = ? AND uid <> 0 ORDER BY uid", [path.name]).fetchall()
+    links = real_plans.execute(
+        "SELECT successor_uid, list_sort(list(link_type)) FROM raw.msproject__links WHERE file = ? GROUP BY 1",
+        [path.name]).fetchall()
+    assert len(rows) == len(expected)
+    by_uid = {r[0]: r for r in rows}
+    link_types = dict(links)
+    for task in expected:
+        uid, name, duration, percent, baseline_finish = by_uid[task["uid"]]
+        assert name == task["name"]
+        assert duration == pytest.approx(task["duration"]), (path.name, uid)
+        assert percent == task["percent"]
+        assert baseline_finish == task["baseline_finish"]
+        assert link_types.get(task["uid"], []) == task["links"]
+    staged = real_plans.execute(
+        "SELECT count(*) FROM staging.msproject__work_items WHERE project_source_key = ?", [path.name]).fetchone()[0]
+    assert staged == len(expected)
+
+
+def test_project_summary_rollup_equals_what_project_wrote(real_plans: duckdb.DuckDBPyConnection) -> None:
+    """Task UID 0 carries Project's own % complete for the plan: duration-weighted over its tasks."""
+    rows = real_plans.execute("""
+        SELECT s.file, s.percent_complete,
+               sum(c.duration_hours * c.percent_complete) / nullif(sum(c.duration_hours), 0) AS ours
+        FROM raw.msproject__tasks AS s
+        JOIN raw.msproject__tasks AS c ON c.file = s.file AND c.uid <> 0 AND c.parent_uid IS NULL
+        WHERE s.uid = 0
+        GROUP BY s.file, s.percent_complete""").fetchall()
+    assert len(rows) == sum(1 for path in MSPDI_FILES if independent_tasks(path))  # plans with tasks
+    for file, theirs, ours in rows:
+        assert round(ours or 0) == theirs, file
+    assert any(theirs > 0 for _, theirs, _ in rows)  # at least one plan with progress to roll up
+
+
+def test_outline_builds_the_hierarchy_and_summaries(tmp_path: Path) -> None:
+    plan = tmp_path / "outline.xml"
+    plan.write_text(_mspdi([
+        (1, 1, "Phase A", "PT16H0M0S", 50, True), (2, 2, "A.1", "PT8H0M0S", 100, False),
+        (3, 2, "A.2", "PT8H0M0S", 0, False), (4, 1, "Phase B", "PT8H0M0S", 0, False),
+    ]))
+    con, outcome = load(tmp_path, "outline.xml")
+    assert outcome.ok
+    rows = con.execute("SELECT source_key, parent_source_key, is_summary FROM staging.msproject__work_items "
+                       "ORDER BY source_key").fetchall()
+    assert rows == [("outline.xml#1", None, True), ("outline.xml#2", "outline.xml#1", False),
+                    ("outline.xml#3", "outline.xml#1", False), ("outline.xml#4", None, False)]
+    # The Summary flag said Phase B was a summary; the outline says it has no children.
+
+
+def test_namespace_may_be_missing(tmp_path: Path) -> None:
+    (tmp_path / "plain.xml").write_text(_mspdi([(1, 1, "Only task", "PT8H0M0S", 10, False)], namespace=False))
+    con, outcome = load(tmp_path, "plain.xml")
+    assert outcome.ok and con.execute("SELECT name FROM raw.msproject__tasks WHERE uid = 1").fetchone() == ("Only task",)
+
+
+BAD_FILES = {
+    "truncated.xml": lambda: _mspdi([(1, 1, "T", "PT8H0M0S", 0, False)])[:300],
+    "laughs.xml": lambda: ('<?xml version="1.0"?>\n<!DOCTYPE Project [<!ENTITY a "ha"><!ENTITY b "&a;&a;&a;&a;">'
+                           '<!ENTITY c "&b;&b;&b;&b;">]>\n<Project><Name>&c;</Name></Project>'),
+    "xxe.xml": lambda: ('<?xml version="1.0"?>\n<!DOCTYPE Project [<!ENTITY secret SYSTEM "file://{secret}">]>\n'
+                        '<Project><Name>&secret;</Name><Tasks/></Project>'),
+    "other.xml": lambda: '<?xml version="1.0"?><rss><channel><title>news</title></channel></rss>',
+    "empty.xml": lambda: "",
+}
+BAD_REASONS = {
+    "truncated.xml": "not well-formed XML", "laughs.xml": "declares a DTD", "xxe.xml": "declares a DTD",
+    "other.xml": "not a Microsoft Project XML file", "empty.xml": "the file is empty",
+}
+
+
+def test_hostile_and_broken_files_are_rejected_and_the_rest_loads(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-VALUE")
+    plans = tmp_path / "plans"
+    plans.mkdir()
+    for name, make in BAD_FILES.items():
+        (plans / name).write_text(make().replace("{secret}", str(secret)))
+    (plans / "good.xml").write_text(_mspdi([(1, 1, "Good task", "PT8H0M0S", 0, False)]))
+    con, outcome = load(tmp_path, "plans/*.xml")
+    assert outcome.ok
+    assert con.execute("SELECT DISTINCT file FROM raw.msproject__tasks").fetchall() == [("good.xml",)]
+    reasons = dict(con.execute("SELECT object_key, reason FROM raw.quarantine").fetchall())
+    assert set(reasons) == set(BAD_FILES)
+    for name, expected in BAD_REASONS.items():
+        assert reasons[name].startswith(f"{name}: ") and expected in reasons[name], reasons[name]
+    dump = " ".join(str(v) for row in con.execute("SELECT * FROM raw.msproject__projects").fetchall() for v in row)
+    assert "TOP-SECRET-VALUE" not in dump and "TOP-SECRET-VALUE" not in " ".join(reasons.values())
+
+
+def test_a_file_that_breaks_keeps_its_last_good_plan(tmp_path: Path) -> None:
+    (tmp_path / "a.xml").write_text(_mspdi([(1, 1, "A task", "PT8H0M0S", 0, False)]))
+    (tmp_path / "b.xml").write_text(_mspdi([(1, 1, "B task", "PT8H0M0S", 0, False)]))
+    con, outcome = load(tmp_path, "*.xml")
+    assert outcome.ok
+    (tmp_path / "a.xml").write_text(_mspdi([(1, 1, "A task", "PT8H0M0S", 0, False)])[:250])  # truncated
+    (tmp_path / "b.xml").write_text(_mspdi([(1, 1, "B task renamed", "PT8H0M0S", 0, False)]))
+    outcome = load_source(con, SourceSpec(id="plans", kind="msproject", options={"path": "*.xml"},
+                                          base_dir=tmp_path), tmp_path / "landing", retention_days=3)
+    assert outcome.ok
+    names = dict(con.execute("SELECT file, name FROM raw.msproject__tasks WHERE uid = 1").fetchall())
+    assert names == {"a.xml": "A task", "b.xml": "B task renamed"}
+    (tmp_path / "a.xml").unlink()  # a plan removed from the folder leaves the warehouse
+    load_source(con, SourceSpec(id="plans", kind="msproject", options={"path": "*.xml"}, base_dir=tmp_path),
+                tmp_path / "landing", retention_days=3)
+    assert [r[0] for r in con.execute("SELECT DISTINCT file FROM raw.msproject__tasks").fetchall()] == ["b.xml"]
+
+
+def _mspdi(tasks: list[tuple[int, int, str, str, float, bool]], namespace: bool = True) -> str:
+    """A minimal plan in MSPDI form for edge cases the real files do not cover."""
+    xmlns = ' xmlns="http://schemas.microsoft.com/project"' if namespace else ""
+    body = "".join(
+        f"<Task><UID>{uid}</UID><ID>{uid}</ID><Name>{name}</Name><OutlineLevel>{level}</OutlineLevel>"
+        f"<Summary>{1 if summary or name == 'Phase B' else 0}</Summary><Start>2026-01-05T08:00:00</Start>"
+        f"<Finish>2026-01-06T17:00:00</Finish><Duration>{duration}</Duration><PercentComplete>{pct}</PercentComplete>"
+        "</Task>"
+        for uid, level, name, duration, pct, summary in tasks
+    )
+    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<Project{xmlns}><Name>plan</Name><MinutesPerDay>480'
+            f"</MinutesPerDay><Tasks><Task><UID>0</UID><ID>0</ID><Name>plan</Name><OutlineLevel>0</OutlineLevel>"
+            f"</Task>{body}</Tasks></Project>")
