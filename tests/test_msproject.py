@@ -202,3 +202,69 @@ def _mspdi(tasks: list[tuple[int, int, str, str, float, bool]], namespace: bool 
     return (f'<?xml version="1.0" encoding="UTF-8"?>\n<Project{xmlns}><Name>plan</Name><MinutesPerDay>480'
             f"</MinutesPerDay><Tasks><Task><UID>0</UID><ID>0</ID><Name>plan</Name><OutlineLevel>0</OutlineLevel>"
             f"</Task>{body}</Tasks></Project>")
+
+
+def _mpp_ready() -> bool:
+    from connectors.msproject.mpp import mpp_available
+
+    return mpp_available()
+
+
+MPP_FILES = sorted(REAL.glob("*-mpp14.mpp"))
+needs_mpp = pytest.mark.skipif(not _mpp_ready(), reason="the mpp extra (MPXJ + JPype) or a Java runtime is missing")
+
+
+@pytest.fixture(scope="module")
+def real_mpp(tmp_path_factory: pytest.TempPathFactory):
+    folder = tmp_path_factory.mktemp("mpp")
+    con, outcome = load(folder, str(REAL / "*-mpp14.mpp"))
+    assert outcome.ok, outcome.error
+    return con
+
+
+@needs_mpp
+@pytest.mark.parametrize("path", MPP_FILES, ids=lambda p: p.stem)
+def test_each_real_mpp_file_ingests_and_matches_its_mspdi_twin(real_mpp: duckdb.DuckDBPyConnection, path: Path) -> None:
+    quarantined = real_mpp.execute("SELECT reason FROM raw.quarantine WHERE object_key = ?", [path.name]).fetchall()
+    assert quarantined == []
+    loaded = real_mpp.execute("SELECT count(*) FROM raw.msproject__projects WHERE file = ?", [path.name]).fetchone()[0]
+    assert loaded == 1
+    twin = REAL / path.name.replace("-mpp14.mpp", "-mspdi.xml")
+    if not twin.exists():
+        return  # ingested; no XML of the same plan to compare with
+    expected = independent_tasks(twin)
+    rows = {r[0]: r for r in real_mpp.execute(
+        "SELECT uid, name, duration_hours, percent_complete, baseline_finish FROM raw.msproject__tasks "
+        "WHERE file = ? AND uid <> 0", [path.name]).fetchall()}
+    links = dict(real_mpp.execute(
+        "SELECT successor_uid, list_sort(list(link_type)) FROM raw.msproject__links WHERE file = ? GROUP BY 1",
+        [path.name]).fetchall())
+    assert len(rows) == len(expected)
+    for task in expected:
+        uid, name, duration, percent, baseline_finish = rows[task["uid"]]
+        assert name == task["name"]
+        assert duration == pytest.approx(task["duration"]), (path.name, uid)
+        assert percent == task["percent"]
+        assert baseline_finish == task["baseline_finish"]
+        assert links.get(task["uid"], []) == task["links"]
+
+
+def test_mpp_without_the_extra_says_what_to_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_mpxj(name: str, *args: object, **kwargs: object):
+        if name in ("jpype", "mpxj"):
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_mpxj)
+    (tmp_path / "plan.mpp").write_bytes((REAL / "task-links-project2016-mpp14.mpp").read_bytes())
+    (tmp_path / "plan.xml").write_text(_mspdi([(1, 1, "XML task", "PT8H0M0S", 0, False)]))
+    con, outcome = load(tmp_path, "plan.*")
+    assert outcome.ok
+    (reason,) = con.execute("SELECT reason FROM raw.quarantine WHERE object_key = 'plan.mpp'").fetchone()
+    assert "pip install 'pmo-sightline[mpp]'" in reason and "Java" in reason
+    assert con.execute("SELECT name FROM raw.msproject__tasks WHERE file = 'plan.xml' AND uid = 1").fetchone() == (
+        "XML task",)

@@ -78,6 +78,7 @@ class PlanBuilder:
         self.file = file
         self.rows: dict[str, list[dict[str, Any]]] = {table: [] for table in RAW_SCHEMAS}
         self.outline: list[tuple[int, int]] = []  # (level, uid) of the open ancestors
+        self.roles = dict(attribute_roles)  # systems | objectives -> custom field alias or name
         self.wanted = {name.lower(): role for role, name in attribute_roles.items()}
         self.field_roles: dict[str, str] = {}  # FieldID -> systems | objectives
 
@@ -97,6 +98,9 @@ class PlanBuilder:
             uid = record.values.get("UID", "?")
             context.quarantine(f"{self.file}#{uid}", f"{self.file}, {kind} UID {uid}", str(exc),
                                {**record.values})
+
+    def wanted_aliases(self) -> dict[str, str]:
+        return dict(self.roles)
 
     def _attribute_definition(self, values: Mapping[str, str]) -> None:
         for name in (values.get("Alias"), values.get("FieldName")):

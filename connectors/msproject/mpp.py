@@ -1,0 +1,146 @@
+"""Binary .mpp plans, read with MPXJ (Java) through JPype, into the same project model as MSPDI.
+
+Optional: ``pip install 'pmo-sightline[mpp]'`` and a Java runtime (11 or newer). Without either, an
+.mpp file fails with a message saying exactly that, and the source's other files still load.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from pathlib import Path
+from typing import Any
+
+from connectors.base import ExtractContext, SourceError
+from connectors.msproject.records import PlanBuilder
+
+INSTALL_HINT = ("install the optional extra with: pip install 'pmo-sightline[mpp]', and a Java runtime 11+ "
+                "(e.g. apt-get install default-jre-headless), or save the plan as XML from Project")
+RELATIONS = {"FINISH_FINISH": "FF", "FINISH_START": "FS", "START_FINISH": "SF", "START_START": "SS"}
+_jvm_lock = threading.Lock()
+
+
+def _start_jvm() -> Any:
+    try:
+        import jpype
+        import mpxj  # noqa: F401 - puts MPXJ's jars on the class path
+    except ImportError:
+        raise SourceError(f"reading .mpp needs MPXJ: {INSTALL_HINT}") from None
+    with _jvm_lock:
+        if not jpype.isJVMStarted():
+            try:
+                jpype.startJVM(jpype.getDefaultJVMPath(), "-Dlog4j2.level=off", convertStrings=True)
+            except (jpype.JVMNotFoundException, OSError) as exc:
+                raise SourceError(f"reading .mpp needs Java, which was not found ({exc}): {INSTALL_HINT}") from None
+    return jpype
+
+
+def mpp_available() -> bool:
+    try:
+        _start_jvm()
+    except SourceError:
+        return False
+    return True
+
+
+def _time(value: Any) -> dt.datetime | None:
+    return None if value is None else dt.datetime.fromisoformat(str(value))
+
+
+def read_mpp(path: Path, name: str, builder: PlanBuilder, context: ExtractContext) -> None:
+    _start_jvm()
+    from org.mpxj import FieldTypeClass, TimeUnit
+    from org.mpxj.reader import UniversalProjectReader
+
+    try:
+        project = UniversalProjectReader().read(str(path))
+    except Exception as exc:  # MPXJ raises MPXJException and runtime errors for damaged files
+        raise SourceError(f"{name}: MPXJ cannot read this plan ({exc}); save it again from Project") from None
+    if project is None:
+        raise SourceError(f"{name}: not a Microsoft Project file MPXJ recognises")
+    props = project.getProjectProperties()
+
+    def hours(duration: Any) -> float | None:
+        if duration is None:
+            return None
+        return float(duration.convertUnits(TimeUnit.HOURS, props).getDuration())
+
+    def number(value: Any) -> float | None:
+        return None if value is None else float(value.doubleValue() if hasattr(value, "doubleValue") else value)
+
+    fields = {}
+    for role, alias in builder.wanted_aliases().items():
+        field = project.getCustomFields().getFieldByAlias(FieldTypeClass.TASK, alias)
+        if field is not None:
+            fields[role] = field
+
+    for task in project.getTasks():
+        if task.getNull():
+            continue
+        uid = int(task.getUniqueID())
+        tags = {role: [p.strip() for p in str(task.get(field) or "").replace(";", ",").split(",") if p.strip()]
+                for role, field in fields.items()}
+        builder.task(
+            uid=uid, id=int(task.getID()) if task.getID() is not None else None, name=task.getName(),
+            wbs=task.getWBS(), outline_number=task.getOutlineNumber(),
+            outline_level=int(task.getOutlineLevel() or 0), summary_flag=bool(task.getSummary()),
+            is_milestone=bool(task.getMilestone()), start=_time(task.getStart()), finish=_time(task.getFinish()),
+            duration_hours=hours(task.getDuration()), work_hours=hours(task.getWork()),
+            percent_complete=number(task.getPercentageComplete()),
+            percent_work_complete=number(task.getPercentageWorkComplete()),
+            actual_start=_time(task.getActualStart()), actual_finish=_time(task.getActualFinish()),
+            cost=number(task.getCost()), actual_cost=number(task.getActualCost()),
+            priority=int(task.getPriority().getValue()) if task.getPriority() is not None else None,
+            critical=bool(task.getCritical()),
+            baseline_start=_time(task.getBaselineStart()), baseline_finish=_time(task.getBaselineFinish()),
+            baseline_duration_hours=hours(task.getBaselineDuration()), baseline_work_hours=hours(task.getBaselineWork()),
+            baseline_cost=number(task.getBaselineCost()),
+            systems=tags.get("systems", []), objectives=tags.get("objectives", []),
+        )
+        for number_ in range(11):
+            finish = task.getBaselineFinish(number_) if number_ else task.getBaselineFinish()
+            start = task.getBaselineStart(number_) if number_ else task.getBaselineStart()
+            cost = task.getBaselineCost(number_) if number_ else task.getBaselineCost()
+            if finish is None and start is None and cost is None:
+                continue
+            builder.rows["baselines"].append({
+                "file": name, "uid": uid, "number": number_, "start": _time(start), "finish": _time(finish),
+                "duration_hours": hours(task.getBaselineDuration(number_) if number_ else task.getBaselineDuration()),
+                "work_hours": hours(task.getBaselineWork(number_) if number_ else task.getBaselineWork()),
+                "cost": number(cost),
+            })
+        for relation in task.getPredecessors():
+            builder.link(
+                successor_uid=uid, predecessor_uid=int(relation.getPredecessorTask().getUniqueID()),
+                link_type=RELATIONS[str(relation.getType().name())], lag_hours=hours(relation.getLag()),
+                lag_percent=None, cross_project=False, cross_project_name=None,
+            )
+
+    for resource in project.getResources():
+        if resource.getUniqueID() is None:
+            continue
+        kind = str(resource.getType() or "WORK").lower()
+        max_units = number(resource.getMaxUnits())
+        builder.resource(
+            uid=int(resource.getUniqueID()), name=resource.getName(), type=kind,
+            max_units=None if max_units is None else max_units / 100,  # MPXJ gives percent
+            email=resource.getEmailAddress(), group_name=resource.getGroup(),
+        )
+    for assignment in project.getResourceAssignments():
+        units = number(assignment.getUnits())
+        builder.assignment(
+            uid=int(assignment.getUniqueID()), task_uid=int(assignment.getTaskUniqueID()),
+            resource_uid=assignment.getResourceUniqueID() and int(assignment.getResourceUniqueID()),
+            units=None if units is None else units / 100, work_hours=hours(assignment.getWork()),
+            actual_work_hours=hours(assignment.getActualWork()), start=_time(assignment.getStart()),
+            finish=_time(assignment.getFinish()),
+        )
+    builder.finish({
+        "Name": props.getName(), "Title": props.getProjectTitle(), "Manager": props.getManager(),
+        "StatusDate": str(props.getStatusDate()) if props.getStatusDate() is not None else None,
+        "MinutesPerDay": str(props.getMinutesPerDay()) if props.getMinutesPerDay() is not None else None,
+        "MinutesPerWeek": str(props.getMinutesPerWeek()) if props.getMinutesPerWeek() is not None else None,
+        "CurrencyCode": props.getCurrencyCode(),
+        "StartDate": str(props.getStartDate()) if props.getStartDate() is not None else None,
+        "FinishDate": str(props.getFinishDate()) if props.getFinishDate() is not None else None,
+    }, fmt="mpp")
