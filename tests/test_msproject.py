@@ -268,3 +268,34 @@ def test_mpp_without_the_extra_says_what_to_install(tmp_path: Path, monkeypatch:
     assert "pip install 'pmo-sightline[mpp]'" in reason and "Java" in reason
     assert con.execute("SELECT name FROM raw.msproject__tasks WHERE file = 'plan.xml' AND uid = 1").fetchone() == (
         "XML task",)
+
+
+def test_export_wizard_csv_with_project_display_formats(tmp_path: Path) -> None:
+    (tmp_path / "rollout.csv").write_text(
+        "ID,Unique_ID,Name,Duration,Start_Date,Finish_Date,Predecessors,Resource_Names,Percent_Complete,"
+        "Outline_Level,Baseline_Finish\n"
+        "1,11,Rollout,15 days,Mon 1/15/24,Fri 2/2/24,,,40%,1,Fri 2/2/24\n"
+        '2,12,Design,3 wks,Mon 1/15/24,Fri 2/2/24,,"Ann Lee[50%];Bo Chen",100%,2,\n'
+        '3,13,Build,2 mons,"January 15, 2026 8:00 AM","March 12, 2026 5:00 PM",2FS+2 days,Bo Chen,50%,2,\n'
+        "4,14,Soak,5 edays,Mon 3/16/26,Fri 3/20/26,3SS;2FF-4h,,0%,2,\n"
+        "5,15,Sign-off,4h?,Mon 3/23/26,Mon 3/23/26,99,,0%,2,\n"
+        "6,16,Party,1ew,Mon 3/23/26,Mon 3/30/26,,,0%,1,\n"
+        "7,17,Oops,soon,Mon 3/23/26,Mon 3/30/26,,,0%,1,\n",
+        encoding="utf-8")
+    con, outcome = load(tmp_path, "rollout.csv")
+    assert outcome.ok, outcome.error
+    tasks = {r[0]: r[1:] for r in con.execute(
+        "SELECT uid, parent_uid, duration_hours, start, finish, percent_complete FROM raw.msproject__tasks").fetchall()}
+    assert tasks[11][0] is None and tasks[12][0] == 11 and tasks[16][0] is None
+    assert [tasks[u][1] for u in (11, 12, 13, 14, 15, 16)] == [120.0, 120.0, 320.0, 120.0, 4.0, 168.0]
+    assert tasks[13][2:4] == (dt.datetime(2026, 1, 15, 8, 0), dt.datetime(2026, 3, 12, 17, 0))
+    assert tasks[12][2] == dt.datetime(2024, 1, 15) and tasks[11][4] == 40.0
+    links = sorted(con.execute("SELECT successor_uid, predecessor_uid, link_type, lag_hours FROM raw.msproject__links"
+                               ).fetchall())
+    assert links == [(13, 12, "FS", 16.0), (14, 12, "FF", -4.0), (14, 13, "SS", 0.0)]  # by ID, stored by UID
+    people = con.execute("SELECT r.name, a.units FROM raw.msproject__assignments AS a JOIN raw.msproject__resources "
+                         "AS r USING (file) WHERE r.uid = a.resource_uid AND a.task_uid = 12 ORDER BY 1").fetchall()
+    assert people == [("Ann Lee", 0.5), ("Bo Chen", 1.0)]
+    reasons = dict(con.execute("SELECT location, reason FROM raw.quarantine").fetchall())
+    assert "soon" in reasons["rollout.csv, row 8"]
+    assert "predecessor '99' names no task ID" in reasons["rollout.csv, task UID 15"]
