@@ -1,6 +1,6 @@
 """Generate the sample portfolio's spreadsheets (deterministic: same bytes every run).
 
-    python examples/generate_sample.py            # rewrites examples/sheets/ and examples/exports/
+    python examples/generate_sample.py            # rewrites examples/sheets/, exports/ and plans/
 
 Two programs, seven projects in two spreadsheet sources, a risk log, and the seed's case: a new
 payroll system and a new expense system built at the same time in the HR program, both touching
@@ -164,7 +164,12 @@ def build_sample() -> list[ProjectPlan]:
     signoff.name, signoff.milestone, signoff.work_hours = "Payroll: design sign-off", True, 0.0
     signoff.start = signoff.finish = dt.date(2026, 10, 23)
     signoff.status, signoff.canonical, signoff.percent = "In Progress", "in_progress", 0.0
-    expenses[8].status, expenses[8].canonical = "On hold", "blocked"
+    # The expense plan lives in MS Project: a policy sign-off milestone that is late.
+    policy = expenses[3]
+    policy.name, policy.milestone, policy.work_hours = "Expenses: policy sign-off", True, 0.0
+    policy.start = policy.finish = dt.date(2026, 10, 28)
+    policy.baseline_finish = dt.date(2026, 10, 21)
+    policy.status, policy.canonical, policy.percent = "Not Started", "not_started", 0.0
     crm[9].status, crm[9].canonical = "Blocked", "blocked"
     # Words the default mapping does not know: one mapped in portfolio.yaml, one left unmapped.
     mobile[12].status, mobile[12].canonical = "Parked", "blocked"
@@ -179,7 +184,7 @@ def build_sample() -> list[ProjectPlan]:
 
     return [
         ProjectPlan("payroll", "hr-tracker", "hr_programme.xlsx", "Payroll", payroll),
-        ProjectPlan("expenses", "hr-tracker", "hr_programme.xlsx", "Expenses", expenses),
+        ProjectPlan("expenses", "hr-plans", "expenses.xml", None, expenses),
         ProjectPlan("onboarding", "hr-tracker", "hr_programme.xlsx", "Onboarding", onboarding),
         ProjectPlan("mobile-app", "digital-tracker", "mobile_app.csv", None, mobile),
         ProjectPlan("web-portal", "digital-tracker", "web_portal.csv", None, web),
@@ -317,6 +322,84 @@ def write_jira_export(path: Path, plan: ProjectPlan) -> None:
             ])
 
 
+def _mspdi_time(day: dt.date, end: bool = False) -> str:
+    return f"{day.isoformat()}T{'17:00:00' if end else '08:00:00'}"
+
+
+def _working_hours(start: dt.date, finish: dt.date) -> float:
+    days = sum(1 for n in range((finish - start).days + 1) if (start + dt.timedelta(days=n)).weekday() < 5)
+    return 8.0 * days
+
+
+def write_mspdi(path: Path, plan: ProjectPlan, project_name: str) -> None:
+    """The plan as Project's "Save As XML" (MSPDI): a summary task over the work, baselines, costs in
+    cents, resources and assignments, a System custom field (Text1), and a cross-project link."""
+    from xml.sax.saxutils import escape
+
+    people = sorted({t.owner for t in plan.tasks if t.owner})
+    resource_uid = {name: n for n, name in enumerate(people, start=1)}
+    uid_of = {t.task_id: n for n, t in enumerate(plan.tasks, start=2)}
+    out = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>',
+           '<Project xmlns="http://schemas.microsoft.com/project">',
+           f"<SaveVersion>14</SaveVersion><Name>{escape(path.name)}</Name><Title>{escape(project_name)}</Title>",
+           "<Manager>Dana Whitfield</Manager><StatusDate>2026-11-16T17:00:00</StatusDate>",
+           "<MinutesPerDay>480</MinutesPerDay><MinutesPerWeek>2400</MinutesPerWeek><CurrencyCode>GBP</CurrencyCode>",
+           "<ExtendedAttributes><ExtendedAttribute><FieldID>188743731</FieldID><FieldName>Text1</FieldName>"
+           "<Alias>System</Alias></ExtendedAttribute></ExtendedAttributes><Tasks>"]
+    start, finish = min(t.start for t in plan.tasks), max(t.finish for t in plan.tasks)
+
+    def task_xml(uid: int, level: int, name: str, begin: dt.date, end: dt.date, t: Task | None) -> str:
+        duration = 0.0 if t and t.milestone else _working_hours(begin, end)
+        parts = [f"<UID>{uid}</UID><ID>{uid}</ID><Name>{escape(name)}</Name><OutlineLevel>{level}</OutlineLevel>",
+                 f"<Start>{_mspdi_time(begin)}</Start><Finish>{_mspdi_time(end, True)}</Finish>",
+                 f"<Duration>PT{duration:g}H0M0S</Duration>"]
+        if t is None:
+            return "<Task>" + "".join(parts) + "<Summary>1</Summary></Task>"
+        parts.append(f"<Work>PT{t.work_hours or 0:g}H0M0S</Work><PercentComplete>{t.percent:g}</PercentComplete>"
+                     f"<Milestone>{int(t.milestone)}</Milestone><Summary>0</Summary>")
+        if t.actual_cost is not None:
+            parts.append(f"<ActualCost>{round(t.actual_cost * 100)}</ActualCost>")
+        if t.percent > 0:
+            parts.append(f"<ActualStart>{_mspdi_time(t.start)}</ActualStart>")
+        for link in t.depends_on:
+            if "!" in link:  # another plan: Project writes "<plan>\<task>"
+                scope, other = link.split("!")
+                parts.append(f"<PredecessorLink><CrossProject>1</CrossProject><CrossProjectName>{escape(scope)}\\"
+                             f"{escape(other)}</CrossProjectName><Type>1</Type><LinkLag>0</LinkLag>"
+                             "<LagFormat>7</LagFormat></PredecessorLink>")
+            else:
+                parts.append(f"<PredecessorLink><PredecessorUID>{uid_of[link]}</PredecessorUID><Type>1</Type>"
+                             "<CrossProject>0</CrossProject><LinkLag>0</LinkLag><LagFormat>7</LagFormat>"
+                             "</PredecessorLink>")
+        base_duration = 0.0 if t.milestone else _working_hours(t.start, t.baseline_finish or t.finish)
+        parts.append(f"<Baseline><Number>0</Number><Start>{_mspdi_time(t.start)}</Start>"
+                     f"<Finish>{_mspdi_time(t.baseline_finish or t.finish, True)}</Finish>"
+                     f"<Duration>PT{base_duration:g}H0M0S</Duration><Work>PT{t.work_hours or 0:g}H0M0S</Work>"
+                     f"<Cost>{round((t.budget or 0) * 100)}</Cost></Baseline>")
+        if t.systems:
+            parts.append(f"<ExtendedAttribute><FieldID>188743731</FieldID><Value>{escape(', '.join(t.systems))}"
+                         "</Value></ExtendedAttribute>")
+        return "<Task>" + "".join(parts) + "</Task>"
+
+    out.append(task_xml(0, 0, project_name, start, finish, None).replace("<Summary>1</Summary>", ""))
+    out.append(task_xml(1, 1, project_name, start, finish, None))
+    for t in plan.tasks:
+        out.append(task_xml(uid_of[t.task_id], 2, t.name, t.start, t.finish, t))
+    out.append("</Tasks><Resources>")
+    for name, uid in resource_uid.items():
+        out.append(f"<Resource><UID>{uid}</UID><ID>{uid}</ID><Name>{escape(name)}</Name><Type>1</Type>"
+                   f"<MaxUnits>1.00</MaxUnits><EmailAddress>{PEOPLE[name]}</EmailAddress><Group>Finance IT</Group>"
+                   "</Resource>")
+    out.append("</Resources><Assignments>")
+    for n, t in enumerate([t for t in plan.tasks if t.owner], start=1):
+        out.append(f"<Assignment><UID>{n}</UID><TaskUID>{uid_of[t.task_id]}</TaskUID>"
+                   f"<ResourceUID>{resource_uid[t.owner]}</ResourceUID><Units>1</Units>"
+                   f"<Work>PT{t.work_hours or 0:g}H0M0S</Work><Start>{_mspdi_time(t.start)}</Start>"
+                   f"<Finish>{_mspdi_time(t.finish, True)}</Finish></Assignment>")
+    out.append("</Assignments></Project>")
+    path.write_text("\n".join(out) + "\n", encoding="utf-8")
+
+
 def generate(root: Path = HERE) -> list[Path]:
     """Write sheets/ and exports/ under ``root`` (the examples folder by default)."""
     plans = build_sample()
@@ -329,6 +412,12 @@ def generate(root: Path = HERE) -> list[Path]:
         if plan.source == "digital-tracker":
             path = out_dir / "digital" / plan.file
             write_csv(path, plan)
+            written.append(path)
+        elif plan.source == "hr-plans":
+            plans = root / "plans"
+            plans.mkdir(parents=True, exist_ok=True)
+            path = plans / plan.file
+            write_mspdi(path, plan, "New expense system")
             written.append(path)
         elif plan.source == "jira-export":
             exports = root / "exports"

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import dagster as dg
 
-from pipelines.assets import build_assets
+from pipelines.assets import CONFIG_KEY, build_assets
 from pipelines.checks import build_checks
 from pipelines.config import Portfolio
 from pipelines.resources import SightlineWarehouse
+from pipelines.sensors import WATCHED_KINDS, folder_sensor
 
 SYNC_JOB = "sightline_sync"
 
@@ -23,11 +24,23 @@ def build_definitions(portfolio: Portfolio, *, full_refresh: bool = False) -> dg
         default_status=dg.DefaultScheduleStatus.RUNNING,
         description=f"Nightly sync of {portfolio.path.name} at '{portfolio.schedule}' ({portfolio.timezone}).",
     )
+    refresh_jobs, sensors = [], []
+    for source in portfolio.sources:
+        if source.kind in WATCHED_KINDS:
+            job = dg.define_asset_job(
+                f"refresh_{source.id.replace('-', '_')}",
+                selection=dg.AssetSelection.assets(dg.AssetKey(["raw", source.id])).downstream()
+                | dg.AssetSelection.assets(CONFIG_KEY),  # "today" and the config tables, for the rollups
+                description=f"Reload {source.id} and everything built from it.",
+            )
+            refresh_jobs.append(job)
+            sensors.append(folder_sensor(source, job))
     return dg.Definitions(
         assets=assets,
         asset_checks=build_checks(),
-        jobs=[sync_job],
+        jobs=[sync_job, *refresh_jobs],
         schedules=[nightly],
+        sensors=sensors,
         resources={"sightline": SightlineWarehouse(config_path=str(portfolio.path), full_refresh=full_refresh)},
         # One process writes the build file: run every step in the run's own process.
         executor=dg.in_process_executor,

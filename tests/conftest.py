@@ -22,6 +22,7 @@ def sample_dir(tmp_path: Path) -> Path:
     shutil.copy(EXAMPLES / "portfolio.yaml", target / "portfolio.yaml")
     shutil.copytree(EXAMPLES / "sheets", target / "sheets")
     shutil.copytree(EXAMPLES / "exports", target / "exports")
+    shutil.copytree(EXAMPLES / "plans", target / "plans")
     return target
 
 

@@ -107,15 +107,20 @@ def test_program_rollup_equals_an_independent_computation(published: Path, sampl
 def test_project_health_and_linkage_facts_of_the_seed_case(published: Path) -> None:
     with duckdb.connect(str(published), read_only=True) as con:
         health = con.execute("SELECT * FROM marts.project_health").df().set_index("project_id")
-        cross = con.execute("SELECT predecessor_id, successor_id FROM core.dependencies WHERE is_cross_project").fetchall()
+        cross = con.execute(
+            "SELECT p.project_id, p.name, s.project_id, s.name, s.source_id FROM core.dependencies AS d "
+            "JOIN core.work_items AS p ON p.work_item_id = d.predecessor_id "
+            "JOIN core.work_items AS s ON s.work_item_id = d.successor_id WHERE d.is_cross_project").fetchall()
         people = con.execute("SELECT resource_id, source_ids FROM core.resources WHERE name = 'Grace Kim'").fetchall()
         quality = con.execute("SELECT check_name, object_key FROM marts.data_quality").fetchall()
         aligned = dict(con.execute("SELECT project_id, is_aligned FROM marts.strategy_alignment").fetchall())
     # Payroll's design sign-off milestone is open past its date: late, and more than 10 working days.
     assert health.loc["payroll", "milestones_late"] == 1
     assert health.loc["payroll", "rag"] == "red" and "working days late" in health.loc["payroll", "rag_reasons"]
-    # The expense system's GL posting depends on the payroll GL mapping: a cross-project link.
-    assert cross == [("hr-tracker:hr_programme.xlsx#Payroll#PAY-07", "hr-tracker:hr_programme.xlsx#Expenses#EXP-06")]
+    # The expense system's GL posting (an MS Project plan) depends on the payroll GL mapping (a
+    # spreadsheet): a cross-project link across two sources.
+    assert cross == [("payroll", "Payroll: General Ledger mapping", "expenses", "Expenses: GL posting interface",
+                      "hr-plans")]
     # Grace Kim has no e-mail in the CRM sheet but one in the HR workbook: one resource.
     assert people == [("grace.kim@example.com", ["digital-tracker", "hr-tracker"])]
     assert ("unassigned_project", "digital-tracker:data_platform.csv") in quality

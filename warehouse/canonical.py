@@ -58,6 +58,10 @@ STAGING_STREAMS: dict[str, list[tuple[str, str]]] = {
         ("predecessor_key", "VARCHAR"),
         ("successor_key", "VARCHAR"),
         ("predecessor_ref", "VARCHAR"),  # what the source wrote, for the data-quality report when unresolved
+        # A predecessor in another source: the project (id, name, key or alias) and the item's own key
+        # (or its last part, e.g. PAY-07 of hr_programme.xlsx#Payroll#PAY-07). Core resolves these.
+        ("predecessor_project_ref", "VARCHAR"),
+        ("predecessor_item_ref", "VARCHAR"),
         ("link_type", "VARCHAR"),
         ("lag_hours", "DOUBLE"),
     ],

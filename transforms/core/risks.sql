@@ -8,14 +8,14 @@ WITH candidates AS (
         p.project_id,
         CASE
             WHEN p.source_id = r.source_id AND p.source_key = r.project_ref THEN 0
-            WHEN p.project_id = r.project_ref THEN 1
+            WHEN lower(p.project_id) = lower(r.project_ref) THEN 1
             WHEN p.source_id = r.source_id AND list_contains(p.aliases, r.project_ref) THEN 2
             ELSE 3
         END AS match_rank
     FROM staging.risks AS r
     JOIN core.projects AS p
         ON (p.source_id = r.source_id AND (p.source_key = r.project_ref OR list_contains(p.aliases, r.project_ref)))
-        OR p.project_id = r.project_ref
+        OR lower(p.project_id) = lower(r.project_ref)
         OR lower(p.name) = lower(r.project_ref)
 ),
 best_candidates AS (

@@ -1,10 +1,12 @@
--- Predecessor links. A cross-project link names the other plan as "<path>\<task ID>"; it resolves
--- to a task of another file of this source whose name (without folder and extension) matches.
+-- Predecessor links. A cross-project link names the other plan as "<path>\<task ID>": it resolves
+-- to a task of another file of this source whose name (without folder and extension) matches; any
+-- other is left to core to resolve in another source (plan name as the project, the last part as
+-- the item).
 WITH links AS (
     SELECT
         *,
-        regexp_extract(cross_project_name, '([^\\/]+?)(\.[A-Za-z]+)?\\(\d+)$', 1) AS other_plan,
-        TRY_CAST(regexp_extract(cross_project_name, '\\(\d+)$', 1) AS BIGINT) AS other_task_id
+        regexp_extract(cross_project_name, '([^\\/]+?)(\.[A-Za-z]{2,4})?\\([^\\]+)$', 1) AS other_plan,
+        regexp_extract(cross_project_name, '\\([^\\]+)$', 1) AS other_item
     FROM raw.this__links
 ),
 cross_targets AS (
@@ -13,7 +15,7 @@ cross_targets AS (
         min(t.file || '#' || t.uid) AS predecessor_key
     FROM links AS l
     JOIN raw.this__tasks AS t
-        ON t.source_id = l.source_id AND t.id = l.other_task_id
+        ON t.source_id = l.source_id AND CAST(t.id AS VARCHAR) = l.other_item
         AND lower(regexp_replace(regexp_replace(t.file, '^.*/', ''), '\.[^.]+$', '')) = lower(l.other_plan)
     WHERE l.cross_project
     GROUP BY ALL
@@ -24,7 +26,9 @@ SELECT
     l.file || '#' || l.successor_uid AS successor_key,
     coalesce(l.cross_project_name, CAST(l.predecessor_uid AS VARCHAR)) AS predecessor_ref,
     l.link_type,
-    l.lag_hours
+    l.lag_hours,
+    CASE WHEN l.cross_project THEN l.other_plan END AS predecessor_project_ref,
+    CASE WHEN l.cross_project THEN l.other_item END AS predecessor_item_ref
 FROM links AS l
 LEFT JOIN cross_targets AS c
     ON c.source_id = l.source_id AND c.file = l.file AND c.successor_uid = l.successor_uid

@@ -1,12 +1,15 @@
 -- "Depends on" references: an id of the same sheet (12, 12FS+2d), or Scope!id where Scope is a
--- project value, sheet or file of the same source. Unresolved references keep predecessor_key NULL.
+-- project value, sheet or file of the same source. A Scope!id this source does not hold is left to
+-- core to resolve in another source (Scope = a project id, name or key there).
 SELECT
     d.source_id,
     min(t.item_key) AS predecessor_key,
     d.successor_key,
     d.predecessor_ref,
     d.link_type,
-    d.lag_hours
+    d.lag_hours,
+    d.predecessor_scope AS predecessor_project_ref,
+    d.predecessor_id AS predecessor_item_ref
 FROM raw.this__dependencies AS d
 LEFT JOIN raw.this__tasks AS t
     ON t.source_id = d.source_id
@@ -15,4 +18,5 @@ LEFT JOIN raw.this__tasks AS t
         WHEN d.predecessor_scope IS NULL THEN t.file = d.file AND t.sheet = d.sheet
         ELSE lower(d.predecessor_scope) IN (lower(t.project), lower(t.sheet), lower(t.file), lower(t.project_key))
     END
-GROUP BY d.source_id, d.successor_key, d.predecessor_ref, d.link_type, d.lag_hours
+GROUP BY d.source_id, d.successor_key, d.predecessor_ref, d.link_type, d.lag_hours, d.predecessor_scope,
+    d.predecessor_id
