@@ -2,6 +2,7 @@
 
     python benchmarks/run.py spreadsheet [--rows 100000]
     python benchmarks/run.py jira [--issues 50000]
+    python benchmarks/run.py msproject [--tasks 50000]
 
 spreadsheet: for each size (N/4 and N) and format (CSV, XLSX), a fresh subprocess generates the
 tracker, extracts and loads it into a DuckDB build file (connector -> landing Parquet -> raw ->
@@ -12,6 +13,10 @@ jira: an emulated Jira Cloud on 127.0.0.1 (tests/support/jira_emulator.py) holds
 fresh subprocess runs a full sync (wall time, issues/s, requests, peak RSS), then 1% of the issues
 are edited and an incremental sync runs (wall time, requests next to the minimum possible). Full
 syncs at N/4 and N show whether peak memory stays flat as the instance grows.
+
+msproject: an MSPDI plan of N tasks (benchmarks/generate_mspdi.py) at 5,000 and N; each parse+load
+runs in a fresh subprocess (time, tasks/s, peak RSS); with the mpp extra installed, MPXJ reads the
+same file in another subprocess (JVM start excluded) for the ratio.
 """
 
 from __future__ import annotations
@@ -167,13 +172,86 @@ def jira_scenario(total: int) -> None:
           f"{extract_peaks[large] / extract_peaks[small]:.2f}x, with DuckDB's merge {peaks[large] / peaks[small]:.2f}x")
 
 
+def msproject_child(mode: str, path: str) -> dict:
+    """Runs in the subprocess: parse+load one plan with Sightline, or read it with MPXJ."""
+    if mode == "mpxj":
+        import jpype
+        import mpxj  # noqa: F401
+
+        jpype.startJVM("-Dlog4j2.level=off", convertStrings=True)
+        from org.mpxj.reader import UniversalProjectReader
+
+        started = time.perf_counter()
+        project = UniversalProjectReader().read(path)
+        tasks = project.getTasks().size()
+        return {"seconds": round(time.perf_counter() - started, 2), "tasks": tasks, "peak_rss_mb": peak_rss_mb()}
+
+    from connectors.base import SourceSpec
+    from connectors.msproject import MsProjectConnector
+    from pipelines.extract import load_source
+    from warehouse import db
+
+    folder = Path(path).parent
+    con = db.open_connection(folder / "build.duckdb")
+    db.prepare(con, {"msproject": dict(MsProjectConnector.raw_schemas)})
+    spec = SourceSpec(id="bench", kind="msproject", options={"path": Path(path).name, "attributes": {"systems": "System"}},
+                      base_dir=folder)
+    started = time.perf_counter()
+    outcome = load_source(con, spec, folder / "landing", retention_days=1)
+    seconds = time.perf_counter() - started
+    tasks = con.execute("SELECT count(*) FROM raw.msproject__tasks").fetchone()[0]
+    return {"ok": outcome.ok, "seconds": round(seconds, 2), "tasks": tasks, "peak_rss_mb": peak_rss_mb()}
+
+
+def msproject_scenario(total: int) -> None:
+    sys.path.insert(0, str(HERE))
+    from generate_mspdi import write_plan
+
+    from connectors.msproject.mpp import mpp_available
+
+    with_mpxj = mpp_available()
+
+    def child(mode: str, path: Path) -> dict:
+        out = subprocess.run([sys.executable, __file__, "msproject", "--child", f"{mode}|{path}"],
+                             capture_output=True, text=True, check=True)
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+    print(f"{'tasks':>8} {'file MB':>8} {'seconds':>8} {'tasks/s':>9} {'peak RSS MB':>12} "
+          f"{'MPXJ s':>8} {'MPXJ RSS MB':>12} {'speed-up':>9}")
+    peaks = {}
+    for size in sorted({min(5_000, total), total}):
+        folder = Path(tempfile.mkdtemp(prefix="sightline-bench-msp-"))
+        path = write_plan(folder / "plan.xml", size)
+        ours = child("sightline", path)
+        peaks[size] = ours["peak_rss_mb"]
+        theirs = child("mpxj", path) if with_mpxj else None
+        ratio = f"{theirs['seconds'] / ours['seconds']:.1f}x" if theirs else "n/a"
+        print(f"{ours['tasks']:>8} {path.stat().st_size / 1e6:>8.1f} {ours['seconds']:>8} "
+              f"{round(ours['tasks'] / ours['seconds']):>9} {ours['peak_rss_mb']:>12} "
+              f"{theirs['seconds'] if theirs else 'n/a':>8} {theirs['peak_rss_mb'] if theirs else 'n/a':>12} {ratio:>9}")
+    if len(peaks) == 2:
+        small, large = sorted(peaks)
+        print(f"peak memory, {large} vs {small} tasks: {peaks[large] / peaks[small]:.2f}x "
+              f"for {large / small:.0f}x the tasks")
+    if not with_mpxj:
+        print("MPXJ comparison skipped: install the mpp extra (pip install -e '.[mpp]') and a Java runtime")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("scenario", choices=["spreadsheet", "jira"])
+    parser.add_argument("scenario", choices=["spreadsheet", "jira", "msproject"])
+    parser.add_argument("--tasks", type=int, default=50_000)
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--issues", type=int, default=50_000)
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child and args.scenario == "msproject":
+        mode, path = args.child.split("|")
+        print(json.dumps(msproject_child(mode, path)))
+        return
+    if args.scenario == "msproject":
+        msproject_scenario(args.tasks)
+        return
     if args.child and args.scenario == "jira":
         url, folder = args.child.split("|")
         print(json.dumps(jira_child(url, folder)))

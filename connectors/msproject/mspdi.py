@@ -29,21 +29,33 @@ RESOURCE_TYPES = {"0": "material", "1": "work", "2": "cost"}
 UNASSIGNED_RESOURCE = "-65535"
 PROJECT_PROPERTIES = {"Name", "Title", "StatusDate", "MinutesPerDay", "MinutesPerWeek", "CurrencyCode",
                       "StartDate", "FinishDate", "Author", "Manager"}
-RECORD_PARENTS = {"Tasks": "task", "Resources": "resource", "Assignments": "assignment",
-                  "ExtendedAttributes": "attribute_definition"}
 PROLOGUE_BYTES = 64 * 1024
 _DURATION = re.compile(r"^(-)?P(?:(\d+(?:\.\d+)?)Y)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)D)?"
                        r"(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$")
 
 
+_LOCAL_NAMES: dict[str, str] = {}
+
+
 def local(tag: Any) -> str:
-    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+    """'{http://schemas.microsoft.com/project}Task' -> 'Task' (cached: a plan repeats a few dozen tags)."""
+    if not isinstance(tag, str):
+        return ""
+    name = _LOCAL_NAMES.get(tag)
+    if name is None:
+        name = _LOCAL_NAMES[tag] = tag.rpartition("}")[2]
+    return name
+
+
+_HOURS_ONLY = re.compile(r"^PT(\d+)H(\d+)M(\d+)S$")  # what Project writes almost always
 
 
 def iso_hours(value: str | None, hours_per_day: float = 8.0) -> float | None:
     """ISO 8601 duration -> hours ('PT8H0M0S' -> 8.0). MSPDI writes hours; days count as working days."""
     if not value:
         return None
+    if quick := _HOURS_ONLY.match(value):
+        return int(quick.group(1)) + int(quick.group(2)) / 60 + int(quick.group(3)) / 3600
     match = _DURATION.match(value.strip())
     if not match:
         raise ValueError(f"{value!r} is not an ISO 8601 duration")
@@ -70,14 +82,19 @@ class Collected:
     lists: dict[str, list[dict[str, str]]] = field(default_factory=dict)
 
 
+NESTED = {"PredecessorLink", "Baseline", "ExtendedAttribute", "TimephasedData", "OutlineCode"}
+
+
 def _collect(element: etree._Element) -> Collected:
     record = Collected()
-    for child in element:
-        name = local(child.tag)
-        if len(child):  # nested: PredecessorLink, Baseline, ExtendedAttribute, TimephasedData ...
-            record.lists.setdefault(name, []).append({local(g.tag): (g.text or "").strip() for g in child})
+    values, lists, names = record.values, record.lists, _LOCAL_NAMES
+    for child in element:  # the hot loop of a large plan: no function calls where a lookup will do
+        tag = child.tag
+        name = names.get(tag) or local(tag)
+        if name in NESTED:  # repeated groups: PredecessorLink, Baseline, ExtendedAttribute ...
+            lists.setdefault(name, []).append({(names.get(g.tag) or local(g.tag)): g.text or "" for g in child})
         elif name:
-            record.values[name] = (child.text or "").strip()
+            values[name] = child.text or ""
     return record
 
 
@@ -95,44 +112,60 @@ def check_prologue(path: Path, name: str) -> None:
         )
 
 
+RECORD_TAGS = tuple(f"{{*}}{name}" for name in ("Task", "Resource", "Assignment", "ExtendedAttribute"))
+RECORD_KINDS = {"Task": "task", "Resource": "resource", "Assignment": "assignment",
+                "ExtendedAttribute": "attribute_definition"}
+
+
 def iter_records(path: Path, name: str, properties: dict[str, str]) -> Iterator[tuple[str, Collected]]:
     """Yield ('task', ...), ('resource', ...), ('assignment', ...), ('attribute_definition', ...) in
-    file order; project properties (Name, MinutesPerDay ...) fill ``properties`` as they are read,
-    which in MSPDI is before the tasks."""
+    file order; project properties (Name, MinutesPerDay ...) fill ``properties`` as soon as the first
+    record is reached (MSPDI writes them before any record)."""
     check_prologue(path, name)
+    # Only record elements raise events ({*} matches any namespace or none): the parser does the
+    # filtering in C, and each record's children are read when the record ends.
     context = etree.iterparse(
-        str(path), events=("start", "end"), resolve_entities=False, load_dtd=False, no_network=True,
+        str(path), events=("end",), tag=RECORD_TAGS, resolve_entities=False, load_dtd=False, no_network=True,
         dtd_validation=False, huge_tree=False, remove_comments=True, remove_pis=True,
     )
-    root_seen = False
+    checked = False
     try:
-        for event, element in context:
-            if event == "start":
-                if not root_seen:
-                    root_seen = True
-                    if local(element.tag) != "Project":
-                        raise SourceError(
-                            f"{name}: not a Microsoft Project XML file (root element <{local(element.tag)}>, "
-                            "expected <Project>); export with File > Save As > XML (MSPDI)"
-                        )
-                continue
+        for _, element in context:
+            if not checked:
+                root = element.getroottree().getroot()
+                _check_root(root, name)
+                _read_properties(root, properties)
+                checked = True
             parent = element.getparent()
-            if parent is None:
-                continue
-            parent_name = local(parent.tag)
-            kind = RECORD_PARENTS.get(parent_name)
-            grand = parent.getparent()
-            if kind and grand is not None and local(grand.tag) == "Project":
-                yield kind, _collect(element)
-                element.clear()
-                while element.getprevious() is not None:  # free what was already read
-                    del parent[0]
-            elif parent_name == "Project" and local(element.tag) in PROJECT_PROPERTIES:
-                properties[local(element.tag)] = (element.text or "").strip()
-            elif parent_name == "Project" and local(element.tag) in RECORD_PARENTS.keys() | {"Calendars"}:
-                element.clear()
+            grand = parent.getparent() if parent is not None else None
+            if grand is None or grand.getparent() is not None:
+                continue  # a task's own ExtendedAttribute value: read with its task
+            kind = RECORD_KINDS[local(element.tag)]
+            yield kind, _collect(element)
+            element.clear()
+            while element.getprevious() is not None:  # free what was already read
+                del parent[0]
     except etree.XMLSyntaxError as exc:
         raise SourceError(f"{name}: not well-formed XML ({exc.msg}, line {exc.lineno}); the file may be "
                           "truncated - export it again") from None
-    if not root_seen:
-        raise SourceError(f"{name}: no XML content; export the plan again with File > Save As > XML")
+    if not checked:
+        root = getattr(context, "root", None)
+        if root is None:
+            raise SourceError(f"{name}: no XML content; export the plan again with File > Save As > XML")
+        _check_root(root, name)
+        _read_properties(root, properties)
+
+
+def _check_root(root: etree._Element, name: str) -> None:
+    if local(root.tag) != "Project":
+        raise SourceError(
+            f"{name}: not a Microsoft Project XML file (root element <{local(root.tag)}>, expected <Project>); "
+            "export with File > Save As > XML (MSPDI)"
+        )
+
+
+def _read_properties(root: etree._Element, properties: dict[str, str]) -> None:
+    for child in root:
+        tag = local(child.tag)
+        if tag in PROJECT_PROPERTIES and len(child) == 0:
+            properties[tag] = (child.text or "").strip()
