@@ -299,3 +299,21 @@ def test_export_wizard_csv_with_project_display_formats(tmp_path: Path) -> None:
     reasons = dict(con.execute("SELECT location, reason FROM raw.quarantine").fetchall())
     assert "soon" in reasons["rollout.csv, row 8"]
     assert "predecessor '99' names no task ID" in reasons["rollout.csv, task UID 15"]
+
+
+def test_export_wizard_workbook_reads_the_task_table_sheet(tmp_path: Path) -> None:
+    import xlsxwriter
+
+    workbook = xlsxwriter.Workbook(str(tmp_path / "plan.xlsx"))
+    workbook.add_worksheet("Notes").write(0, 0, "not the task table")
+    sheet = workbook.add_worksheet("Task_Table1")
+    sheet.write_row(0, 0, ["ID", "Unique_ID", "Name", "Duration", "Start_Date", "Finish_Date", "Predecessors",
+                           "Percent_Complete", "Outline_Level"])
+    sheet.write_row(1, 0, [1, 7, "Plan", "2 days", "Mon 1/15/24", "Tue 1/16/24", "", "100%", 1])
+    sheet.write_row(2, 0, [2, 9, "Do", "1 wk", "Wed 1/17/24", "Tue 1/23/24", "1", "0%", 1])
+    workbook.close()
+    con, outcome = load(tmp_path, "plan.xlsx")
+    assert outcome.ok
+    assert con.execute("SELECT uid, duration_hours, percent_complete FROM raw.msproject__tasks ORDER BY uid"
+                       ).fetchall() == [(7, 16.0, 100.0), (9, 40.0, 0.0)]
+    assert con.execute("SELECT predecessor_uid, successor_uid FROM raw.msproject__links").fetchall() == [(7, 9)]

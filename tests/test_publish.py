@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import duckdb
+from generate_sample import build_sample
 
 SYNC = [sys.executable, "-m", "pipelines.cli", "sync", "--config"]
 
@@ -74,7 +75,8 @@ def test_failed_source_keeps_last_good_rows_while_others_refresh(sample_dir: Pat
         renamed = con.execute("SELECT count(*) FROM core.work_items WHERE name = 'Mobile app: Research 1'").fetchone()[0]
         finding = con.execute("SELECT detail FROM marts.data_quality WHERE check_name = 'stale_source'").fetchone()[0]
     # Every row of the failed source's last good load is still there, marked stale.
-    assert len(hr_after) == len(hr_before) == 39
+    expected = sum(len([t for t in p.tasks if not t.bad_cell]) for p in build_sample() if p.source == "hr-tracker")
+    assert len(hr_after) == len(hr_before) == expected
     assert [r[:-1] for r in hr_after] == [r[:-1] for r in hr_before]
     assert all(r[-1] is True for r in hr_after)
     assert stale["payroll"] is True and stale["mobile-app"] is False
