@@ -1,5 +1,7 @@
 -- Findings a PMO lead should see before trusting the numbers: one row per finding.
 -- severity 'error' = numbers are wrong or missing; 'warning' = numbers are incomplete.
+-- Over-allocation: above 110% of capacity in a week. Cycles: a work item reachable from itself
+-- through dependencies (searched up to 50 links deep).
 SELECT 'quarantined_row' AS check_name, 'error' AS severity, source_id, object_key,
        location || ': ' || reason AS detail
 FROM core.quarantine
@@ -50,3 +52,27 @@ SELECT 'risk_without_project', 'warning', source_id, risk_id,
        'risk names project ' || coalesce('''' || project_ref || '''', '(none)') || ', which matches no project'
 FROM core.risks
 WHERE project_id IS NULL
+UNION ALL
+SELECT 'overallocated_resource', 'warning', NULL, resource_id,
+       coalesce(any_value(resource_name), resource_id) || ' is over 110% of capacity in ' || count(*)
+       || ' week(s), at most ' || round(100 * max(utilisation)) || '% (week of ' || arg_max(week_start, utilisation)
+       || '); rebalance the assignments or correct the capacity'
+FROM marts.resource_deployment
+WHERE utilisation > 1.1
+GROUP BY resource_id
+UNION ALL
+SELECT 'dependency_cycle', 'error', w.source_id, c.work_item_id,
+       'work item ' || c.work_item_id || ' depends on itself through ' || c.steps
+       || ' link(s); a cycle makes its dates and the slip propagation meaningless - break one link'
+FROM (
+    WITH RECURSIVE walk(start_id, current_id, steps) AS (
+        SELECT predecessor_id, successor_id, 1 FROM core.dependencies
+        UNION
+        SELECT w.start_id, d.successor_id, w.steps + 1
+        FROM walk AS w
+        JOIN core.dependencies AS d ON d.predecessor_id = w.current_id
+        WHERE w.steps < 50 AND w.current_id <> w.start_id
+    )
+    SELECT start_id AS work_item_id, min(steps) AS steps FROM walk WHERE current_id = start_id GROUP BY start_id
+) AS c
+JOIN core.work_items AS w USING (work_item_id)

@@ -1,0 +1,12 @@
+-- The program's view of deployment: per program, team and ISO week, the hours its projects ask of
+-- each team, and how many of the team's people they touch.
+SELECT
+    p.program_id,
+    coalesce(r.team, '(no team)') AS team,
+    CAST(date_trunc('week', d.day) AS DATE) AS week_start,
+    sum(d.demand_hours) AS demand_hours,
+    count(DISTINCT d.resource_id) AS people
+FROM intermediate.assignment_days AS d
+JOIN core.projects AS p USING (project_id)
+LEFT JOIN core.resources AS r USING (resource_id)
+GROUP BY ALL
