@@ -1,0 +1,162 @@
+"""The PMO's marts on the sample portfolio, checked against computations made here from the
+generator's own data: deployment, linkages, investment against the strategy, trends, findings."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections import defaultdict
+from pathlib import Path
+
+import duckdb
+import pytest
+import yaml
+from generate_sample import PEOPLE, build_sample
+
+from pipelines.config import load_portfolio
+from pipelines.run import run_sync
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, duckdb.DuckDBPyConnection]:
+    folder = tmp_path_factory.mktemp("sample")
+    shutil.copy(EXAMPLES / "portfolio.yaml", folder / "portfolio.yaml")
+    for sub in ("sheets", "exports", "plans"):
+        shutil.copytree(EXAMPLES / sub, folder / sub)
+    report = run_sync(load_portfolio(folder / "portfolio.yaml"))
+    assert report.success, report
+    return folder, duckdb.connect(str(report.published), read_only=True)
+
+
+def weekday_spread(tasks) -> dict[tuple[str, str, dt.date], float]:
+    """(person, project, Monday) -> hours: each task's work spread evenly over its weekdays."""
+    hours: dict[tuple[str, str, dt.date], float] = defaultdict(float)
+    for task in tasks:
+        if task.bad_cell or not task.owner or not task.work_hours:
+            continue
+        days = [task.start + dt.timedelta(days=n) for n in range((task.finish - task.start).days + 1)]
+        days = [d for d in days if d.weekday() < 5]
+        for day in days:
+            hours[(task.owner, task.project, day - dt.timedelta(days=day.weekday()))] += task.work_hours / len(days)
+    return hours
+
+
+def all_tasks():
+    return [t for plan in build_sample() for t in plan.tasks]
+
+
+def test_resource_deployment_spreads_assignments_over_working_days(sample) -> None:
+    _, con = sample
+    spread = weekday_spread(all_tasks())
+    expected: dict[dt.date, float] = defaultdict(float)
+    for (person, _, week), hours in spread.items():
+        if person == "Priya Shah":
+            expected[week] += hours
+    rows = con.execute(
+        "SELECT week_start, demand_hours, capacity_hours, utilisation, is_overallocated FROM marts.resource_deployment "
+        "WHERE resource_id = ? ORDER BY week_start", [PEOPLE["Priya Shah"]]).fetchall()
+    assert [r[0] for r in rows] == sorted(expected)
+    for week, demand, capacity, utilisation, over in rows:
+        assert demand == pytest.approx(expected[week])
+        assert capacity == 40.0 and utilisation == pytest.approx(expected[week] / 40)
+        assert over is (expected[week] > 40)
+    flagged = con.execute("SELECT count(*) FROM marts.data_quality WHERE check_name = 'overallocated_resource' "
+                          "AND object_key = ?", [PEOPLE["Priya Shah"]]).fetchone()[0]
+    assert flagged == (1 if any(h > 44 for h in expected.values()) else 0)
+
+
+def test_the_seed_case_payroll_and_expenses_meet_at_the_general_ledger(sample) -> None:
+    folder, con = sample
+    rows = {r[0]: r[1:] for r in con.execute(
+        "SELECT linkage_type, strength, evidence, slip_days FROM marts.cross_project_linkages "
+        "WHERE project_id_a = 'expenses' AND project_id_b = 'payroll'").fetchall()}
+    assert set(rows) == {"dependency", "shared_system", "integration_point", "shared_resource"}
+    plans = {p.project_id: [t for t in p.tasks if not t.bad_cell] for p in build_sample()}
+    # shared system: General Ledger, named in the config of both
+    assert rows["shared_system"][1] == "General Ledger"
+    # integration point: both change the GL while both plans run
+    start = max(min(t.start for t in plans[p]) for p in ("payroll", "expenses"))
+    end = min(max(t.finish for t in plans[p]) for p in ("payroll", "expenses"))
+    assert rows["integration_point"][0] == (end - start).days + 1
+    # shared resource: Priya Shah's overlapping weekly hours on both
+    spread = weekday_spread(all_tasks())
+    weeks = {w for (person, project, w) in spread if person == "Priya Shah" and project == "payroll"} & {
+        w for (person, project, w) in spread if person == "Priya Shah" and project == "expenses"}
+    overlap = sum(min(spread[("Priya Shah", "payroll", w)], spread[("Priya Shah", "expenses", w)]) for w in weeks)
+    assert rows["shared_resource"][0] == pytest.approx(overlap)
+    # dependency: the GL posting waits for the payroll GL mapping; slip if the mapping now ends late
+    as_of = dt.date.fromisoformat(str(yaml.safe_load((folder / "portfolio.yaml").read_text())["as_of"]))
+    mapping = next(t for t in plans["payroll"] if t.name == "Payroll: General Ledger mapping")
+    posting = next(t for t in plans["expenses"] if t.name == "Expenses: GL posting interface")
+    forecast = mapping.finish if mapping.canonical == "done" else max(mapping.finish, as_of)
+    slip = sum(1 for n in range(1, (forecast - posting.start).days + 1)
+               if (posting.start + dt.timedelta(days=n)).weekday() < 5)
+    assert rows["dependency"][0] == 1 and rows["dependency"][2] == slip
+
+
+def test_objective_investment_splits_all_effort_by_weight(sample) -> None:
+    folder, con = sample
+    config = yaml.safe_load((folder / "portfolio.yaml").read_text())
+    weights = {p["id"]: p.get("objectives") or {} for program in config["programs"] for p in program["projects"]}
+    rows = {r[0]: r[1:] for r in con.execute(
+        "SELECT objective_id, effort_hours, actual_share, drift, target_share FROM marts.objective_investment"
+    ).fetchall()}
+    assert set(rows) == {o["id"] for o in config["objectives"]} | {"unaligned"}
+    total = sum(t.work_hours or 0 for t in all_tasks() if not t.bad_cell)
+    assert sum(r[0] for r in rows.values()) == pytest.approx(total)
+    assert sum(r[1] for r in rows.values()) == pytest.approx(1.0)
+    # Unaligned: projects without weights and without tags, and what partial weights leave over.
+    unaligned = 0.0
+    for plan in build_sample():
+        work = sum(t.work_hours or 0 for t in plan.tasks if not t.bad_cell)
+        configured = weights.get(plan.project_id)
+        if configured:
+            unaligned += work * (1 - sum(configured.values()))
+        else:  # weights from the objective tags of its items, by work
+            tagged = sum(t.work_hours or 0 for t in plan.tasks if not t.bad_cell and t.objectives)
+            unaligned += work - tagged
+    assert rows["unaligned"][0] == pytest.approx(unaligned)
+    for objective, (_, share, drift, target) in rows.items():
+        assert drift == pytest.approx(share - target)
+
+
+def test_milestone_slips_are_counted_across_snapshots(sample, tmp_path: Path) -> None:
+    folder, _ = sample
+    copy = tmp_path / "p"
+    shutil.copytree(folder, copy, ignore=shutil.ignore_patterns("var"))
+    config = copy / "portfolio.yaml"
+    assert run_sync(load_portfolio(config)).success
+    config.write_text(config.read_text().replace("as_of: 2026-11-16", "as_of: 2026-11-17"))
+    tracker = copy / "sheets" / "digital" / "web_portal.csv"
+    lines = tracker.read_text().splitlines()
+    row = next(i for i, line in enumerate(lines) if line.split(",")[10] == "x")  # the go-live milestone
+    cells = lines[row].split(",")
+    moved = (dt.datetime.strptime(cells[4], "%d/%m/%Y") + dt.timedelta(days=14)).strftime("%d/%m/%Y")
+    cells[3] = cells[4] = moved
+    lines[row] = ",".join(cells)
+    tracker.write_text("\n".join(lines) + "\n")
+    report = run_sync(load_portfolio(config))
+    assert report.success
+    with duckdb.connect(str(report.published), read_only=True) as con:
+        trend = con.execute("SELECT snapshot_date, forecast_finish, slip_count FROM marts.milestone_trend "
+                            "WHERE work_item_id = ? ORDER BY snapshot_date",
+                            [f"digital-tracker:web_portal.csv#web_portal#{cells[0]}"]).fetchall()
+    assert [r[2] for r in trend] == [0, 1]
+    assert (trend[1][1] - trend[0][1]).days == 14
+
+
+def test_dependency_cycles_are_reported(tmp_path: Path) -> None:
+    (tmp_path / "sheets").mkdir()
+    (tmp_path / "sheets" / "loop.csv").write_text(
+        "ID,Task,Start,Finish,Depends on\nA,First,2026-01-05,2026-01-09,C\nB,Second,2026-01-12,2026-01-16,A\n"
+        "C,Third,2026-01-19,2026-01-23,B\nD,Fourth,2026-01-26,2026-01-30,C\n")
+    (tmp_path / "portfolio.yaml").write_text(
+        "warehouse: var/w.duckdb\nprograms: []\nsources:\n  - {id: s, kind: spreadsheet, path: sheets/*.csv}\n")
+    report = run_sync(load_portfolio(tmp_path / "portfolio.yaml"))
+    assert report.success
+    with duckdb.connect(str(report.published), read_only=True) as con:
+        found = con.execute("SELECT object_key FROM marts.data_quality WHERE check_name = 'dependency_cycle' "
+                            "ORDER BY 1").fetchall()
+    assert found == [("s:loop.csv#loop#A",), ("s:loop.csv#loop#B",), ("s:loop.csv#loop#C",)]  # D is not on it
