@@ -118,7 +118,7 @@ def test_objective_investment_splits_all_effort_by_weight(sample) -> None:
             tagged = sum(t.work_hours or 0 for t in plan.tasks if not t.bad_cell and t.objectives)
             unaligned += work - tagged
     assert rows["unaligned"][0] == pytest.approx(unaligned)
-    for objective, (_, share, drift, target) in rows.items():
+    for _, share, drift, target in rows.values():
         assert drift == pytest.approx(share - target)
 
 
