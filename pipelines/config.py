@@ -26,8 +26,9 @@ ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 SECRET_WORDS = ("token", "password", "secret", "api_key", "apikey")
 TOP_LEVEL_KEYS = {
     "warehouse", "timezone", "schedule", "as_of", "landing_retention_days",
-    "objectives", "programs", "sources",
+    "objectives", "programs", "sources", "rules", "capacity", "resource_aliases",
 }
+BASES = ("auto", "work", "duration", "points", "count")
 GENERIC_SOURCE_KEYS = {"id", "kind", "status_map"}
 
 
@@ -65,6 +66,28 @@ class Program:
     id: str
     name: str
     owner: str | None
+    pct_complete_basis: str | None = None  # overrides rules.pct_complete_basis for this program
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The written-down rules behind the PMO's numbers; every one can be set under `rules:`."""
+
+    red_spi: float = 0.90  # red below
+    red_cpi: float = 0.90
+    amber_spi: float = 0.95  # amber below
+    amber_cpi: float = 0.95
+    red_milestone_days_late: float = 10  # red when a milestone is more working days late than this
+    high_risk_severity: float = 15  # probability x impact (1-25) at which a risk is high
+    alignment_threshold: float = 0.5  # alignment score at which a project is aligned
+    capacity_hours_per_week: float = 40  # a person's capacity when no source gives one
+    overallocation_margin: float = 0.10  # data quality flags weeks above 100% + this margin
+    story_point_hours: float = 8  # hours per story point when a project cannot calibrate its own
+    pct_complete_basis: str = "auto"  # auto (work where estimated, else count) | work | duration | points | count
+    program_rag: str = "worst"  # worst: a program is as red as its reddest project; majority: as most are
+
+
+RULE_CHOICES = {"pct_complete_basis": BASES, "program_rag": ("worst", "majority")}
 
 
 @dataclass(frozen=True)
@@ -80,6 +103,9 @@ class Portfolio:
     projects: tuple[Project, ...]
     sources: tuple[SourceSpec, ...]
     status_maps: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    rules: Rules = field(default_factory=Rules)
+    capacity: Mapping[str, float] = field(default_factory=dict)  # person (e-mail or name) -> hours per week
+    resource_aliases: Mapping[str, str] = field(default_factory=dict)  # another spelling -> e-mail or name
 
     @property
     def base_dir(self) -> Path:
@@ -192,6 +218,9 @@ def parse_portfolio(raw: Any, path: Path) -> Portfolio:
     sources, status_maps = _sources(check, top.get("sources"), path.parent)
     programs, projects = _programs(check, top.get("programs"), {o.id for o in objectives}, {s.id for s in sources})
 
+    rules = _rules(check, top.get("rules"))
+    capacity = _capacity(check, top.get("capacity"))
+    aliases = _aliases(check, top.get("resource_aliases"))
     _duplicate_project_keys(check, projects)
     if check.problems:
         raise ConfigError(path, check.problems)
@@ -214,7 +243,49 @@ def parse_portfolio(raw: Any, path: Path) -> Portfolio:
         projects=tuple(projects),
         sources=tuple(sources),
         status_maps=status_maps,
+        rules=rules,
+        capacity=capacity,
+        resource_aliases=aliases,
     )
+
+
+def _rules(check: _Checker, value: Any) -> Rules:
+    defaults = Rules()
+    chosen: dict[str, Any] = {}
+    for key, given in check.mapping(value or {}, "rules").items():
+        path = f"rules.{key}"
+        if not hasattr(defaults, str(key)):
+            check.add(path, f"unknown rule; expected one of {', '.join(sorted(Rules.__dataclass_fields__))}")
+        elif key in RULE_CHOICES:
+            if given not in RULE_CHOICES[key]:
+                check.add(path, f"is {_kind(given)}; expected one of {', '.join(RULE_CHOICES[key])}")
+            else:
+                chosen[key] = given
+        elif isinstance(given, bool) or not isinstance(given, int | float) or given < 0:
+            check.add(path, f"is {_kind(given)}; expected a number >= 0 (default {getattr(defaults, key)})")
+        else:
+            chosen[key] = float(given)
+    return replace(defaults, **chosen)
+
+
+def _capacity(check: _Checker, value: Any) -> dict[str, float]:
+    result = {}
+    for person, hours in check.mapping(value or {}, "capacity").items():
+        if isinstance(hours, bool) or not isinstance(hours, int | float) or hours < 0:
+            check.add(f"capacity.{person}", f"is {_kind(hours)}; expected hours per week, e.g. 32")
+        else:
+            result[str(person).strip()] = float(hours)
+    return result
+
+
+def _aliases(check: _Checker, value: Any) -> dict[str, str]:
+    result = {}
+    for alias, person in check.mapping(value or {}, "resource_aliases").items():
+        if not isinstance(person, str) or not person.strip():
+            check.add(f"resource_aliases.{alias}", "expected the e-mail or name this spelling stands for")
+        else:
+            result[str(alias).strip()] = person.strip()
+    return result
 
 
 def _duplicate_project_keys(check: _Checker, projects: list[Project]) -> None:
@@ -339,11 +410,14 @@ def _programs(
         pid = check.identifier(entry, "id", path, program_ids)
         name = check.text(entry, "name", path)
         owner = check.text(entry, "owner", path, required=False)
+        basis = entry.get("pct_complete_basis")
+        if basis is not None and basis not in BASES:
+            check.add(f"{path}.pct_complete_basis", f"is {_kind(basis)}; expected one of {', '.join(BASES)}")
         for key in entry:
-            if key not in {"id", "name", "owner", "projects"}:
-                check.add(f"{path}.{key}", "unknown key; expected id, name, owner, projects")
+            if key not in {"id", "name", "owner", "projects", "pct_complete_basis"}:
+                check.add(f"{path}.{key}", "unknown key; expected id, name, owner, pct_complete_basis, projects")
         if pid and name:
-            programs.append(Program(pid, name, owner))
+            programs.append(Program(pid, name, owner, basis if basis in BASES else None))
         for j, project_item in enumerate(check.sequence(entry.get("projects"), f"{path}.projects", required=False)):
             project = _project(check, project_item, f"{path}.projects[{j}]", pid, project_ids, objective_ids, source_ids)
             if project:

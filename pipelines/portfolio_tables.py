@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pyarrow as pa
@@ -19,6 +20,20 @@ def config_tables(portfolio: Portfolio) -> dict[str, pa.Table]:
                 "program_id": pa.array([p.id for p in portfolio.programs], TEXT),
                 "name": pa.array([p.name for p in portfolio.programs], TEXT),
                 "owner": pa.array([p.owner for p in portfolio.programs], TEXT),
+                "pct_complete_basis": pa.array([p.pct_complete_basis for p in portfolio.programs], TEXT),
+            }
+        ),
+        "rules": pa.Table.from_pylist([dataclasses.asdict(portfolio.rules)]),
+        "capacity": pa.table(
+            {
+                "person": pa.array(list(portfolio.capacity), TEXT),
+                "hours_per_week": pa.array(list(portfolio.capacity.values()), pa.float64()),
+            }
+        ),
+        "resource_aliases": pa.table(
+            {
+                "alias": pa.array(list(portfolio.resource_aliases), TEXT),
+                "person": pa.array(list(portfolio.resource_aliases.values()), TEXT),
             }
         ),
         "projects": pa.table(

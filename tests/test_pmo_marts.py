@@ -160,3 +160,65 @@ def test_dependency_cycles_are_reported(tmp_path: Path) -> None:
         found = con.execute("SELECT object_key FROM marts.data_quality WHERE check_name = 'dependency_cycle' "
                             "ORDER BY 1").fetchall()
     assert found == [("s:loop.csv#loop#A",), ("s:loop.csv#loop#B",), ("s:loop.csv#loop#C",)]  # D is not on it
+
+
+def test_rules_in_the_config_change_the_numbers_as_documented(sample, tmp_path: Path) -> None:
+    folder, defaults = sample
+    copy = tmp_path / "p"
+    shutil.copytree(folder, copy, ignore=shutil.ignore_patterns("var"))
+    config = copy / "portfolio.yaml"
+    raw = yaml.safe_load(config.read_text())
+    raw["rules"] = {"red_milestone_days_late": 100, "red_cpi": 0.5, "red_spi": 0.5, "alignment_threshold": 0.95,
+                    "program_rag": "majority", "overallocation_margin": 5}
+    raw["capacity"] = {"priya.shah@example.com": 20}
+    raw["resource_aliases"] = {"P. Shah": "priya.shah@example.com"}
+    raw["programs"][1]["pct_complete_basis"] = "count"
+    config.write_text(yaml.safe_dump(raw))
+    report = run_sync(load_portfolio(config))
+    assert report.success, report
+    with duckdb.connect(str(report.published), read_only=True) as con:
+        health = {r[0]: r[1:] for r in con.execute(
+            "SELECT project_id, rag, rag_reasons FROM marts.project_health").fetchall()}
+        before = {r[0]: r[1:] for r in defaults.execute(
+            "SELECT project_id, rag, rag_reasons FROM marts.project_health").fetchall()}
+        aligned = dict(con.execute("SELECT project_id, is_aligned FROM marts.strategy_alignment").fetchall())
+        rollup = {r[0]: r[1:] for r in con.execute(
+            "SELECT program_id, pct_complete, pct_complete_basis, pct_complete_count, rag FROM marts.program_rollup"
+        ).fetchall()}
+        project_rags = con.execute("SELECT program_id, list(rag) FROM marts.project_health GROUP BY 1").fetchall()
+        priya = con.execute("SELECT max(capacity_hours), count(*) FILTER (WHERE is_overallocated) "
+                            "FROM marts.resource_deployment WHERE resource_id = 'priya.shah@example.com'").fetchone()
+        flagged = con.execute("SELECT count(*) FROM marts.data_quality WHERE check_name = 'overallocated_resource'"
+                              ).fetchone()[0]
+    # A milestone 16 working days late was red by the default rule (10); with 100 it is only amber.
+    assert "working days late" in before["payroll"][1] and before["payroll"][0] == "red"
+    assert "working days late" not in health["payroll"][1] and "milestone(s) late" in health["payroll"][1]
+    # web-portal serves customer-experience with weight 0.7: aligned at 0.5, not at 0.95.
+    assert aligned["web-portal"] is False and aligned["mobile-app"] is True
+    digital = rollup["digital-channels"]
+    assert digital[1] == "count" and digital[0] == pytest.approx(digital[2])
+    for program, rags in project_rags:  # majority: the RAG most projects have, ties to the worse
+        counts = {c: rags.count(c) for c in ("red", "amber", "green")}
+        expected = "red" if counts["red"] >= max(counts["amber"], counts["green"]) else (
+            "amber" if counts["amber"] >= counts["green"] else "green")
+        assert rollup[program][3] == expected, program
+    assert priya[0] == 20.0 and priya[1] > 0
+    assert flagged == 0  # a 500% margin hides every over-allocation finding
+
+
+def test_resource_aliases_make_one_person_of_two_spellings(tmp_path: Path) -> None:
+    (tmp_path / "sheets").mkdir()
+    (tmp_path / "sheets" / "a.csv").write_text(
+        "Task,Start,Finish,Owner,Email,Work\nOne,2026-01-05,2026-01-09,Priya Shah,priya@x.org,10\n")
+    (tmp_path / "sheets" / "b.csv").write_text("Task,Start,Finish,Owner,Work\nTwo,2026-01-05,2026-01-09,P. Shah,10\n")
+    base = "warehouse: var/w.duckdb\nprograms: []\nsources:\n  - {id: s, kind: spreadsheet, path: sheets/*.csv}\n"
+
+    def people(extra: str) -> list[tuple]:
+        (tmp_path / "portfolio.yaml").write_text(base + extra)
+        report = run_sync(load_portfolio(tmp_path / "portfolio.yaml"))
+        assert report.success
+        with duckdb.connect(str(report.published), read_only=True) as con:
+            return con.execute("SELECT resource_id, source_ids FROM core.resources ORDER BY 1").fetchall()
+
+    assert people("") == [("name:p shah", ["s"]), ("priya@x.org", ["s"])]
+    assert people("resource_aliases: {P. Shah: priya@x.org}\n") == [("priya@x.org", ["s"])]

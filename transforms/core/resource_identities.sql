@@ -1,7 +1,12 @@
 -- Which resource each person-key of each source is. One person is one resource across sources:
 -- resolved by e-mail first, then by normalised name (a name-only entry takes the e-mail another
--- source gives for the same name, when that name has exactly one e-mail).
-WITH people AS (
+-- source gives for the same name, when that name has exactly one e-mail). The config's
+-- resource_aliases map other spellings of a person to their e-mail or name first.
+WITH aliases AS (
+    SELECT trim(regexp_replace(lower(alias), '[^a-z0-9]+', ' ', 'g')) AS alias_norm, person
+    FROM config.resource_aliases
+),
+spelled AS (
     SELECT
         source_id,
         source_key,
@@ -9,6 +14,18 @@ WITH people AS (
         nullif(lower(trim(email)), '') AS email,
         trim(regexp_replace(lower(coalesce(name, source_key)), '[^a-z0-9]+', ' ', 'g')) AS name_norm
     FROM staging.resources
+),
+people AS (
+    SELECT
+        s.source_id,
+        s.source_key,
+        s.name,
+        coalesce(s.email, CASE WHEN a.person LIKE '%@%' THEN lower(a.person) END) AS email,
+        CASE WHEN a.person IS NOT NULL AND a.person NOT LIKE '%@%'
+             THEN trim(regexp_replace(lower(a.person), '[^a-z0-9]+', ' ', 'g'))
+             ELSE s.name_norm END AS name_norm
+    FROM spelled AS s
+    LEFT JOIN aliases AS a ON a.alias_norm = s.name_norm
 ),
 email_by_name AS (
     SELECT name_norm, min(email) AS email

@@ -1,6 +1,6 @@
 -- Effort of every countable work item in hours, the common unit of strategy and deployment marts.
 -- Work hours when the item has them; else story points x the project's hours per point, calibrated
--- from its items that carry both (at least 3 of them), else 8 h per point. method says which.
+-- from its items that carry both (at least 3 of them), else rules.story_point_hours (8). method says which.
 WITH items AS (
     SELECT * FROM core.work_items WHERE NOT is_summary AND coalesce(status, '') <> 'cancelled'
 ),
@@ -16,17 +16,20 @@ SELECT
     i.project_id,
     CASE
         WHEN i.work_hours IS NOT NULL THEN i.work_hours
-        WHEN i.story_points IS NOT NULL THEN i.story_points * coalesce(c.hours_per_point, 8.0)
+        WHEN i.story_points IS NOT NULL
+            THEN i.story_points * coalesce(c.hours_per_point, (SELECT story_point_hours FROM config.rules))
     END AS effort_hours,
     CASE
         WHEN i.work_hours IS NOT NULL THEN i.work_hours
-        WHEN i.story_points IS NOT NULL THEN i.story_points * coalesce(c.hours_per_point, 8.0)
+        WHEN i.story_points IS NOT NULL
+            THEN i.story_points * coalesce(c.hours_per_point, (SELECT story_point_hours FROM config.rules))
     END * coalesce(i.percent_complete, 0) / 100.0 AS effort_hours_to_date,
     CASE
         WHEN i.work_hours IS NOT NULL THEN 'work hours'
         WHEN i.story_points IS NOT NULL AND c.hours_per_point IS NOT NULL
             THEN 'story points x calibrated ' || round(c.hours_per_point, 1) || ' h/pt'
-        WHEN i.story_points IS NOT NULL THEN 'story points x default 8 h/pt'
+        WHEN i.story_points IS NOT NULL
+            THEN 'story points x default ' || (SELECT story_point_hours FROM config.rules) || ' h/pt'
         ELSE 'no estimate'
     END AS method
 FROM items AS i

@@ -35,9 +35,10 @@ risks AS (
     SELECT
         project_id,
         count(*) FILTER (WHERE is_open) AS open_risks,
-        count(*) FILTER (WHERE is_open AND severity >= 15) AS open_risks_high,
-        count(*) FILTER (WHERE is_open AND severity >= 15 AND due_date < (SELECT as_of FROM meta.run))
-            AS high_risks_past_due
+        count(*) FILTER (WHERE is_open AND severity >= (SELECT high_risk_severity FROM config.rules))
+            AS open_risks_high,
+        count(*) FILTER (WHERE is_open AND severity >= (SELECT high_risk_severity FROM config.rules)
+                         AND due_date < (SELECT as_of FROM meta.run)) AS high_risks_past_due
     FROM core.risks
     WHERE project_id IS NOT NULL
     GROUP BY project_id

@@ -1,6 +1,6 @@
 -- Findings a PMO lead should see before trusting the numbers: one row per finding.
 -- severity 'error' = numbers are wrong or missing; 'warning' = numbers are incomplete.
--- Over-allocation: above 110% of capacity in a week. Cycles: a work item reachable from itself
+-- Over-allocation: above 100% + rules.overallocation_margin (10%) of capacity in a week. Cycles: a work item reachable from itself
 -- through dependencies (searched up to 50 links deep).
 SELECT 'quarantined_row' AS check_name, 'error' AS severity, source_id, object_key,
        location || ': ' || reason AS detail
@@ -54,11 +54,12 @@ FROM core.risks
 WHERE project_id IS NULL
 UNION ALL
 SELECT 'overallocated_resource', 'warning', NULL, resource_id,
-       coalesce(any_value(resource_name), resource_id) || ' is over 110% of capacity in ' || count(*)
+       coalesce(any_value(resource_name), resource_id) || ' is over '
+       || round(100 * (1 + (SELECT overallocation_margin FROM config.rules))) || '% of capacity in ' || count(*)
        || ' week(s), at most ' || round(100 * max(utilisation)) || '% (week of ' || arg_max(week_start, utilisation)
        || '); rebalance the assignments or correct the capacity'
 FROM marts.resource_deployment
-WHERE utilisation > 1.1
+WHERE utilisation > 1 + (SELECT overallocation_margin FROM config.rules)
 GROUP BY resource_id
 UNION ALL
 SELECT 'dependency_cycle', 'error', w.source_id, c.work_item_id,

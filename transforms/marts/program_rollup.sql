@@ -1,5 +1,8 @@
 -- One row per program: the project measures summed first, ratios taken after (never an average
--- of the projects' percentages). Program RAG is the worst RAG of its projects.
+-- of the projects' percentages). Program RAG is the worst RAG of its projects (rules.program_rag
+-- 'worst'), or the RAG most of its projects have ('majority', ties going to the worse).
+-- pct_complete uses the program's basis (config), else rules.pct_complete_basis ('auto': work
+-- where estimated, else count).
 WITH sums AS (
     SELECT
         program_id,
@@ -40,7 +43,13 @@ rag AS (
         count(*) FILTER (WHERE rag = 'red') AS projects_red,
         count(*) FILTER (WHERE rag = 'amber') AS projects_amber,
         CASE max(CASE rag WHEN 'red' THEN 3 WHEN 'amber' THEN 2 ELSE 1 END)
-            WHEN 3 THEN 'red' WHEN 2 THEN 'amber' ELSE 'green' END AS rag
+            WHEN 3 THEN 'red' WHEN 2 THEN 'amber' ELSE 'green' END AS worst_rag,
+        CASE
+            WHEN count(*) FILTER (WHERE rag = 'red') >= greatest(count(*) FILTER (WHERE rag = 'amber'),
+                                                               count(*) FILTER (WHERE rag = 'green')) THEN 'red'
+            WHEN count(*) FILTER (WHERE rag = 'amber') >= count(*) FILTER (WHERE rag = 'green') THEN 'amber'
+            ELSE 'green'
+        END AS majority_rag
     FROM marts.project_health
     GROUP BY program_id
 )
@@ -58,9 +67,13 @@ SELECT
     s.items_done,
     s.items_cancelled,
     s.items_unmapped_status,
-    CASE WHEN s.work_hours_total > 0 THEN 100.0 * s.work_hours_earned / s.work_hours_total
-         ELSE 100.0 * s.items_done / nullif(s.items_in_scope, 0) END AS pct_complete,
-    CASE WHEN s.work_hours_total > 0 THEN 'work' ELSE 'count' END AS pct_complete_basis,
+    CASE b.chosen_basis
+        WHEN 'work' THEN 100.0 * s.work_hours_earned / nullif(s.work_hours_total, 0)
+        WHEN 'duration' THEN 100.0 * s.duration_hours_earned / nullif(s.duration_hours_total, 0)
+        WHEN 'points' THEN 100.0 * s.story_points_earned / nullif(s.story_points_total, 0)
+        ELSE 100.0 * s.items_done / nullif(s.items_in_scope, 0)
+    END AS pct_complete,
+    b.chosen_basis AS pct_complete_basis,
     100.0 * s.work_hours_earned / nullif(s.work_hours_total, 0) AS pct_complete_work,
     100.0 * s.duration_hours_earned / nullif(s.duration_hours_total, 0) AS pct_complete_duration,
     100.0 * s.story_points_earned / nullif(s.story_points_total, 0) AS pct_complete_points,
@@ -83,8 +96,17 @@ SELECT
     s.ev / nullif(s.ac, 0) AS cpi,
     s.bac / nullif(s.ev / nullif(s.ac, 0), 0) AS eac,
     s.bac - s.bac / nullif(s.ev / nullif(s.ac, 0), 0) AS vac,
-    r.rag,
+    CASE (SELECT program_rag FROM config.rules) WHEN 'majority' THEN r.majority_rag ELSE r.worst_rag END AS rag,
     s.has_stale_source
 FROM core.programs AS g
 JOIN sums AS s USING (program_id)
 JOIN rag AS r USING (program_id)
+JOIN (
+    SELECT
+        g.program_id,
+        CASE coalesce(g.pct_complete_basis, (SELECT pct_complete_basis FROM config.rules))
+            WHEN 'auto' THEN CASE WHEN s.work_hours_total > 0 THEN 'work' ELSE 'count' END
+            ELSE coalesce(g.pct_complete_basis, (SELECT pct_complete_basis FROM config.rules))
+        END AS chosen_basis
+    FROM core.programs AS g JOIN sums AS s USING (program_id)
+) AS b USING (program_id)

@@ -1,14 +1,15 @@
 -- One row per project: status counts, percent complete on every basis, schedule, milestones,
 -- risks, earned value and a computed RAG with its reasons.
 --
--- pct_complete uses the work basis where the project's items carry work estimates, else count.
+-- pct_complete uses the program's basis (config), else rules.pct_complete_basis; 'auto' means work
+-- where the project's items carry work estimates, else count.
 -- Earned value: BAC = baseline cost, PV = baseline cost spread linearly over each item's baseline
 -- window up to today, EV = baseline cost x % complete, AC = actual cost; SPI = EV/PV, CPI = EV/AC,
 -- EAC = BAC/CPI, VAC = BAC - EAC. NULL wherever an input is missing, never 0.
--- RAG (defaults): red when SPI or CPI < 0.90, a milestone is more than 10 working days late, or a
--- high risk (severity >= 15) is open past its due date; amber when SPI or CPI < 0.95, any
--- milestone is late, any item is blocked, or the forecast finish is after the baseline finish;
--- green otherwise.
+-- RAG (config rules, defaults in brackets): red when SPI or CPI < red_spi/red_cpi [0.90], a
+-- milestone is more than red_milestone_days_late [10] working days late, or a high risk is open past
+-- its due date; amber when SPI or CPI < amber_spi/amber_cpi [0.95], any milestone is late, any item
+-- is blocked, or the forecast finish is after the baseline finish; green otherwise.
 WITH m AS (
     SELECT
         *,
@@ -20,21 +21,22 @@ WITH m AS (
         ev / nullif(ac, 0) AS cpi,
         working_days_between(baseline_finish, forecast_finish) AS schedule_variance_days
     FROM intermediate.project_measures
+    CROSS JOIN config.rules
 ),
 reasons AS (
     SELECT
         *,
         list_filter([
-            CASE WHEN spi < 0.90 THEN 'SPI ' || round(spi, 2) || ' below 0.90' END,
-            CASE WHEN cpi < 0.90 THEN 'CPI ' || round(cpi, 2) || ' below 0.90' END,
-            CASE WHEN max_milestone_days_late > 10
+            CASE WHEN spi < red_spi THEN 'SPI ' || round(spi, 2) || ' below ' || red_spi END,
+            CASE WHEN cpi < red_cpi THEN 'CPI ' || round(cpi, 2) || ' below ' || red_cpi END,
+            CASE WHEN max_milestone_days_late > red_milestone_days_late
                 THEN 'a milestone is ' || max_milestone_days_late || ' working days late' END,
             CASE WHEN high_risks_past_due > 0 THEN high_risks_past_due || ' high risk(s) open past due' END
         ], lambda x: x IS NOT NULL) AS red_reasons,
         list_filter([
-            CASE WHEN spi >= 0.90 AND spi < 0.95 THEN 'SPI ' || round(spi, 2) || ' below 0.95' END,
-            CASE WHEN cpi >= 0.90 AND cpi < 0.95 THEN 'CPI ' || round(cpi, 2) || ' below 0.95' END,
-            CASE WHEN milestones_late > 0 AND coalesce(max_milestone_days_late, 0) <= 10
+            CASE WHEN spi >= red_spi AND spi < amber_spi THEN 'SPI ' || round(spi, 2) || ' below ' || amber_spi END,
+            CASE WHEN cpi >= red_cpi AND cpi < amber_cpi THEN 'CPI ' || round(cpi, 2) || ' below ' || amber_cpi END,
+            CASE WHEN milestones_late > 0 AND coalesce(max_milestone_days_late, 0) <= red_milestone_days_late
                 THEN milestones_late || ' milestone(s) late' END,
             CASE WHEN items_blocked > 0 THEN items_blocked || ' item(s) blocked' END,
             CASE WHEN schedule_variance_days > 0
@@ -53,6 +55,16 @@ rag AS (
             WHEN lower(trim(reported_status)) IN ('red', 'r', 'off track') THEN 'red'
         END AS reported_rag
     FROM reasons
+),
+basis AS (
+    SELECT
+        r.*,
+        CASE coalesce(g.pct_complete_basis, r.pct_complete_basis)
+            WHEN 'auto' THEN CASE WHEN r.work_hours_total > 0 THEN 'work' ELSE 'count' END
+            ELSE coalesce(g.pct_complete_basis, r.pct_complete_basis)
+        END AS chosen_basis
+    FROM rag AS r
+    LEFT JOIN core.programs AS g USING (program_id)
 )
 SELECT
     project_id,
@@ -64,8 +76,13 @@ SELECT
     items_done,
     items_cancelled,
     items_unmapped_status,
-    CASE WHEN work_hours_total > 0 THEN pct_complete_work ELSE pct_complete_count END AS pct_complete,
-    CASE WHEN work_hours_total > 0 THEN 'work' ELSE 'count' END AS pct_complete_basis,
+    CASE chosen_basis
+        WHEN 'work' THEN pct_complete_work
+        WHEN 'duration' THEN pct_complete_duration
+        WHEN 'points' THEN pct_complete_points
+        ELSE pct_complete_count
+    END AS pct_complete,
+    chosen_basis AS pct_complete_basis,
     pct_complete_work,
     pct_complete_duration,
     pct_complete_points,
@@ -94,4 +111,4 @@ SELECT
     reported_rag IS NOT NULL AND reported_rag <> rag AS status_mismatch,
     source_refreshed_at,
     is_stale
-FROM rag
+FROM basis

@@ -1,6 +1,7 @@
 -- Where people are deployed: per resource per ISO week (week_start is the Monday), the hours of
--- work assigned to them across all projects, against their capacity (a source's capacity, e.g.
--- MS Project max units x hours per week, else 40 h). Over-allocated above 100%.
+-- work assigned to them across all projects, against their capacity: the config's capacity for the
+-- person (by e-mail or name), else a source's (MS Project max units x hours per week), else
+-- rules.capacity_hours_per_week (40). Over-allocated above 100%.
 WITH weekly AS (
     SELECT
         resource_id,
@@ -9,16 +10,29 @@ WITH weekly AS (
         list_sort(list_distinct(list(project_id))) AS project_ids
     FROM intermediate.assignment_days
     GROUP BY resource_id, date_trunc('week', day)
+),
+capacity AS (
+    SELECT
+        r.resource_id,
+        r.name,
+        r.team,
+        coalesce(
+            (SELECT max(c.hours_per_week) FROM config.capacity AS c
+             WHERE lower(c.person) IN (lower(r.email), lower(r.name), lower(r.resource_id))),
+            r.capacity_hours_per_week,
+            (SELECT capacity_hours_per_week FROM config.rules)
+        ) AS hours
+    FROM core.resources AS r
 )
 SELECT
     w.resource_id,
     w.week_start,
     w.demand_hours,
-    coalesce(r.capacity_hours_per_week, 40.0) AS capacity_hours,
-    w.demand_hours / nullif(coalesce(r.capacity_hours_per_week, 40.0), 0) AS utilisation,
+    c.hours AS capacity_hours,
+    w.demand_hours / nullif(c.hours, 0) AS utilisation,
     w.project_ids,
-    w.demand_hours > coalesce(r.capacity_hours_per_week, 40.0) AS is_overallocated,
-    r.name AS resource_name,
-    r.team
+    w.demand_hours > c.hours AS is_overallocated,
+    c.name AS resource_name,
+    c.team
 FROM weekly AS w
-LEFT JOIN core.resources AS r USING (resource_id)
+LEFT JOIN capacity AS c USING (resource_id)

@@ -1,6 +1,7 @@
 -- One row per project: which objectives it serves and how well it is aligned with the strategy.
 -- alignment_score = sum of the project's objective weights (the share of its effort that serves
--- a company objective), capped at 1. is_aligned when the score is at least 0.5. Weights come from
+-- a company objective), capped at 1. is_aligned when the score reaches rules.alignment_threshold
+-- (default 0.5). Weights come from
 -- the config, else from objective tags on the project's work items (core.project_objectives).
 WITH weights AS (
     SELECT
@@ -16,13 +17,14 @@ SELECT
     p.program_id,
     coalesce(w.objective_ids, []::VARCHAR[]) AS objective_ids,
     coalesce(w.alignment_score, 0.0) AS alignment_score,
-    coalesce(w.alignment_score, 0.0) >= 0.5 AS is_aligned,
+    coalesce(w.alignment_score, 0.0) >= (SELECT alignment_threshold FROM config.rules) AS is_aligned,
     w.weight_origin,
     CASE
         WHEN w.project_id IS NULL
             THEN 'serves no company objective: no objective weights in the config and no objective tags on its items'
-        WHEN w.alignment_score < 0.5
-            THEN 'only ' || round(100 * w.alignment_score) || '% of its effort serves a company objective (threshold 50%)'
+        WHEN w.alignment_score < (SELECT alignment_threshold FROM config.rules)
+            THEN 'only ' || round(100 * w.alignment_score) || '% of its effort serves a company objective (threshold '
+                 || round(100 * (SELECT alignment_threshold FROM config.rules)) || '%)'
     END AS reasons
 FROM core.projects AS p
 LEFT JOIN weights AS w USING (project_id)
