@@ -374,14 +374,24 @@ def _sources(check: _Checker, value: Any, base_dir: Path) -> tuple[list[SourceSp
 
 
 def _status_map(check: _Checker, value: Any, path: str) -> dict[str, str]:
+    """Status words (case-insensitive) or /patterns/ (regular expressions) -> canonical status."""
     if value is None:
         return {}
     result = {}
     for word, status in check.mapping(value, path).items():
+        text = str(word).strip()
         if status not in CANONICAL_STATUSES:
             check.add(f"{path}.{word}", f"is {_kind(status)}; expected one of {', '.join(CANONICAL_STATUSES)}")
+            continue
+        if len(text) > 2 and text.startswith("/") and text.endswith("/"):
+            try:
+                re.compile(text[1:-1])
+            except re.error as exc:
+                check.add(f"{path}.{word}", f"is not a valid pattern ({exc}); expected /regular expression/")
+                continue
+            result[text.lower()] = status
         else:
-            result[str(word).strip().lower()] = status
+            result[text.lower()] = status
     return result
 
 

@@ -72,14 +72,26 @@ def config_tables(portfolio: Portfolio) -> dict[str, pa.Table]:
                 "kind": pa.array([s.kind for s in portfolio.sources], TEXT),
             }
         ),
-        "status_map": pa.table(
-            {
-                "source_id": pa.array([s for s, words in portfolio.status_maps.items() for _ in words], TEXT),
-                "status_word": pa.array([w for words in portfolio.status_maps.values() for w in words], TEXT),
-                "status": pa.array([st for words in portfolio.status_maps.values() for st in words.values()], TEXT),
-            }
+        "status_map": pa.Table.from_pylist(
+            [
+                {
+                    "source_id": source_id,
+                    "status_word": word[1:-1] if _is_pattern(word) else word,
+                    "is_pattern": _is_pattern(word),
+                    "position": position,
+                    "status": status,
+                }
+                for source_id, words in portfolio.status_maps.items()
+                for position, (word, status) in enumerate(words.items())
+            ],
+            schema=pa.schema([("source_id", TEXT), ("status_word", TEXT), ("is_pattern", pa.bool_()),
+                              ("position", pa.int64()), ("status", TEXT)]),
         ),
     }
+
+
+def _is_pattern(word: str) -> bool:
+    return len(word) > 2 and word.startswith("/") and word.endswith("/")
 
 
 def run_table(portfolio: Portfolio, started_at: dt.datetime | None = None) -> pa.Table:

@@ -222,3 +222,62 @@ def test_resource_aliases_make_one_person_of_two_spellings(tmp_path: Path) -> No
 
     assert people("") == [("name:p shah", ["s"]), ("priya@x.org", ["s"])]
     assert people("resource_aliases: {P. Shah: priya@x.org}\n") == [("priya@x.org", ["s"])]
+
+
+def test_milestones_done_slipped_and_top_risk(sample) -> None:
+    folder, con = sample
+    as_of = dt.date.fromisoformat(str(yaml.safe_load((folder / "portfolio.yaml").read_text())["as_of"]))
+    rows = {r[0]: r[1:] for r in con.execute(
+        "SELECT project_id, milestones_total, milestones_done, milestones_slipped, top_risk, top_risk_severity "
+        "FROM marts.project_health").fetchall()}
+    for plan in build_sample():
+        if plan.project_id not in rows or plan.source == "jira-export":
+            continue  # Jira exports carry no baselines
+        milestones = [t for t in plan.tasks if t.milestone and not t.bad_cell]
+        done = [t for t in milestones if t.canonical == "done"]
+        carries_baselines = plan.source != "digital-tracker"  # the digital CSVs have no baseline column
+        slipped = [t for t in milestones if carries_baselines and t.baseline_finish and (
+            t.finish if t.canonical == "done" else max(t.finish, as_of)) > t.baseline_finish]
+        assert rows[plan.project_id][:3] == (len(milestones), len(done), len(slipped)), plan.project_id
+    assert rows["payroll"][3:] == ("Parallel run shows pay differences", 20.0)  # High (4) x Very high (5)
+
+
+def test_status_map_words_and_patterns(tmp_path: Path) -> None:
+    (tmp_path / "sheets").mkdir()
+    (tmp_path / "sheets" / "t.csv").write_text(
+        "Task,Status\nA,Waiting on vendor\nB,waiting for QA\nC,Parked\nD,Done\n")
+    (tmp_path / "portfolio.yaml").write_text(
+        "warehouse: var/w.duckdb\nprograms: []\nsources:\n  - id: s\n    kind: spreadsheet\n    path: sheets/*.csv\n"
+        "    status_map: {'/^waiting/': blocked, Waiting on vendor: cancelled}\n")
+    report = run_sync(load_portfolio(tmp_path / "portfolio.yaml"))
+    assert report.success
+    with duckdb.connect(str(report.published), read_only=True) as con:
+        statuses = dict(con.execute("SELECT name, status FROM core.work_items").fetchall())
+        unmapped = con.execute("SELECT detail FROM marts.data_quality WHERE check_name = 'unmapped_status'").fetchall()
+    assert statuses == {"A": "cancelled", "B": "blocked", "C": None, "D": "done"}  # the exact word wins
+    assert len(unmapped) == 1 and "'Parked' on 1 item(s)" in unmapped[0][0]
+
+
+def test_a_removed_item_leaves_core_and_stays_in_history_with_its_day(sample, tmp_path: Path) -> None:
+    folder, _ = sample
+    copy = tmp_path / "p"
+    shutil.copytree(folder, copy, ignore=shutil.ignore_patterns("var"))
+    config = copy / "portfolio.yaml"
+    assert run_sync(load_portfolio(config)).success
+    tracker = copy / "sheets" / "digital" / "crm_migration.csv"
+    lines = tracker.read_text().splitlines()
+    removed_id = lines[3].split(",")[0]
+    tracker.write_text("\n".join(lines[:3] + lines[4:]) + "\n")
+    config.write_text(config.read_text().replace("as_of: 2026-11-16", "as_of: 2026-11-18"))
+    report = run_sync(load_portfolio(config))
+    assert report.success
+    item = f"digital-tracker:crm_migration.csv#crm_migration#{removed_id}"
+    with duckdb.connect(str(report.published), read_only=True) as con:
+        in_core = con.execute("SELECT count(*) FROM core.work_items WHERE work_item_id = ?", [item]).fetchone()[0]
+        days = con.execute("SELECT snapshot_date FROM history.work_item_snapshots WHERE work_item_id = ?",
+                           [item]).fetchall()
+        removal = con.execute("SELECT snapshot_date, last_seen FROM history.work_item_removals WHERE work_item_id = ?",
+                              [item]).fetchall()
+    assert in_core == 0
+    assert days == [(dt.date(2026, 11, 16),)]
+    assert removal == [(dt.date(2026, 11, 18), dt.date(2026, 11, 16))]

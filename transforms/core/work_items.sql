@@ -1,6 +1,23 @@
--- Every work item of every source, status-mapped. Status: the source's config `status_map` wins,
--- then the connector's default mapping; a word neither knows stays NULL and is reported in
+-- Every work item of every source, status-mapped. Status: the source's config `status_map` wins
+-- (an exact word first, else the first /pattern/ that matches, in config order), then the
+-- connector's default mapping; a word neither knows stays NULL and is reported in
 -- marts.data_quality. Percent complete falls back to 100 for done and 0 for not started items.
+WITH words AS (
+    SELECT DISTINCT source_id, lower(trim(status_raw)) AS word
+    FROM staging.work_items
+    WHERE status_raw IS NOT NULL
+),
+mapped AS (
+    SELECT
+        w.source_id,
+        w.word,
+        arg_min(m.status, CASE WHEN m.is_pattern THEN 1000000 + m.position ELSE m.position END) AS status
+    FROM words AS w
+    JOIN config.status_map AS m
+        ON m.source_id = w.source_id
+        AND CASE WHEN m.is_pattern THEN regexp_matches(w.word, m.status_word) ELSE m.status_word = w.word END
+    GROUP BY w.source_id, w.word
+)
 SELECT
     w.source_id || ':' || w.source_key AS work_item_id,
     p.project_id,
@@ -39,7 +56,7 @@ SELECT
 FROM staging.work_items AS w
 JOIN core.projects AS p
     ON p.source_id = w.source_id AND p.source_key = w.project_source_key AND p.is_found_in_source
-LEFT JOIN config.status_map AS m
-    ON m.source_id = w.source_id AND m.status_word = lower(trim(w.status_raw))
+LEFT JOIN mapped AS m
+    ON m.source_id = w.source_id AND m.word = lower(trim(w.status_raw))
 LEFT JOIN core.resource_identities AS i
     ON i.source_id = w.source_id AND i.source_key = w.assignee_key

@@ -14,6 +14,7 @@ SELECT
     coalesce(w.status NOT IN ('done', 'cancelled'), true) AS is_open,
     w.status IS DISTINCT FROM 'cancelled' AS in_scope,
     w.is_milestone,
+    w.is_milestone AND w.status = 'done' AS is_milestone_done,
     coalesce(w.percent_complete, 0) / 100.0 AS completion,
     w.work_hours,
     w.duration_hours,
@@ -26,6 +27,11 @@ SELECT
         WHEN w.status IN ('done', 'cancelled') THEN coalesce(w.actual_finish, w.planned_finish)
         ELSE greatest(w.planned_finish, run.as_of)
     END AS forecast_finish,
+    -- A milestone slipped when it now finishes (or is forecast to) after its baseline.
+    w.is_milestone AND w.baseline_finish IS NOT NULL AND CASE
+        WHEN w.status IN ('done', 'cancelled') THEN coalesce(w.actual_finish, w.planned_finish)
+        ELSE greatest(w.planned_finish, run.as_of)
+    END > w.baseline_finish AS is_milestone_slipped,
     coalesce(w.status NOT IN ('done', 'cancelled'), true)
         AND coalesce(w.due_date, w.planned_finish) < run.as_of AS is_overdue,
     -- Earned value inputs: planned value is the baseline cost spread linearly over the baseline

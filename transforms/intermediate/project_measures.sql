@@ -18,7 +18,9 @@ WITH items AS (
         sum(story_points) FILTER (WHERE in_scope) AS story_points_total,
         sum(story_points * completion) FILTER (WHERE in_scope) AS story_points_earned,
         count(*) FILTER (WHERE is_milestone) AS milestones_total,
+        count(*) FILTER (WHERE is_milestone_done) AS milestones_done,
         count(*) FILTER (WHERE milestone_days_late > 0) AS milestones_late,
+        count(*) FILTER (WHERE is_milestone_slipped) AS milestones_slipped,
         max(milestone_days_late) AS max_milestone_days_late,
         count(*) FILTER (WHERE is_overdue) AS overdue_items,
         max(planned_finish) AS items_planned_finish,
@@ -38,7 +40,9 @@ risks AS (
         count(*) FILTER (WHERE is_open AND severity >= (SELECT high_risk_severity FROM config.rules))
             AS open_risks_high,
         count(*) FILTER (WHERE is_open AND severity >= (SELECT high_risk_severity FROM config.rules)
-                         AND due_date < (SELECT as_of FROM meta.run)) AS high_risks_past_due
+                         AND due_date < (SELECT as_of FROM meta.run)) AS high_risks_past_due,
+        arg_max(title, severity) FILTER (WHERE is_open) AS top_risk,
+        max(severity) FILTER (WHERE is_open) AS top_risk_severity
     FROM core.risks
     WHERE project_id IS NOT NULL
     GROUP BY project_id
@@ -61,7 +65,9 @@ SELECT
     i.story_points_total,
     i.story_points_earned,
     coalesce(i.milestones_total, 0) AS milestones_total,
+    coalesce(i.milestones_done, 0) AS milestones_done,
     coalesce(i.milestones_late, 0) AS milestones_late,
+    coalesce(i.milestones_slipped, 0) AS milestones_slipped,
     i.max_milestone_days_late,
     coalesce(i.overdue_items, 0) AS overdue_items,
     coalesce(p.planned_finish, i.items_planned_finish) AS planned_finish,
@@ -74,6 +80,8 @@ SELECT
     coalesce(r.open_risks, 0) AS open_risks,
     coalesce(r.open_risks_high, 0) AS open_risks_high,
     coalesce(r.high_risks_past_due, 0) AS high_risks_past_due,
+    r.top_risk,
+    r.top_risk_severity,
     p.reported_status,
     p.source_refreshed_at,
     p.is_stale
