@@ -98,16 +98,29 @@ def demo() -> int:
         return 2
     portfolio = load_portfolio(DEMO_CONFIG)
     code = sync_command(portfolio)
-    print("\nProgram rollup (marts.program_rollup):")
-    query_command(
-        portfolio,
-        "SELECT program_id, projects_total AS projects, projects_red AS red, items_total AS items, "
-        "items_done AS done, items_blocked AS blocked, round(pct_complete, 1) AS pct_complete, "
-        "pct_complete_basis AS basis, milestones_late, overdue_items, open_risks_high AS high_risks, rag "
-        "FROM marts.program_rollup ORDER BY program_id",
-        "table",
-    )
+    for title, sql in DEMO_VIEWS:
+        print(f"\n{title}")
+        query_command(portfolio, sql, "table")
     return code
+
+
+DEMO_VIEWS = (
+    ("Program rollup (marts.program_rollup):",
+     "SELECT program_id, projects_total AS projects, projects_red AS red, items_total AS items, "
+     "items_done AS done, items_blocked AS blocked, round(pct_complete, 1) AS pct_complete, "
+     "pct_complete_basis AS basis, milestones_late, overdue_items, open_risks_high AS high_risks, rag "
+     "FROM marts.program_rollup ORDER BY program_id"),
+    ("Why projects are not green (marts.project_health):",
+     "SELECT project_id, rag, rag_reasons FROM marts.project_health WHERE rag <> 'green' "
+     "ORDER BY rag DESC, project_id"),
+    ("Effort against the strategy (marts.objective_investment):",
+     "SELECT objective_id, round(target_share, 2) AS target, round(actual_share, 2) AS actual, "
+     "round(drift, 2) AS drift, round(effort_hours) AS hours FROM marts.objective_investment ORDER BY drift"),
+    ("Top cross-project linkages (marts.cross_project_linkages):",
+     "SELECT project_id_a, project_id_b, linkage_type, round(strength, 1) AS strength, left(evidence, 70) AS evidence "
+     "FROM marts.cross_project_linkages ORDER BY linkage_type = 'dependency' DESC, "
+     "linkage_type = 'integration_point' DESC, strength DESC LIMIT 8"),
+)
 
 
 def query_command(portfolio: Portfolio, sql: str, output: str) -> int:
