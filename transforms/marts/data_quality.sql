@@ -55,8 +55,8 @@ WHERE project_id IS NULL
 UNION ALL
 SELECT 'overallocated_resource', 'warning', NULL, resource_id,
        coalesce(any_value(resource_name), resource_id) || ' is over '
-       || round(100 * (1 + (SELECT overallocation_margin FROM config.rules))) || '% of capacity in ' || count(*)
-       || ' week(s), at most ' || round(100 * max(utilisation)) || '% (week of ' || arg_max(week_start, utilisation)
+       || CAST(round(100 * (1 + (SELECT overallocation_margin FROM config.rules))) AS INTEGER) || '% of capacity in ' || count(*)
+       || ' week(s), at most ' || CAST(round(100 * max(utilisation)) AS INTEGER) || '% (week of ' || arg_max(week_start, utilisation)
        || '); rebalance the assignments or correct the capacity'
 FROM marts.resource_deployment
 WHERE utilisation > 1 + (SELECT overallocation_margin FROM config.rules)
