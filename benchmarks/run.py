@@ -3,6 +3,7 @@
     python benchmarks/run.py spreadsheet [--rows 100000]
     python benchmarks/run.py jira [--issues 50000]
     python benchmarks/run.py msproject [--tasks 50000]
+    python benchmarks/run.py transforms [--items 1000000]
 
 spreadsheet: for each size (N/4 and N) and format (CSV, XLSX), a fresh subprocess generates the
 tracker, extracts and loads it into a DuckDB build file (connector -> landing Parquet -> raw ->
@@ -17,6 +18,10 @@ syncs at N/4 and N show whether peak memory stays flat as the instance grows.
 msproject: an MSPDI plan of N tasks (benchmarks/generate_mspdi.py) at 5,000 and N; each parse+load
 runs in a fresh subprocess (time, tasks/s, peak RSS); with the mpp extra installed, MPXJ reads the
 same file in another subprocess (JVM start excluded) for the ratio.
+
+transforms: a portfolio of 2,000 projects in the staging shape (benchmarks/transforms_data.py)
+with 100k, 300k and N work items; a fresh subprocess times building every core, intermediate,
+mart and history model from it, and reports peak RSS and the slowest models.
 """
 
 from __future__ import annotations
@@ -237,14 +242,58 @@ def msproject_scenario(total: int) -> None:
         print("MPXJ comparison skipped: install the mpp extra (pip install -e '.[mpp]') and a Java runtime")
 
 
+def transforms_child(items: int) -> dict:
+    sys.path.insert(0, str(HERE))
+    from transforms_data import fill
+
+    from warehouse import db
+    from warehouse.models import build_model, discover_models
+
+    folder = Path(tempfile.mkdtemp(prefix="sightline-bench-tx-"))
+    con = db.open_connection(folder / "build.duckdb")
+    db.prepare(con, {})
+    fill(con, items)
+    timings = []
+    started = time.perf_counter()
+    for model in discover_models():
+        t0 = time.perf_counter()
+        build_model(con, model)
+        timings.append((round(time.perf_counter() - t0, 2), model.table))
+    seconds = time.perf_counter() - started
+    return {"items": items, "seconds": round(seconds, 2), "peak_rss_mb": peak_rss_mb(),
+            "slowest": sorted(timings, reverse=True)[:4]}
+
+
+def transforms_scenario(total: int) -> None:
+    print(f"{'work items':>11} {'seconds':>8} {'items/s':>9} {'peak RSS MB':>12}  slowest models")
+    results = []
+    for size in sorted({100_000, 300_000, total}):
+        out = subprocess.run([sys.executable, __file__, "transforms", "--child", str(size)],
+                             capture_output=True, text=True, check=True)
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        results.append(r)
+        slowest = ", ".join(f"{t} {s}s" for s, t in r["slowest"])
+        print(f"{r['items']:>11} {r['seconds']:>8} {round(r['items'] / r['seconds']):>9} {r['peak_rss_mb']:>12}  {slowest}")
+    first, last = results[0], results[-1]
+    print(f"{last['items'] / first['items']:.0f}x the items took {last['seconds'] / first['seconds']:.1f}x the time "
+          f"(linear would be {last['items'] / first['items']:.0f}x); aim: under 15 s for 1,000,000")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("scenario", choices=["spreadsheet", "jira", "msproject"])
+    parser.add_argument("scenario", choices=["spreadsheet", "jira", "msproject", "transforms"])
+    parser.add_argument("--items", type=int, default=1_000_000)
     parser.add_argument("--tasks", type=int, default=50_000)
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--issues", type=int, default=50_000)
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child and args.scenario == "transforms":
+        print(json.dumps(transforms_child(int(args.child))))
+        return
+    if args.scenario == "transforms":
+        transforms_scenario(args.items)
+        return
     if args.child and args.scenario == "msproject":
         mode, path = args.child.split("|")
         print(json.dumps(msproject_child(mode, path)))

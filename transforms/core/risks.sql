@@ -2,21 +2,25 @@
 -- its aliases (same source), a configured project id, or a project name. Severity is
 -- probability x impact on 1-5 scales (1-25); status words other than closed/done/resolved/
 -- cancelled/retired count as open.
-WITH candidates AS (
-    SELECT
-        r.source_id || ':' || r.source_key AS risk_id,
-        p.project_id,
-        CASE
-            WHEN p.source_id = r.source_id AND p.source_key = r.project_ref THEN 0
-            WHEN lower(p.project_id) = lower(r.project_ref) THEN 1
-            WHEN p.source_id = r.source_id AND list_contains(p.aliases, r.project_ref) THEN 2
-            ELSE 3
-        END AS match_rank
-    FROM staging.risks AS r
-    JOIN core.projects AS p
-        ON (p.source_id = r.source_id AND (p.source_key = r.project_ref OR list_contains(p.aliases, r.project_ref)))
-        OR lower(p.project_id) = lower(r.project_ref)
-        OR lower(p.name) = lower(r.project_ref)
+WITH risks AS (
+    SELECT *, source_id || ':' || source_key AS risk_id, lower(project_ref) AS ref FROM staging.risks
+),
+project_aliases AS (
+    SELECT project_id, source_id, unnest(aliases) AS alias FROM core.projects
+),
+-- Each way a reference can name a project, as an equality join (cheap at any size), ranked.
+candidates AS (
+    SELECT r.risk_id, p.project_id, 0 AS match_rank
+    FROM risks AS r JOIN core.projects AS p ON p.source_id = r.source_id AND p.source_key = r.project_ref
+    UNION ALL
+    SELECT r.risk_id, p.project_id, 1
+    FROM risks AS r JOIN core.projects AS p ON lower(p.project_id) = r.ref
+    UNION ALL
+    SELECT r.risk_id, a.project_id, 2
+    FROM risks AS r JOIN project_aliases AS a ON a.source_id = r.source_id AND a.alias = r.project_ref
+    UNION ALL
+    SELECT r.risk_id, p.project_id, 3
+    FROM risks AS r JOIN core.projects AS p ON lower(p.name) = r.ref
 ),
 best_candidates AS (
     SELECT * FROM candidates

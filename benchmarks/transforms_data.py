@@ -1,0 +1,79 @@
+"""A synthetic portfolio in the staging shape, generated inside DuckDB: P projects and N work items
+with dependencies, assignments, risks and objectives, plus the config tables the models read."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import duckdb
+import pyarrow as pa
+
+from pipelines.config import Rules
+from warehouse.canonical import STAGING_STREAMS
+from warehouse.models import write_tables
+
+
+def fill(con: duckdb.DuckDBPyConnection, items: int, projects: int = 2000) -> None:
+    people = max(50, items // 200)
+    params = {"items": items, "projects": projects, "people": people}
+    statements = [
+        "CREATE OR REPLACE TABLE config.programs AS SELECT 'prog-' || (i % 50) AS program_id, 'Program ' || (i % 50) "
+        "AS name, NULL::VARCHAR AS owner, NULL::VARCHAR AS pct_complete_basis FROM range(50) t(i)",
+        "CREATE OR REPLACE TABLE config.projects AS SELECT 'proj-' || i AS project_id, 'prog-' || (i % 50) AS program_id,"
+        " 'Project ' || i AS name, 'bench' AS source_id, 'P' || i AS key, NULL::VARCHAR AS manager "
+        "FROM range($projects) t(i)",
+        "CREATE OR REPLACE TABLE config.project_systems AS SELECT 'proj-' || i AS project_id, "
+        "'System ' || (i % 40) AS system FROM range($projects) t(i)",
+        "CREATE OR REPLACE TABLE config.objectives AS SELECT 'obj-' || i AS objective_id, 'Objective ' || i AS name, "
+        "0.2 AS target_share FROM range(4) t(i)",
+        "CREATE OR REPLACE TABLE config.project_objectives AS SELECT 'proj-' || i AS project_id, 'obj-' || (i % 4) "
+        "AS objective_id, 0.8 AS weight FROM range($projects) t(i)",
+        "CREATE OR REPLACE TABLE config.sources AS SELECT 'bench' AS source_id, 'bench' AS kind",
+        "CREATE OR REPLACE TABLE config.status_map (source_id VARCHAR, status_word VARCHAR, is_pattern BOOLEAN, "
+        "position BIGINT, status VARCHAR)",
+        "CREATE OR REPLACE TABLE config.capacity (person VARCHAR, hours_per_week DOUBLE)",
+        "CREATE OR REPLACE TABLE config.resource_aliases (alias VARCHAR, person VARCHAR)",
+        "CREATE OR REPLACE TABLE meta.run AS SELECT DATE '2026-06-01' AS as_of, 'UTC' AS timezone, "
+        "now()::TIMESTAMP AS started_at, 'bench' AS config_path",
+        "INSERT OR REPLACE INTO meta.source_state (source_id, kind, last_attempt_at, last_success_at, last_status) "
+        "VALUES ('bench', 'bench', now()::TIMESTAMP, now()::TIMESTAMP, 'ok')",
+        "CREATE OR REPLACE TABLE staging.projects AS SELECT 'bench' AS source_id, 'P' || i AS source_key, "
+        "['Project ' || i] AS aliases, 'Project ' || i AS name, NULL AS manager, DATE '2026-01-05' AS planned_start, "
+        "DATE '2026-12-18' AS planned_finish, DATE '2026-11-30' AS baseline_finish, NULL::DOUBLE AS budget, "
+        "NULL AS reported_status FROM range($projects) t(i)",
+        # Items: day offsets spread over a year; every 25th a milestone; every 3rd depends on the one before.
+        "CREATE OR REPLACE TABLE staging.work_items AS SELECT 'bench' AS source_id, 'I' || i AS source_key, "
+        "'P' || (i % $projects) AS project_source_key, NULL AS parent_source_key, 'Item ' || i AS name, 'task' AS item_type,"
+        " i % 25 = 0 AS is_milestone, false AS is_summary, ['To Do','In Progress','Done','Blocked'][1 + i % 4] AS status_raw,"
+        " ['not_started','in_progress','done','blocked'][1 + i % 4] AS status_default, 'U' || (i % $people) AS assignee_key,"
+        " DATE '2026-01-05' + CAST(i % 300 AS INTEGER) AS planned_start,"
+        " DATE '2026-01-05' + CAST(i % 300 + 1 + i % 14 AS INTEGER) AS planned_finish, 8.0 * (1 + i % 14) AS duration_hours,"
+        " DATE '2026-01-05' + CAST(i % 300 AS INTEGER) AS baseline_start,"
+        " DATE '2026-01-05' + CAST(i % 300 + i % 14 AS INTEGER) AS baseline_finish, NULL::DATE AS actual_start,"
+        " NULL::DATE AS actual_finish, NULL::DATE AS due_date, CAST((i * 37) % 101 AS DOUBLE) AS percent_complete,"
+        " 4.0 * (1 + i % 10) AS work_hours, NULL::DOUBLE AS actual_work_hours, CAST(1 + i % 8 AS DOUBLE) AS story_points,"
+        " NULL::DOUBLE AS cost, 100.0 * (1 + i % 10) AS baseline_cost, 90.0 * (1 + i % 10) AS actual_cost,"
+        " ['System ' || (i % 40)] AS systems, []::VARCHAR[] AS objectives, NULL::TIMESTAMP AS updated_at "
+        "FROM range($items) t(i)",
+        "CREATE OR REPLACE TABLE staging.dependencies AS SELECT 'bench' AS source_id, 'I' || (i - 1) AS predecessor_key,"
+        " 'I' || i AS successor_key, 'I' || (i - 1) AS predecessor_ref, 'FS' AS link_type, 0.0 AS lag_hours,"
+        " NULL AS predecessor_project_ref, NULL AS predecessor_item_ref FROM range(1, $items) t(i) WHERE i % 3 = 0",
+        "CREATE OR REPLACE TABLE staging.resources AS SELECT 'bench' AS source_id, 'U' || i AS source_key,"
+        " 'Person ' || i AS name, 'person' || i || '@example.com' AS email, 'Team ' || (i % 20) AS team,"
+        " NULL::DOUBLE AS capacity_hours_per_week FROM range($people) t(i)",
+        "CREATE OR REPLACE TABLE staging.assignments AS SELECT source_id, source_key AS work_item_key,"
+        " assignee_key AS resource_key, 1.0 AS units, work_hours, planned_start AS start, planned_finish AS finish"
+        " FROM staging.work_items",
+        "CREATE OR REPLACE TABLE staging.risks AS SELECT 'bench' AS source_id, 'R' || i AS source_key,"
+        " 'P' || (i % $projects) AS project_ref, 'Risk ' || i AS title, CAST(1 + i % 5 AS DOUBLE) AS probability,"
+        " CAST(1 + (i * 7) % 5 AS DOUBLE) AS impact, 'Open' AS status, NULL AS owner, DATE '2026-05-01' AS due_date,"
+        " NULL AS mitigation FROM range($projects * 5) t(i)",
+        "CREATE OR REPLACE TABLE staging.status_changes AS SELECT 'bench' AS source_id, NULL AS work_item_key,"
+        " NULL::TIMESTAMP AS changed_at, NULL AS from_status, NULL AS to_status WHERE false",
+    ]
+    write_tables(con, "config", {"rules": pa.Table.from_pylist([dataclasses.asdict(Rules())])})
+    for statement in statements:
+        con.execute(statement, {k: v for k, v in params.items() if f"${k}" in statement})
+    for stream in STAGING_STREAMS:
+        assert con.execute(f"SELECT count(*) FROM staging.{stream}").fetchone()[0] >= 0
+    con.execute("CREATE OR REPLACE TABLE raw.quarantine AS SELECT * FROM raw.quarantine WHERE false")
