@@ -65,6 +65,25 @@ def independent_tasks(path: Path) -> list[dict]:
     return tasks
 
 
+def assert_loaded_as(con: duckdb.DuckDBPyConnection, file: str, expected: list[dict]) -> None:
+    """The tasks loaded from ``file`` are the independently read ones: names, hours, progress,
+    baseline finish and the types of their predecessor links."""
+    rows = {r[0]: r for r in con.execute(
+        "SELECT uid, name, duration_hours, percent_complete, baseline_finish FROM raw.msproject__tasks "
+        "WHERE file = ? AND uid <> 0", [file]).fetchall()}
+    links = dict(con.execute(
+        "SELECT successor_uid, list_sort(list(link_type)) FROM raw.msproject__links WHERE file = ? GROUP BY 1",
+        [file]).fetchall())
+    assert len(rows) == len(expected)
+    for task in expected:
+        uid, name, duration, percent, baseline_finish = rows[task["uid"]]
+        assert name == task["name"]
+        assert duration == pytest.approx(task["duration"]), (file, uid)
+        assert percent == task["percent"]
+        assert baseline_finish == task["baseline_finish"]
+        assert links.get(task["uid"], []) == task["links"]
+
+
 @pytest.fixture(scope="module")
 def real_plans(tmp_path_factory: pytest.TempPathFactory):
     folder = tmp_path_factory.mktemp("real")
@@ -80,22 +99,7 @@ def test_real_files_are_all_there() -> None:
 @pytest.mark.parametrize("path", MSPDI_FILES, ids=lambda p: p.stem)
 def test_each_real_mspdi_file_matches_an_independent_read(real_plans: duckdb.DuckDBPyConnection, path: Path) -> None:
     expected = independent_tasks(path)
-    rows = real_plans.execute(
-        "SELECT uid, name, duration_hours, percent_complete, baseline_finish FROM raw.msproject__tasks "
-        "WHERE file = ? AND uid <> 0 ORDER BY uid", [path.name]).fetchall()
-    links = real_plans.execute(
-        "SELECT successor_uid, list_sort(list(link_type)) FROM raw.msproject__links WHERE file = ? GROUP BY 1",
-        [path.name]).fetchall()
-    assert len(rows) == len(expected)
-    by_uid = {r[0]: r for r in rows}
-    link_types = dict(links)
-    for task in expected:
-        uid, name, duration, percent, baseline_finish = by_uid[task["uid"]]
-        assert name == task["name"]
-        assert duration == pytest.approx(task["duration"]), (path.name, uid)
-        assert percent == task["percent"]
-        assert baseline_finish == task["baseline_finish"]
-        assert link_types.get(task["uid"], []) == task["links"]
+    assert_loaded_as(real_plans, path.name, expected)
     staged = real_plans.execute(
         "SELECT count(*) FROM staging.msproject__work_items WHERE project_source_key = ?", [path.name]).fetchone()[0]
     assert staged == len(expected)
@@ -232,21 +236,7 @@ def test_each_real_mpp_file_ingests_and_matches_its_mspdi_twin(real_mpp: duckdb.
     twin = REAL / path.name.replace("-mpp14.mpp", "-mspdi.xml")
     if not twin.exists():
         return  # ingested; no XML of the same plan to compare with
-    expected = independent_tasks(twin)
-    rows = {r[0]: r for r in real_mpp.execute(
-        "SELECT uid, name, duration_hours, percent_complete, baseline_finish FROM raw.msproject__tasks "
-        "WHERE file = ? AND uid <> 0", [path.name]).fetchall()}
-    links = dict(real_mpp.execute(
-        "SELECT successor_uid, list_sort(list(link_type)) FROM raw.msproject__links WHERE file = ? GROUP BY 1",
-        [path.name]).fetchall())
-    assert len(rows) == len(expected)
-    for task in expected:
-        uid, name, duration, percent, baseline_finish = rows[task["uid"]]
-        assert name == task["name"]
-        assert duration == pytest.approx(task["duration"]), (path.name, uid)
-        assert percent == task["percent"]
-        assert baseline_finish == task["baseline_finish"]
-        assert links.get(task["uid"], []) == task["links"]
+    assert_loaded_as(real_mpp, path.name, independent_tasks(twin))
 
 
 def test_mpp_without_the_extra_says_what_to_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

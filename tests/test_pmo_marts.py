@@ -30,6 +30,13 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, duckdb.DuckD
     return folder, duckdb.connect(str(report.published), read_only=True)
 
 
+def fresh_copy(folder: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """The sample's inputs without its warehouse: (folder, portfolio.yaml) for a run of its own."""
+    copy = tmp_path / "p"
+    shutil.copytree(folder, copy, ignore=shutil.ignore_patterns("var"))
+    return copy, copy / "portfolio.yaml"
+
+
 def weekday_spread(tasks) -> dict[tuple[str, str, dt.date], float]:
     """(person, project, Monday) -> hours: each task's work spread evenly over its weekdays."""
     hours: dict[tuple[str, str, dt.date], float] = defaultdict(float)
@@ -124,9 +131,7 @@ def test_objective_investment_splits_all_effort_by_weight(sample) -> None:
 
 def test_milestone_slips_are_counted_across_snapshots(sample, tmp_path: Path) -> None:
     folder, _ = sample
-    copy = tmp_path / "p"
-    shutil.copytree(folder, copy, ignore=shutil.ignore_patterns("var"))
-    config = copy / "portfolio.yaml"
+    copy, config = fresh_copy(folder, tmp_path)
     assert run_sync(load_portfolio(config)).success
     config.write_text(config.read_text().replace("as_of: 2026-11-16", "as_of: 2026-11-17"))
     tracker = copy / "sheets" / "digital" / "web_portal.csv"
@@ -164,9 +169,7 @@ def test_dependency_cycles_are_reported(tmp_path: Path) -> None:
 
 def test_rules_in_the_config_change_the_numbers_as_documented(sample, tmp_path: Path) -> None:
     folder, defaults = sample
-    copy = tmp_path / "p"
-    shutil.copytree(folder, copy, ignore=shutil.ignore_patterns("var"))
-    config = copy / "portfolio.yaml"
+    copy, config = fresh_copy(folder, tmp_path)
     raw = yaml.safe_load(config.read_text())
     raw["rules"] = {"red_milestone_days_late": 100, "red_cpi": 0.5, "red_spi": 0.5, "alignment_threshold": 0.95,
                     "program_rag": "majority", "overallocation_margin": 5}
@@ -260,9 +263,7 @@ def test_status_map_words_and_patterns(tmp_path: Path) -> None:
 
 def test_a_removed_item_leaves_core_and_stays_in_history_with_its_day(sample, tmp_path: Path) -> None:
     folder, _ = sample
-    copy = tmp_path / "p"
-    shutil.copytree(folder, copy, ignore=shutil.ignore_patterns("var"))
-    config = copy / "portfolio.yaml"
+    copy, config = fresh_copy(folder, tmp_path)
     assert run_sync(load_portfolio(config)).success
     tracker = copy / "sheets" / "digital" / "crm_migration.csv"
     lines = tracker.read_text().splitlines()
