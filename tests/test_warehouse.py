@@ -119,3 +119,20 @@ def test_working_days_between(a: str, b: str, expected: int) -> None:
 def test_definitions_build_for_the_sample(sample_dir: Path) -> None:
     defs = build_definitions(load_portfolio(sample_dir / "portfolio.yaml"))
     assert defs.resolve_job_def("sightline_sync") is not None
+
+
+def test_working_day_macros_match_counting_day_by_day() -> None:
+    con = duckdb.connect()
+    for macro in db.MACROS:
+        con.execute(macro)
+
+    def weekdays(a: dt.date, b: dt.date) -> int:  # inclusive, by walking the calendar
+        return sum(1 for n in range((b - a).days + 1) if (a + dt.timedelta(days=n)).weekday() < 5)
+
+    pairs = [(dt.date(2026, 1, 1) + dt.timedelta(days=i), j) for i in range(14) for j in range(0, 45, 3)]
+    for a, span in pairs:
+        b = a + dt.timedelta(days=span)
+        got = con.execute("SELECT working_days(?::DATE, ?::DATE), working_days_between(?::DATE, ?::DATE), "
+                          "working_days_between(?::DATE, ?::DATE)", [a, b, a, b, b, a]).fetchone()
+        after = weekdays(a + dt.timedelta(days=1), b) if span else 0
+        assert got == (weekdays(a, b), after, -after), (a, b)

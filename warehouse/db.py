@@ -15,22 +15,26 @@ import pyarrow as pa
 
 SCHEMAS = ("raw", "config", "meta", "staging", "core", "intermediate", "marts", "history")
 
-# Macros used by staging and transforms. working_days counts Monday-Friday dates in [a, b].
+# Macros used by staging and transforms, arithmetic (no row expansion), so they stay cheap on
+# millions of rows. weekdays_in counts Monday-Friday dates in [a, b] for a <= b: whole weeks give
+# five each; the remaining days are a run starting at weekday e (0 = Monday) that may wrap once.
 MACROS = (
+    """CREATE OR REPLACE MACRO weekdays_in(a, b) AS (
+        ((b - a + 1) // 7) * 5
+        + greatest(0, least(5, (isodow(a) - 1) + (b - a + 1) % 7) - least(5, isodow(a) - 1))
+        + greatest(0, least(12, (isodow(a) - 1) + (b - a + 1) % 7) - 7))""",
+    # Monday-Friday dates in [a, b]; negative, counting [b, a), when b is before a.
     """CREATE OR REPLACE MACRO working_days(a, b) AS (
         CASE WHEN a IS NULL OR b IS NULL THEN NULL
-             WHEN b < a THEN -(SELECT count(*) FROM range(b, a, INTERVAL 1 DAY) AS t(d)
-                               WHERE isodow(d) <= 5)
-             ELSE (SELECT count(*) FROM range(a, b + INTERVAL 1 DAY, INTERVAL 1 DAY) AS t(d)
-                   WHERE isodow(d) <= 5)
+             WHEN b < a THEN -weekdays_in(b, a - 1)
+             ELSE weekdays_in(a, b)
         END)""",
     # Signed working days from a to b, not counting a itself: 0 when equal.
     """CREATE OR REPLACE MACRO working_days_between(a, b) AS (
         CASE WHEN a IS NULL OR b IS NULL THEN NULL
-             WHEN b >= a THEN (SELECT count(*) FROM range(a + INTERVAL 1 DAY, b + INTERVAL 1 DAY, INTERVAL 1 DAY)
-                               AS t(d) WHERE isodow(d) <= 5)
-             ELSE -(SELECT count(*) FROM range(b + INTERVAL 1 DAY, a + INTERVAL 1 DAY, INTERVAL 1 DAY)
-                    AS t(d) WHERE isodow(d) <= 5)
+             WHEN b > a THEN weekdays_in(a + 1, b)
+             WHEN b < a THEN -weekdays_in(b + 1, a)
+             ELSE 0
         END)""",
 )
 

@@ -49,8 +49,8 @@ integration_points AS (
     GROUP BY project_id_a, project_id_b
 ),
 weekly AS (
-    SELECT resource_id, project_id, CAST(date_trunc('week', day) AS DATE) AS week_start, sum(demand_hours) AS hours
-    FROM intermediate.assignment_days
+    SELECT resource_id, project_id, week_start, sum(demand_hours) AS hours
+    FROM intermediate.assignment_weeks
     GROUP BY ALL
 ),
 people_pairs AS (

@@ -3,10 +3,10 @@
 SELECT
     p.program_id,
     coalesce(r.team, '(no team)') AS team,
-    CAST(date_trunc('week', d.day) AS DATE) AS week_start,
+    d.week_start,
     sum(d.demand_hours) AS demand_hours,
     count(DISTINCT d.resource_id) AS people
-FROM intermediate.assignment_days AS d
+FROM intermediate.assignment_weeks AS d
 JOIN core.projects AS p USING (project_id)
 LEFT JOIN core.resources AS r USING (resource_id)
 GROUP BY ALL

@@ -5,11 +5,11 @@
 WITH weekly AS (
     SELECT
         resource_id,
-        CAST(date_trunc('week', day) AS DATE) AS week_start,
+        week_start,
         sum(demand_hours) AS demand_hours,
         list_sort(list_distinct(list(project_id))) AS project_ids
-    FROM intermediate.assignment_days
-    GROUP BY resource_id, date_trunc('week', day)
+    FROM intermediate.assignment_weeks
+    GROUP BY resource_id, week_start
 ),
 capacity AS (
     SELECT
