@@ -279,43 +279,10 @@ def transforms_scenario(total: int) -> None:
           f"(linear would be {last['items'] / first['items']:.0f}x); aim: under 15 s for 1,000,000")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("scenario", choices=["spreadsheet", "jira", "msproject", "transforms"])
-    parser.add_argument("--items", type=int, default=1_000_000)
-    parser.add_argument("--tasks", type=int, default=50_000)
-    parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--issues", type=int, default=50_000)
-    parser.add_argument("--child", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.child and args.scenario == "transforms":
-        print(json.dumps(transforms_child(int(args.child))))
-        return
-    if args.scenario == "transforms":
-        transforms_scenario(args.items)
-        return
-    if args.child and args.scenario == "msproject":
-        mode, path = args.child.split("|")
-        print(json.dumps(msproject_child(mode, path)))
-        return
-    if args.scenario == "msproject":
-        msproject_scenario(args.tasks)
-        return
-    if args.child and args.scenario == "jira":
-        url, folder = args.child.split("|")
-        print(json.dumps(jira_child(url, folder)))
-        return
-    if args.child:
-        fmt, rows = args.child.split(":")
-        print(json.dumps(measure_load(fmt, int(rows))))
-        return
-    if args.scenario == "jira":
-        jira_scenario(args.issues)
-        return
-
+def spreadsheet_scenario(rows_total: int) -> None:
     results = []
     for fmt in ("csv", "xlsx"):
-        for rows in (args.rows // 4, args.rows):
+        for rows in (rows_total // 4, rows_total):
             out = subprocess.run([sys.executable, __file__, "spreadsheet", "--child", f"{fmt}:{rows}"],
                                  capture_output=True, text=True, check=True)
             results.append(json.loads(out.stdout))
@@ -327,8 +294,32 @@ def main() -> None:
         small, large = [r for r in results if r["format"] == fmt]
         print(f"{fmt}: 4x the rows took {large['seconds'] / small['seconds']:.1f}x the time and "
               f"{large['peak_rss_mb'] / small['peak_rss_mb']:.2f}x the peak memory")
-    sync = full_sync(args.rows)
+    sync = full_sync(rows_total)
     print(f"full sync of {sync['rows']} CSV rows (all assets, publish): {sync['seconds']} s, exit {sync['exit']}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("scenario", choices=["spreadsheet", "jira", "msproject", "transforms"])
+    parser.add_argument("--items", type=int, default=1_000_000)
+    parser.add_argument("--tasks", type=int, default=50_000)
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--issues", type=int, default=50_000)
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    # scenario -> (run one measurement in this subprocess, run the whole scenario)
+    scenarios = {
+        "spreadsheet": (lambda child: measure_load(child.split(":")[0], int(child.split(":")[1])),
+                        lambda: spreadsheet_scenario(args.rows)),
+        "jira": (lambda child: jira_child(*child.split("|")), lambda: jira_scenario(args.issues)),
+        "msproject": (lambda child: msproject_child(*child.split("|")), lambda: msproject_scenario(args.tasks)),
+        "transforms": (lambda child: transforms_child(int(child)), lambda: transforms_scenario(args.items)),
+    }
+    measure, scenario = scenarios[args.scenario]
+    if args.child:
+        print(json.dumps(measure(args.child)))
+        return
+    scenario()
 
 
 if __name__ == "__main__":

@@ -137,6 +137,16 @@ class Connector(ABC):
         names this kind's own raw table, so kinds with the same raw shape can share one folder."""
 
 
+def path_problems(options: Mapping[str, Any], path: str, example: str) -> list[str]:
+    """The `path:` of a file-based source: a path or glob, or a list of them."""
+    paths = options.get("path")
+    if paths is None:
+        return [f"{path}.path: is missing; expected a file path or glob such as {example}"]
+    if not (isinstance(paths, str) or (isinstance(paths, list) and paths and all(isinstance(p, str) for p in paths))):
+        return [f"{path}.path: expected a file path or glob such as {example}, or a list of them"]
+    return []
+
+
 def unknown_keys(options: Mapping[str, Any], allowed: set[str], path: str) -> list[str]:
     """Config typos are errors, not silently ignored keys."""
     return [

@@ -18,7 +18,15 @@ from typing import Any, ClassVar
 
 import pyarrow as pa
 
-from connectors.base import PRESENT_KEYS_TABLE, Batch, Connector, ExtractContext, SourceError, unknown_keys
+from connectors.base import (
+    PRESENT_KEYS_TABLE,
+    Batch,
+    Connector,
+    ExtractContext,
+    SourceError,
+    path_problems,
+    unknown_keys,
+)
 from connectors.msproject import records
 from connectors.msproject.records import RAW_SCHEMAS, PlanBuilder
 from connectors.spreadsheet.reader import find_files
@@ -37,9 +45,7 @@ class MsProjectConnector(Connector):
     @classmethod
     def validate_options(cls, options: Mapping[str, Any], path: str) -> list[str]:
         problems = unknown_keys(options, OPTION_KEYS, path)
-        paths = options.get("path")
-        if not (isinstance(paths, str) or (isinstance(paths, list) and all(isinstance(p, str) for p in paths))):
-            problems.append(f"{path}.path: expected a plan file or glob (plans/*.xml), or a list of them")
+        problems += path_problems(options, path, "plans/*.xml")
         attributes = options.get("attributes") or {}
         if not isinstance(attributes, Mapping) or any(k not in ATTRIBUTE_ROLES for k in attributes):
             problems.append(f"{path}.attributes: expected {{systems: <custom field alias or name>, "

@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 import pyarrow as pa
 
 from connectors import values as v
-from connectors.base import Batch, Connector, ExtractContext, SourceError, unknown_keys
+from connectors.base import Batch, Connector, ExtractContext, SourceError, path_problems, unknown_keys
 from connectors.spreadsheet.headers import (
     HEADER_SEARCH_ROWS,
     RISK_FIELDS,
@@ -88,11 +88,7 @@ class SpreadsheetConnector(Connector):
     @classmethod
     def validate_options(cls, options: Mapping[str, Any], path: str) -> list[str]:
         problems = unknown_keys(options, OPTION_KEYS, path)
-        paths = options.get("path")
-        if paths is None:
-            problems.append(f"{path}.path: is missing; expected a file path or glob such as sheets/*.xlsx")
-        elif not (isinstance(paths, str) or (isinstance(paths, list) and all(isinstance(p, str) for p in paths))):
-            problems.append(f"{path}.path: expected a file path or glob, or a list of them")
+        problems += path_problems(options, path, "sheets/*.xlsx")
         for key in ("sheets", "risk_sheets"):
             value = options.get(key)
             if value is not None and not (isinstance(value, list) and all(isinstance(s, str) for s in value)):
