@@ -34,12 +34,12 @@ class SyncReport:
 
 
 def run_sync(
-    portfolio: Portfolio, instance: dg.DagsterInstance | None = None, *, full_refresh: bool = False
+    portfolio: Portfolio, *, full_refresh: bool = False
 ) -> SyncReport:
     started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     defs = build_definitions(portfolio, full_refresh=full_refresh)
     job = defs.resolve_job_def(SYNC_JOB)
-    with (dg.DagsterInstance.ephemeral() if instance is None else _borrowed(instance)) as active:
+    with dg.DagsterInstance.ephemeral() as active:
         result = job.execute_in_process(instance=active, raise_on_error=False, run_config=QUIET_RUN_CONFIG)
         failed_steps = [
             event.step_key for event in result.all_events if event.event_type == dg.DagsterEventType.STEP_FAILURE
@@ -77,15 +77,3 @@ def run_sync(
     report.success = result.success and published_this_run and not report.failed_sources and not failed_checks
     return report
 
-
-class _borrowed:
-    """Use a caller's instance without closing it."""
-
-    def __init__(self, instance: dg.DagsterInstance):
-        self.instance = instance
-
-    def __enter__(self) -> dg.DagsterInstance:
-        return self.instance
-
-    def __exit__(self, *exc: object) -> None:
-        return None

@@ -27,7 +27,6 @@ from connectors.base import (
     path_problems,
     unknown_keys,
 )
-from connectors.msproject import records
 from connectors.msproject.records import RAW_SCHEMAS, PlanBuilder
 from connectors.spreadsheet.reader import find_files
 
@@ -122,4 +121,4 @@ def _no_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
-__all__ = ["MsProjectConnector", "records"]
+__all__ = ["MsProjectConnector"]

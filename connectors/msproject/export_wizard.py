@@ -47,7 +47,7 @@ def duration_hours(text: Any) -> float | None:
     if not match:
         raise ValueError(f"duration {text!r} is not a Project duration; expected e.g. 5 days, 3 wks, 4h, 5 edays")
     amount, elapsed, unit = float(match.group(1)), bool(match.group(2)), match.group(3).lower()
-    if unit not in UNIT_WORDS:  # "eday" style words start with e: try without it
+    if unit not in UNIT_WORDS:  # the elapsed "e" was split off above: "edays" -> e + days
         raise ValueError(f"duration {text!r} has an unknown unit {unit!r}")
     table = ELAPSED_HOURS_PER if elapsed else HOURS_PER
     return amount * table[UNIT_WORDS[unit]]

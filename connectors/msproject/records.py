@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -220,6 +219,3 @@ def _cents(value: str | None) -> float | None:
     amount = number(value)
     return None if amount is None else amount / 100
 
-
-def hours(delta: dt.timedelta | None) -> float | None:
-    return None if delta is None else delta.total_seconds() / 3600

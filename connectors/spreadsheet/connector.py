@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 import pyarrow as pa
 
 from connectors import values as v
-from connectors.base import Batch, Connector, ExtractContext, SourceError, path_problems, unknown_keys
+from connectors.base import Batch, Connector, ExtractContext, path_problems, unknown_keys
 from connectors.spreadsheet.headers import (
     HEADER_SEARCH_ROWS,
     RISK_FIELDS,
@@ -303,4 +303,4 @@ def _parse_dependency(token: str) -> dict[str, Any] | None:
     }
 
 
-__all__ = ["SpreadsheetConnector", "SourceError"]
+__all__ = ["SpreadsheetConnector"]
