@@ -111,8 +111,7 @@ def test_models_are_ordered_after_what_they_read() -> None:
                                           ("2026-01-12", "2026-01-09", -1), ("2026-01-10", "2026-01-11", 0)])
 def test_working_days_between(a: str, b: str, expected: int) -> None:
     con = duckdb.connect()
-    for macro in db.MACROS:
-        con.execute(macro)
+    db.prepare(con, {})
     assert con.execute("SELECT working_days_between(?::DATE, ?::DATE)", [a, b]).fetchone()[0] == expected
 
 
@@ -123,8 +122,7 @@ def test_definitions_build_for_the_sample(sample_dir: Path) -> None:
 
 def test_working_day_macros_match_counting_day_by_day() -> None:
     con = duckdb.connect()
-    for macro in db.MACROS:
-        con.execute(macro)
+    db.prepare(con, {})
 
     def weekdays(a: dt.date, b: dt.date) -> int:  # inclusive, by walking the calendar
         return sum(1 for n in range((b - a).days + 1) if (a + dt.timedelta(days=n)).weekday() < 5)
