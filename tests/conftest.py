@@ -17,7 +17,11 @@ sys.path.insert(0, str(REPO / "tests" / "support"))  # test doubles: the Jira em
 @pytest.fixture
 def sample_dir(tmp_path: Path) -> Path:
     """examples/ copied into a temporary folder: portfolio.yaml and its generated sheets."""
-    target = tmp_path / "portfolio"
+    return copy_sample(tmp_path / "portfolio")
+
+
+def copy_sample(target: Path) -> Path:
+    """Copy portfolio.yaml and its generated inputs (no warehouse) into the new folder target."""
     target.mkdir()
     shutil.copy(EXAMPLES / "portfolio.yaml", target / "portfolio.yaml")
     shutil.copytree(EXAMPLES / "sheets", target / "sheets")

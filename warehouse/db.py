@@ -14,13 +14,13 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-import transforms
+from transforms import TRANSFORMS_DIR
 
 SCHEMAS = ("raw", "config", "meta", "staging", "core", "intermediate", "marts", "history")
 
 # Macros used by staging and transforms live as SQL in transforms/macros/*.sql, each statement
 # ending with ";" at the end of a line. Files load in name order.
-MACROS_DIR = Path(transforms.__file__).parent / "macros"
+MACROS_DIR = TRANSFORMS_DIR / "macros"
 
 
 def load_macros(folder: Path = MACROS_DIR) -> tuple[str, ...]:
