@@ -124,6 +124,9 @@ def test_a_yaml_with_a_wrong_materialisation_names_the_file(tmp_path: Path) -> N
     path.write_text("description: d\ngrain: g\nmaterialisation: table\ncolumns: {a: b}\nkey: [a]\n", encoding="utf-8")
     with pytest.raises(DocsError, match=r"unknown keys \['key'\]"):
         _parse(path)
+    path.write_text("description: d\ngrain: g\nmaterialisation: table\ncolumns: {a: b}\nkeys: [id]\n", encoding="utf-8")
+    with pytest.raises(DocsError, match=r"marts/x\.yml: keys/references name \['id'\], not under columns"):
+        _parse(path)
 
 
 def test_metric_columns_named_in_metrics_md_exist() -> None:

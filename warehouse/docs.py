@@ -70,6 +70,11 @@ def _parse(path: Path) -> TableDoc:
         raise DocsError(f"{where}: materialisation: {materialisation!r}; expected one of {', '.join(MATERIALISATIONS)}")
     if not is_model and not data.get("written_by"):
         raise DocsError(f"{where}: written_by: missing; say which code writes this table (no model builds it)")
+    if not isinstance(data["columns"], dict):
+        raise DocsError(f"{where}: columns: expected a mapping of column name to its documentation")
+    undeclared = [c for c in (*(data.get("keys") or ()), *(data.get("references") or {})) if c not in data["columns"]]
+    if undeclared:
+        raise DocsError(f"{where}: keys/references name {undeclared}, not under columns; declare them or fix the name")
     return TableDoc(
         table=f"{path.parent.name}.{path.stem}", path=path, description=" ".join(str(data["description"]).split()),
         grain=str(data["grain"]), materialisation=materialisation, written_by=data.get("written_by"),
