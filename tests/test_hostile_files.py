@@ -1,0 +1,98 @@
+"""Hostile and left-over files stay bounded: DTDs hidden deep in an XML prolog or behind UTF-16 are
+refused, zip bombs are quarantined before they inflate, and a killed run's debris is cleaned up."""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from connectors.base import SourceError
+from connectors.msproject import mspdi
+
+NS = "http://schemas.microsoft.com/project"
+PLAN_BODY = f'<Project xmlns="{NS}"><Name>Plan</Name><Tasks><Task><UID>1</UID><Name>Only task</Name></Task></Tasks></Project>'
+DOCTYPE = '<!DOCTYPE Project [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+LONG_PROLOG = "<!-- padding -->\n" * 7000 + " " * 5000  # about 124 KB before whatever comes next
+
+
+def write_xml(path: Path, text: str, encoding: str = "utf-8", bom: bytes = b"") -> Path:
+    path.write_bytes(bom + text.encode(encoding))
+    return path
+
+
+def read_plan(path: Path) -> list[str]:
+    return [record.values["Name"] for kind, record in mspdi.iter_records(path, path.name, {}) if kind == "task"]
+
+
+def assert_refused_as_dtd(path: Path) -> None:
+    with pytest.raises(SourceError) as caught:
+        read_plan(path)
+    assert str(caught.value).startswith(f"{path.name}: refused, the XML declares a DTD")
+
+
+def test_doctype_after_100_kb_of_comments_is_refused(tmp_path: Path) -> None:
+    assert len(LONG_PROLOG) > 100_000
+    assert_refused_as_dtd(write_xml(tmp_path / "deep.xml", f'<?xml version="1.0"?>\n{LONG_PROLOG}{DOCTYPE}\n{PLAN_BODY}'))
+
+
+def test_doctype_straddling_a_read_chunk_is_refused(tmp_path: Path) -> None:
+    # "<" is the last byte of the first chunk, "!DOCTYPE" starts the second.
+    padding = " " * (mspdi.SCAN_CHUNK - 1)
+    assert_refused_as_dtd(write_xml(tmp_path / "split.xml", f"{padding}{DOCTYPE}{PLAN_BODY}"))
+
+
+def test_comment_end_straddling_a_read_chunk_is_found(tmp_path: Path) -> None:
+    # "-->" split after "--": the scan must still leave the comment and reach the DTD.
+    body = "<!--" + "c" * (mspdi.SCAN_CHUNK - 6) + "-->"
+    assert body.index("-->") == mspdi.SCAN_CHUNK - 2
+    assert_refused_as_dtd(write_xml(tmp_path / "comment.xml", f"{body}{DOCTYPE}{PLAN_BODY}"))
+
+
+@pytest.mark.parametrize(("encoding", "bom"), [
+    ("utf-16-le", codecs.BOM_UTF16_LE), ("utf-16-be", codecs.BOM_UTF16_BE),
+    ("utf-16-le", b""), ("utf-16-be", b""), ("utf-8", codecs.BOM_UTF8),
+])
+def test_doctype_in_utf16_and_bom_files_is_refused(tmp_path: Path, encoding: str, bom: bytes) -> None:
+    declared = "UTF-16" if encoding.startswith("utf-16") else "UTF-8"
+    text = f'<?xml version="1.0" encoding="{declared}"?>\n{LONG_PROLOG}{DOCTYPE}{PLAN_BODY}'
+    assert b"<\x00!\x00D\x00" in text.encode("utf-16-le")  # what a byte search for "<!DOCTYPE" misses
+    assert_refused_as_dtd(write_xml(tmp_path / "wide.xml", text, encoding, bom))
+
+
+@pytest.mark.parametrize(("encoding", "bom"), [("utf-16-le", codecs.BOM_UTF16_LE), ("utf-16-be", b"")])
+def test_utf16_plan_with_a_long_prolog_still_loads(tmp_path: Path, encoding: str, bom: bytes) -> None:
+    text = f'<?xml version="1.0" encoding="UTF-16"?>\n{LONG_PROLOG}<!-- <!DOCTYPE only mentioned> -->{PLAN_BODY}'
+    assert read_plan(write_xml(tmp_path / "wide.xml", text, encoding, bom)) == ["Only task"]
+
+
+def test_doctype_text_inside_a_comment_is_not_a_declaration(tmp_path: Path) -> None:
+    path = write_xml(tmp_path / "mention.xml", f'<?xml version="1.0"?><!-- <!DOCTYPE x> <!ENTITY y "z"> -->{PLAN_BODY}')
+    assert read_plan(path) == ["Only task"]
+
+
+def test_text_before_the_root_and_unknown_encodings_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(SourceError, match=r"^junk\.xml: not well-formed XML"):
+        read_plan(write_xml(tmp_path / "junk.xml", f"hello {DOCTYPE}{PLAN_BODY}"))
+    with pytest.raises(SourceError, match=r"^odd\.xml: refused, unknown XML encoding 'x-nonsense'"):
+        read_plan(write_xml(tmp_path / "odd.xml", f'<?xml version="1.0" encoding="x-nonsense"?>{PLAN_BODY}'))
+
+
+def test_whitespace_only_file_is_empty(tmp_path: Path) -> None:
+    with pytest.raises(SourceError, match=r"^blank\.xml: the file is empty"):
+        read_plan(write_xml(tmp_path / "blank.xml", " \n\t\n"))
+
+
+def test_the_parser_itself_stays_locked_down(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: dict[str, object] = {}
+    real = etree.iterparse
+
+    def spy(*args: object, **kwargs: object) -> object:
+        seen.update(kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(mspdi.etree, "iterparse", spy)
+    assert read_plan(write_xml(tmp_path / "plan.xml", PLAN_BODY)) == ["Only task"]
+    assert seen["resolve_entities"] is False and seen["no_network"] is True and seen["load_dtd"] is False
