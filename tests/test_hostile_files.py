@@ -4,13 +4,20 @@ refused, zip bombs are quarantined before they inflate, and a killed run's debri
 from __future__ import annotations
 
 import codecs
+import os
+import stat
 from pathlib import Path
 
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from lxml import etree
 
 from connectors.base import SourceError
 from connectors.msproject import mspdi
+from warehouse.landing import LandingWriter
+from warehouse.publish import publish
 
 NS = "http://schemas.microsoft.com/project"
 PLAN_BODY = f'<Project xmlns="{NS}"><Name>Plan</Name><Tasks><Task><UID>1</UID><Name>Only task</Name></Task></Tasks></Project>'
@@ -96,3 +103,57 @@ def test_the_parser_itself_stays_locked_down(tmp_path: Path, monkeypatch: pytest
     monkeypatch.setattr(mspdi.etree, "iterparse", spy)
     assert read_plan(write_xml(tmp_path / "plan.xml", PLAN_BODY)) == ["Only task"]
     assert seen["resolve_entities"] is False and seen["no_network"] is True and seen["load_dtd"] is False
+
+
+# --- a killed run's debris ------------------------------------------------------------------------
+
+
+def test_publish_removes_a_killed_publish_temp_files_and_fsyncs_the_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    published = tmp_path / "var" / "sightline.duckdb"
+    published.parent.mkdir()
+    debris = [published.parent / ".sightline.duckdb.0badc0de.tmp", published.parent / ".sightline.duckdb.0badc0de.tmp.wal"]
+    unrelated = [published.parent / ".other.duckdb.1234.tmp", published.parent / "notes.tmp"]
+    for path in debris + unrelated:
+        path.write_bytes(b"half a database")
+    synced_folders: list[bool] = []  # for each directory fsync: did the published file exist yet?
+    real_fsync = os.fsync
+
+    def spy(descriptor: int) -> None:
+        info = os.fstat(descriptor)
+        if stat.S_ISDIR(info.st_mode) and info.st_ino == published.parent.stat().st_ino:
+            synced_folders.append(published.exists())
+        real_fsync(descriptor)
+
+    monkeypatch.setattr(os, "fsync", spy)
+    build = duckdb.connect(":memory:")
+    build.execute("CREATE SCHEMA core; CREATE TABLE core.items AS SELECT range AS id FROM range(3)")
+    counts = publish(build, published)
+
+    assert counts == {"core.items": 3}
+    assert not any(path.exists() for path in debris)
+    assert all(path.exists() for path in unrelated)  # only this warehouse's temp names are debris
+    assert sorted(p.name for p in published.parent.iterdir()) == sorted(["sightline.duckdb", *(p.name for p in unrelated)])
+    with duckdb.connect(str(published), read_only=True) as con:
+        assert con.execute("SELECT sum(id) FROM core.items").fetchone()[0] == 0 + 1 + 2
+    assert synced_folders == [True]  # the folder is synced once, after the rename
+
+
+def test_landing_removes_a_killed_extract_partial_folder(tmp_path: Path) -> None:
+    schema = pa.schema([("a", pa.int64())])
+    kept = tmp_path / "src" / "20260101T000000000000Z"
+    kept.mkdir(parents=True)
+    partial = tmp_path / "src" / ".20260102T000000000000Z.partial"
+    partial.mkdir()
+    (partial / "tasks.parquet").write_bytes(b"PAR1 truncated")
+    other_source = tmp_path / "other" / ".20260102T000000000000Z.partial"
+    other_source.mkdir(parents=True)  # another source's extract may be running: not ours to touch
+
+    writer = LandingWriter(tmp_path, "src", "20260103T000000000000Z")
+    writer.write("tasks", pa.table({"a": [4, 5]}, schema=schema))
+    folder = writer.commit()
+
+    assert not partial.exists() and other_source.exists()
+    assert sorted(p.name for p in (tmp_path / "src").iterdir()) == [kept.name, folder.name]
+    assert pq.read_table(folder / "tasks.parquet").column("a").to_pylist() == [4, 5]
