@@ -26,6 +26,7 @@ from connectors.spreadsheet.headers import (
     match_columns,
 )
 from connectors.spreadsheet.reader import SheetRows, find_files, iter_sheets
+from connectors.zipguard import ArchiveTooLarge, ZipLimits, option_problems
 
 BATCH_ROWS = 10_000
 HOURS_PER_LAG_UNIT = {"h": 1.0, "d": 8.0, "w": 40.0}
@@ -74,7 +75,8 @@ DATE_FIELDS = ("start", "finish", "due", "baseline_start", "baseline_finish", "a
 HOUR_FIELDS = ("work_hours", "actual_work_hours")
 NUMBER_FIELDS = ("story_points", "cost", "baseline_cost", "actual_cost")
 TEXT_FIELDS = ("name", "item_type", "status", "owner", "owner_email", "team")
-OPTION_KEYS = {"path", "sheets", "risk_sheets", "columns", "risk_columns", "day_first"}
+OPTION_KEYS = {"path", "sheets", "risk_sheets", "columns", "risk_columns", "day_first",
+               "max_uncompressed_mb", "max_compression_ratio"}
 
 
 class SpreadsheetConnector(Connector):
@@ -107,6 +109,7 @@ class SpreadsheetConnector(Connector):
                     problems.append(f"{path}.{key}.{field_name}: expected the header text of a column")
         if "day_first" in options and not isinstance(options["day_first"], bool):
             problems.append(f"{path}.day_first: expected true or false")
+        problems += option_problems(options, path)
         return problems
 
     @classmethod
@@ -118,14 +121,19 @@ class SpreadsheetConnector(Connector):
         patterns = options["path"] if isinstance(options["path"], list) else [options["path"]]
         sheet_filter = set(options["sheets"]) if options.get("sheets") else None
         buffers: dict[str, list[dict[str, Any]]] = {name: [] for name in self.raw_schemas}
+        limits = ZipLimits.from_options(options)
         for path, name in find_files(patterns, self.source.base_dir):
             context.info(f"{self.source.id}: reading {name}")
-            for sheet in iter_sheets(path, name, sheet_filter):
-                for table, row in self._sheet_records(sheet, context):
-                    buffers[table].append(row)
-                    if len(buffers[table]) >= BATCH_ROWS:
-                        yield self._flush(table, buffers)
-                    yield from context.drain_quarantine()
+            try:
+                for sheet in iter_sheets(path, name, sheet_filter, limits):
+                    for table, row in self._sheet_records(sheet, context):
+                        buffers[table].append(row)
+                        if len(buffers[table]) >= BATCH_ROWS:
+                            yield self._flush(table, buffers)
+                        yield from context.drain_quarantine()
+            except ArchiveTooLarge as exc:  # raised before the file is opened: the other files still load
+                context.info(str(exc))
+                context.quarantine(name, name, str(exc), {"file": name})
         for table in buffers:
             if buffers[table]:
                 yield self._flush(table, buffers)
