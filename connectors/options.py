@@ -10,7 +10,15 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    StringConstraints,
+)
 from pydantic_core import PydanticCustomError
 
 #: Error type of problems whose message is already complete (``is ...; expected ...``).
@@ -36,7 +44,7 @@ def _int_as_text(value: Any) -> Any:
 
 
 #: A non-empty text value, trimmed.
-Text = Annotated[str, BeforeValidator(_int_as_text), Field(strict=True, min_length=1), AfterValidator(str.strip)]
+Text = Annotated[str, StringConstraints(strict=True, strip_whitespace=True, min_length=1), BeforeValidator(_int_as_text)]
 
 
 def _one_or_many(value: Any) -> Any:
@@ -77,8 +85,16 @@ def describe(value: Any) -> str:
     """What was given, for the ``is ...`` half of a config error (short; secrets never reach here)."""
     if value is None:
         return "empty"
+    if isinstance(value, bool):
+        return str(value).lower()
     if isinstance(value, str):
         return f"the text {value!r}"[:80]
+    if isinstance(value, int | float):
+        return f"the number {value!r}"
+    if isinstance(value, list | tuple):
+        return f"a list ({value!r})"[:80]
+    if isinstance(value, dict):
+        return f"a mapping ({value!r})"[:80]
     return f"a {type(value).__name__} ({value!r})"[:80]
 
 

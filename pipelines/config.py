@@ -379,22 +379,23 @@ def parse_portfolio(raw: Any, path: Path) -> Portfolio:
     objectives = document.objectives if document else _valid_items(raw, "objectives", Objective)
     sources = document.sources if document else _valid_items(raw, "sources", SourceEntry)
     programs = document.programs if document else _valid_items(raw, "programs", ProgramEntry)
-    _unique_ids(problems, "objectives", [o.id for o in objectives])
-    _unique_ids(problems, "sources", [s.id for s in sources])
-    _target_shares(problems, objectives)
+    _unique_ids(problems, "objectives", [o and o.id for o in objectives])
+    _unique_ids(problems, "sources", [s and s.id for s in sources])
+    _target_shares(problems, [o for o in objectives if o])
     specs = _source_specs(problems, sources, path.parent)
-    projects = _programs(problems, programs, {o.id for o in objectives}, {s.id for s in sources})
+    projects = _programs(problems, programs, {o.id for o in objectives if o}, {s.id for s in sources if s})
     if problems or document is None:
         raise ConfigError(path, problems)
     return _portfolio(document, path, specs, projects)
 
 
 def _valid_items(raw: Mapping[str, Any], key: str, model: type[BaseModel]) -> list[Any]:
+    """Each entry of a list validated on its own; None where it is invalid (indices stay the file's)."""
     items = raw.get(key)
     if not isinstance(items, list):
         return []
     reported = _Problems()  # already reported by the whole-file validation
-    return [entry for entry in (reported.validate(model, item) for item in items) if entry is not None]
+    return [reported.validate(model, item) for item in items]
 
 
 def _portfolio(document: PortfolioFile, path: Path, specs: list[SourceSpec], projects: list[Project]) -> Portfolio:
@@ -421,9 +422,12 @@ def _portfolio(document: PortfolioFile, path: Path, specs: list[SourceSpec], pro
     )
 
 
-def _unique_ids(problems: _Problems, list_key: str, ids: list[str], taken: Iterable[str] = ()) -> None:
+def _unique_ids(problems: _Problems, list_key: str, ids: list[str | None], taken: Iterable[str] = ()) -> None:
+    """Duplicate ids, by their index in the file (None: an entry already reported as invalid)."""
     seen = set(taken)
     for index, item_id in enumerate(ids):
+        if item_id is None:
+            continue
         if item_id in seen:
             problems.add([list_key, index, "id"], f"duplicate id {item_id!r}; expected ids to be unique")
         seen.add(item_id)
@@ -435,10 +439,12 @@ def _target_shares(problems: _Problems, objectives: Iterable[Objective]) -> None
         problems.add(["objectives"], f"target shares add up to {total:.2f}; expected at most 1.0")
 
 
-def _source_specs(problems: _Problems, sources: Iterable[SourceEntry], base_dir: Path) -> list[SourceSpec]:
+def _source_specs(problems: _Problems, sources: Iterable[SourceEntry | None], base_dir: Path) -> list[SourceSpec]:
     kinds = connector_classes()
     specs = []
     for index, entry in enumerate(sources):
+        if entry is None:
+            continue
         loc = ("sources", index)
         _status_patterns(problems, entry.status_map, (*loc, "status_map"))
         if entry.kind not in kinds:
@@ -463,19 +469,19 @@ def _status_patterns(problems: _Problems, status_map: Mapping[str, str], loc: tu
                 con.execute("SELECT regexp_matches('', ?)", [word[1:-1]])
             except duckdb.Error as exc:
                 reason = str(exc).split(":", 1)[-1].strip()
-                problems.add([*loc, word], f"is not a valid pattern ({reason}); expected a /regular expression/ "
+                problems.add([*loc, word], f"is not a valid pattern: {reason}; expected a /regular expression/ "
                                            "in RE2 syntax (no look-arounds or back-references)")
 
 
 def _programs(
-    problems: _Problems, programs: Iterable[ProgramEntry], objective_ids: set[str], source_ids: set[str]
+    problems: _Problems, programs: Iterable[ProgramEntry | None], objective_ids: set[str], source_ids: set[str]
 ) -> list[Project]:
     """The projects of every program, with their cross-references checked."""
     programs = list(programs)
-    _unique_ids(problems, "programs", [p.id for p in programs], taken=[UNASSIGNED_PROGRAM])
+    _unique_ids(problems, "programs", [p and p.id for p in programs], taken=[UNASSIGNED_PROGRAM])
     projects, seen_ids, seen_keys = [], set(), {}
     for i, program in enumerate(programs):
-        for j, entry in enumerate(program.projects):
+        for j, entry in enumerate(program.projects if program else ()):
             loc = ("programs", i, "projects", j)
             if entry.id in seen_ids:
                 problems.add([*loc, "id"], f"duplicate id {entry.id!r}; expected ids to be unique")

@@ -14,7 +14,16 @@ from connectors.options import BoolOrPath, OptionsModel, Text, TimeZone, config_
 LOOPBACK = re.compile(r"^http://(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(/|$)")
 
 CustomField = one_of(CUSTOM_FIELD_NAMES)
-ProjectKey = Annotated[str, Field(strict=True, pattern=r"^[A-Z][A-Z0-9_]*$")]
+PROJECT_KEY = re.compile(r"^[A-Z][A-Z0-9_]*$")
+
+
+def _project_key(key: str) -> str:
+    if not PROJECT_KEY.match(key):
+        raise config_problem(f"{key!r} is not a Jira project key; expected capital letters and digits such as PAY")
+    return key
+
+
+ProjectKey = Annotated[Text, AfterValidator(_project_key)]
 Seconds = Annotated[float, Field(strict=True, ge=0, allow_inf_nan=False)]
 
 
