@@ -378,7 +378,7 @@ def parse_portfolio(raw: Any, path: Path) -> Portfolio:
     # hide the rest: the file's problems all come out together.
     objectives = document.objectives if document else _valid_items(raw, "objectives", Objective)
     sources = document.sources if document else _valid_items(raw, "sources", SourceEntry)
-    programs = document.programs if document else _valid_items(raw, "programs", ProgramEntry)
+    programs = [(p.id, p.projects) for p in document.programs] if document else _program_parts(raw)
     _unique_ids(problems, "objectives", [o and o.id for o in objectives])
     _unique_ids(problems, "sources", [s and s.id for s in sources])
     _target_shares(problems, [o for o in objectives if o])
@@ -396,6 +396,20 @@ def _valid_items(raw: Mapping[str, Any], key: str, model: type[BaseModel]) -> li
         return []
     reported = _Problems()  # already reported by the whole-file validation
     return [reported.validate(model, item) for item in items]
+
+
+def _program_parts(raw: Mapping[str, Any]) -> list[tuple[str | None, list[ProjectEntry | None]]]:
+    """(program id, its projects) for each program, each project validated on its own, so one bad
+    project or program key does not hide its siblings' cross-reference problems."""
+    items = raw.get("programs")
+    reported = _Problems()  # already reported by the whole-file validation
+    parts = []
+    for item in items if isinstance(items, list) else []:
+        entry = item if isinstance(item, Mapping) else {}
+        program_id = entry.get("id") if isinstance(entry.get("id"), str) else None
+        projects = entry.get("projects") if isinstance(entry.get("projects"), list) else []
+        parts.append((program_id, [reported.validate(ProjectEntry, project) for project in projects]))
+    return parts
 
 
 def _portfolio(document: PortfolioFile, path: Path, specs: list[SourceSpec], projects: list[Project]) -> Portfolio:
@@ -474,14 +488,16 @@ def _status_patterns(problems: _Problems, status_map: Mapping[str, str], loc: tu
 
 
 def _programs(
-    problems: _Problems, programs: Iterable[ProgramEntry | None], objective_ids: set[str], source_ids: set[str]
+    problems: _Problems, programs: list[tuple[str | None, Iterable[ProjectEntry | None]]],
+    objective_ids: set[str], source_ids: set[str],
 ) -> list[Project]:
     """The projects of every program, with their cross-references checked."""
-    programs = list(programs)
-    _unique_ids(problems, "programs", [p and p.id for p in programs], taken=[UNASSIGNED_PROGRAM])
+    _unique_ids(problems, "programs", [program_id for program_id, _ in programs], taken=[UNASSIGNED_PROGRAM])
     projects, seen_ids, seen_keys = [], set(), {}
-    for i, program in enumerate(programs):
-        for j, entry in enumerate(program.projects if program else ()):
+    for i, (program_id, entries) in enumerate(programs):
+        for j, entry in enumerate(entries):
+            if entry is None:
+                continue
             loc = ("programs", i, "projects", j)
             if entry.id in seen_ids:
                 problems.add([*loc, "id"], f"duplicate id {entry.id!r}; expected ids to be unique")
@@ -497,7 +513,7 @@ def _programs(
             if other != entry.id:
                 problems.add([*loc, "key"], f"{entry.key!r} of source {entry.source!r} is already the key of project "
                                             f"{other!r}; expected one project per key")
-            projects.append(Project(id=entry.id, name=entry.name, program_id=program.id, source_id=entry.source,
+            projects.append(Project(id=entry.id, name=entry.name, program_id=program_id or "", source_id=entry.source,
                                     key=entry.key, objectives=entry.objectives, systems=entry.systems,
                                     manager=entry.manager))
     return projects
