@@ -34,7 +34,6 @@ from connectors.base import SourceSpec
 from connectors.options import CONFIG_ERROR, Text, TimeZone, config_problem, describe
 from connectors.registry import connector_classes
 
-CANONICAL_STATUSES = ("not_started", "in_progress", "blocked", "done", "cancelled")
 UNASSIGNED_PROGRAM = "unassigned"
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 SECRET_WORDS = ("token", "password", "secret", "api_key", "apikey")
@@ -76,7 +75,7 @@ Fraction = Annotated[float, Field(strict=True, ge=0, le=1, allow_inf_nan=False)]
 NonNegative = Annotated[float, Field(strict=True, ge=0, allow_inf_nan=False)]
 Basis = Literal["auto", "work", "duration", "points", "count"]
 Status = Literal["not_started", "in_progress", "blocked", "done", "cancelled"]
-BASES: tuple[str, ...] = Basis.__args__
+CANONICAL_STATUSES: tuple[str, ...] = Status.__args__
 
 
 class ConfigModel(BaseModel):

@@ -27,13 +27,17 @@ sources:
 """
 
 
-def problems_of(tmp_path: Path, text: str) -> list[str]:
+def error_of(tmp_path: Path, text: str) -> ConfigError:
     path = tmp_path / "portfolio.yaml"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ConfigError) as info:
         load_portfolio(path)
     assert str(path) in str(info.value)
-    return info.value.problems
+    return info.value
+
+
+def problems_of(tmp_path: Path, text: str) -> list[str]:
+    return error_of(tmp_path, text).problems
 
 
 def test_valid_config_loads_with_paths_relative_to_the_file(tmp_path: Path) -> None:
@@ -198,23 +202,17 @@ def test_re2_status_pattern_is_accepted(tmp_path: Path) -> None:
 
 def test_nested_secret_key_is_refused_without_echoing_it(tmp_path: Path) -> None:
     text = VALID + JIRA_SOURCE.replace("token_env: JIRA_API_TOKEN}", "token_env: JIRA_API_TOKEN, password: s3cr3t-value}")
-    path = tmp_path / "portfolio.yaml"
-    path.write_text(text, encoding="utf-8")
-    with pytest.raises(ConfigError) as info:
-        load_portfolio(path)
-    assert [p for p in info.value.problems if p.startswith("sources[1].auth.password:") and "password_env" in p]
-    assert "s3cr3t-value" not in str(info.value)
+    error = error_of(tmp_path, text)
+    assert [p for p in error.problems if p.startswith("sources[1].auth.password:") and "password_env" in p]
+    assert "s3cr3t-value" not in str(error)
 
 
 def test_url_with_user_info_is_refused_as_an_inline_secret(tmp_path: Path) -> None:
     text = VALID + JIRA_SOURCE.replace("https://example.atlassian.net", "https://bob:hunter2@example.atlassian.net")
-    path = tmp_path / "portfolio.yaml"
-    path.write_text(text, encoding="utf-8")
-    with pytest.raises(ConfigError) as info:
-        load_portfolio(path)
-    assert info.value.problems == [info.value.problems[0]]  # only this, not also an invalid-url problem
-    assert info.value.problems[0].startswith("sources[1].url: a user name or password in a URL is a secret")
-    assert "hunter2" not in str(info.value) and "bob" not in str(info.value)
+    error = error_of(tmp_path, text)
+    assert len(error.problems) == 1  # only this, not also an invalid-url problem
+    assert error.problems[0].startswith("sources[1].url: a user name or password in a URL is a secret")
+    assert "hunter2" not in str(error) and "bob" not in str(error)
 
 
 # --- bounded loading -------------------------------------------------------------------------------------
