@@ -253,8 +253,11 @@ def _read_yaml(path: Path) -> Any:
         raise ConfigError(path, ["(file): not found; expected a portfolio.yaml (sightline init DIR writes one)"]) from None
     if not stat.S_ISREG(info.st_mode):
         raise ConfigError(path, ["(file): is not a regular file; expected the path of a portfolio.yaml file"])
-    with path.open("rb") as handle:  # read no more than the limit, whatever the file grew to since stat()
-        data = handle.read(MAX_CONFIG_BYTES + 1)
+    try:
+        with path.open("rb") as handle:  # read no more than the limit, whatever the file grew to since stat()
+            data = handle.read(MAX_CONFIG_BYTES + 1)
+    except OSError as exc:
+        raise ConfigError(path, [f"(file): cannot be read ({exc.strerror}); expected a readable file"]) from None
     if len(data) > MAX_CONFIG_BYTES:
         raise ConfigError(path, [f"(file): is larger than {MAX_CONFIG_BYTES // 1024} KiB; expected a portfolio "
                                  "config (a few KiB); check that --config names the right file"])
@@ -264,6 +267,8 @@ def _read_yaml(path: Path) -> Any:
         raise ConfigError(path, [f"(file): byte {exc.start} is not UTF-8; expected a UTF-8 text file"]) from None
     except _AliasBudgetError as exc:
         raise ConfigError(path, [f"(file): {exc}"]) from None
+    except RecursionError:  # the YAML composer recurses once per nesting level
+        raise ConfigError(path, ["(file): nested too deeply; expected a config a few levels deep"]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
@@ -285,7 +290,7 @@ class _BoundedLoader(yaml.SafeLoader):
             if self.aliases_seen > MAX_ALIASES:
                 line = self.peek_event().start_mark.line + 1
                 raise _AliasBudgetError(
-                    f"more than {MAX_ALIASES} YAML aliases (*name), the {MAX_ALIASES + 1}th on line {line}; "
+                    f"more than {MAX_ALIASES} YAML aliases (*name), alias {MAX_ALIASES + 1} on line {line}; "
                     "expected a config written out plainly (anchors and aliases only to share a few blocks)")
         return super().compose_node(parent, index)
 

@@ -255,6 +255,13 @@ def test_more_than_a_hundred_aliases_are_refused(tmp_path: Path) -> None:
         load_portfolio(path)
 
 
+def test_deep_nesting_is_refused_not_a_crash(tmp_path: Path) -> None:
+    path = tmp_path / "portfolio.yaml"
+    path.write_text("x: " + "[" * 100_000 + "]" * 100_000 + "\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="nested too deeply"):
+        load_portfolio(path)
+
+
 def test_a_recursive_alias_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "portfolio.yaml"
     path.write_text("x: &x [1, *x]\n", encoding="utf-8")
