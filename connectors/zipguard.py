@@ -17,10 +17,8 @@ from __future__ import annotations
 
 import copy
 import zipfile
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from connectors.base import SourceError
 
@@ -43,27 +41,9 @@ class ZipLimits:
     max_uncompressed_mb: float = DEFAULT_MAX_UNCOMPRESSED_MB
     max_compression_ratio: float = DEFAULT_MAX_COMPRESSION_RATIO
 
-    @classmethod
-    def from_options(cls, options: Mapping[str, Any]) -> ZipLimits:
-        """The source's ``max_uncompressed_mb`` / ``max_compression_ratio`` options, else the defaults."""
-        return cls(
-            max_uncompressed_mb=options.get("max_uncompressed_mb", DEFAULT_MAX_UNCOMPRESSED_MB),
-            max_compression_ratio=options.get("max_compression_ratio", DEFAULT_MAX_COMPRESSION_RATIO),
-        )
-
     @property
     def max_bytes(self) -> int:
         return int(self.max_uncompressed_mb * MB)
-
-
-def option_problems(options: Mapping[str, Any], path: str) -> list[str]:
-    """Config validation of the two limit options (positive numbers)."""
-    problems = []
-    for key in ("max_uncompressed_mb", "max_compression_ratio"):
-        value = options.get(key)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float) or value <= 0):
-            problems.append(f"{path}.{key}: expected a positive number")
-    return problems
 
 
 def check_workbook(path: Path, name: str, limits: ZipLimits) -> None:

@@ -27,6 +27,7 @@ from connectors.base import ExtractContext, SourceError, SourceSpec
 from connectors.msproject import MsProjectConnector, mspdi
 from connectors.spreadsheet import SpreadsheetConnector
 from connectors.zipguard import MB, ArchiveTooLarge, ZipLimits, check_workbook
+from pipelines.config import ConfigError, load_portfolio
 from warehouse.landing import LandingWriter
 from warehouse.publish import publish
 
@@ -355,14 +356,20 @@ def test_xls_is_bounded_by_file_size_and_damaged_zips_are_left_to_the_reader(tmp
     check_workbook(damaged, damaged.name, ZipLimits())  # not a bomb: the reader reports it as before
 
 
-def test_limit_options_are_validated() -> None:
-    good = {"path": "sheets/*.xlsx", "max_uncompressed_mb": 2000, "max_compression_ratio": 500.5}
-    assert SpreadsheetConnector.validate_options(good, "sources[0]") == []
-    bad = {"path": "sheets/*.xlsx", "max_uncompressed_mb": 0, "max_compression_ratio": "high"}
-    assert SpreadsheetConnector.validate_options(bad, "sources[0]") == [
-        "sources[0].max_uncompressed_mb: expected a positive number",
-        "sources[0].max_compression_ratio: expected a positive number",
-    ]
+def test_limit_options_are_validated_and_reach_the_connector(tmp_path: Path) -> None:
+    config = tmp_path / "portfolio.yaml"
+    text = ("programs: []\nsources:\n  - {id: s, kind: spreadsheet, path: sheets/*.xlsx, "
+            "max_uncompressed_mb: %s, max_compression_ratio: %s}\n")
+    config.write_text(text % (2000, 500.5))
+    options = SpreadsheetConnector(load_portfolio(config).sources[0]).options
+    assert (options.max_uncompressed_mb, options.max_compression_ratio) == (2000, 500.5)
+    config.write_text(text % (0, '"high"'))
+    with pytest.raises(ConfigError) as caught:
+        load_portfolio(config)
+    problems = caught.value.problems
+    assert len(problems) == 2
+    assert problems[0].startswith("sources[0].max_uncompressed_mb: ")
+    assert problems[1].startswith("sources[0].max_compression_ratio: ")
 
 
 def test_msproject_excel_exports_get_the_same_guard(tmp_path: Path) -> None:
