@@ -205,10 +205,14 @@ class JiraConnector(Connector):
     def _quarantine(self, issue: Mapping[str, Any], reason: str, spool: IssueSpool, context: ExtractContext) -> None:
         issue_id, key = issue.get("id"), issue.get("key")
         name = key or (f"issue id {issue_id}" if issue_id else "an issue without id or key")
+        # By id when there is one, so a later good read of the issue clears it (the merge's rule).
+        object_key = str(issue_id) if issue_id not in (None, "") else str(key or name)
         if issue_id not in (None, ""):
             spool.read_ids.add(str(issue_id))  # read, if unreadably: not "missed"
-        context.quarantine(str(issue_id) if issue_id not in (None, "") else str(key or name),
-                           f"{self.source.id}, issue {name}", f"{name}: {reason}",
+        if object_key in spool.quarantined:  # read twice (caught up, or by id): one quarantine row
+            return
+        spool.quarantined.add(object_key)
+        context.quarantine(object_key, f"{self.source.id}, issue {name}", f"{name}: {reason}",
                            {"id": issue_id, "key": key, "fields": issue.get("fields")})
 
     def _server_time(self, client: JiraClient) -> int | None:
@@ -346,6 +350,7 @@ class IssueSpool:
         self.folder = folder
         self.latest: dict[str, tuple[int, int]] = {}
         self.read_ids: set[str] = set()  # every id read, readable or quarantined
+        self.quarantined: set[str] = set()  # quarantine object keys already written this run
         self._writers: dict[str, pa.ipc.RecordBatchFileWriter] = {}
         self._reads: dict[str, list[int]] = {}
         self._count = 0

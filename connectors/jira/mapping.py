@@ -122,6 +122,13 @@ def _hours(seconds: Any) -> float | None:
         raise IssueError(f"{str(seconds)!r} is not a number of seconds") from None
 
 
+def _points(value: Any) -> float | None:
+    """A number; NaN and infinity are refused here (a spreadsheet reader would call NaN an empty cell)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise IssueError(f"{value} is not a finite number")
+    return v.parse_number(value)
+
+
 def _field(name: str, parse: Callable[[Any], Any], value: Any) -> Any:
     """``parse(value)``, with a failure reported as ``<field> <value> is not ...``."""
     try:
@@ -215,7 +222,7 @@ def issue_rows(issue: Mapping[str, Any], fields_by_name: FieldIds, risk_type: st
         "original_estimate_hours": _field("original estimate", _hours, f.get("timeoriginalestimate")),
         "time_spent_hours": _field("time spent", _hours, f.get("timespent")),
         "remaining_hours": _field("remaining estimate", _hours, f.get("timeestimate")),
-        "story_points": _field("story points", v.parse_number, fields_by_name.get(f, "story_points")),
+        "story_points": _field("story points", _points, fields_by_name.get(f, "story_points")),
         "is_flagged": bool(_option_values(fields_by_name.get(f, "flagged"))),
         "priority": (f.get("priority") or {}).get("name"),
         "components": _names(f.get("components")), "labels": [str(x) for x in f.get("labels") or []],

@@ -105,6 +105,8 @@ class JiraEmulator:
         self.page_hooks: list[PageHook] = []
         self.pages_served = 0  # full-field search pages (not id listings), for the hooks
         self.repeat_token = False  # Cloud search answers the same nextPageToken again and again
+        self.count_answer: int | None = None  # what /search/approximate-count says (None: the truth)
+        self.tampered: dict[str, tuple[dict[str, Any], set[str]]] = {}  # id -> (field values, names left out)
         self.log: list[Logged] = []
         self._query_cache: dict[str, list[dict[str, Any]]] = {}  # jql -> matches, until the data changes
         self.lock = threading.Lock()
@@ -217,13 +219,13 @@ class JiraEmulator:
         self.page_hooks.append(hook)
         return hook
 
-    def tamper(self, issue_id: str, *, drop: tuple[str, ...] = (), **fields: Any) -> None:
-        """Store values Jira would not validate for us (a text custom field, a broken integration)."""
-        self._changed()
-        issue = self.issues[issue_id]
-        issue["fields"].update(fields)
-        for name in drop:
-            issue.pop(name, None)
+    def tamper(self, issue_id: str, *, omit: tuple[str, ...] = (), **fields: Any) -> None:
+        """Answer values Jira would not validate for us (a text custom field, a broken proxy) for this
+        issue, in every search and fetch; ``omit`` leaves top-level names (``id``) out. Queries still
+        see the stored issue, as Jira's index would."""
+        values, names = self.tampered.setdefault(issue_id, ({}, set()))
+        values.update(fields)
+        names.update(omit)
 
     def _after_page(self) -> None:
         self.pages_served += 1
@@ -275,8 +277,12 @@ class JiraEmulator:
                 ) -> dict[str, Any]:
         if fields == ["id"]:  # Cloud's /search/jql answers the id alone; Data Center adds the key
             return {"id": issue["id"], "key": issue["key"]} if with_key else {"id": issue["id"]}
-        rendered = {**({"id": issue["id"]} if "id" in issue else {}), "key": issue["key"],
+        rendered = {"id": issue["id"], "key": issue["key"],
                     "fields": {k: v for k, v in issue["fields"].items() if k in fields}}
+        values, names = self.tampered.get(issue["id"], ({}, set()))
+        rendered["fields"].update({k: v for k, v in values.items() if k in fields})
+        for name in names:
+            rendered.pop(name, None)
         if "changelog" in expand:
             rendered["changelog"] = {"histories": self.histories[issue["id"]]}
         return rendered
@@ -346,8 +352,7 @@ class JiraEmulator:
             ("GET", "/rest/api/2/search"): lambda: self._search_v2(params),
             ("POST", "/rest/api/3/changelog/bulkfetch"): lambda: self._bulkfetch(body or {}),
             ("POST", "/rest/api/3/issue/bulkfetch"): lambda: self._issue_bulkfetch(body or {}),
-            ("POST", "/rest/api/3/search/approximate-count"): lambda: {"count": len(self._matching(
-                (body or {}).get("jql", "")))},
+            ("POST", "/rest/api/3/search/approximate-count"): lambda: self._count(body or {}),
             ("GET", "/rest/api/3/serverInfo"): lambda: {"serverTime": jira_time(self.clock)},
             ("GET", "/rest/api/2/serverInfo"): lambda: {"serverTime": jira_time(self.clock)},
         }
@@ -412,6 +417,10 @@ class JiraEmulator:
         if fields != ["id"]:
             self._after_page()
         return {"startAt": start, "maxResults": size, "total": len(matches), "issues": page}
+
+    def _count(self, body: dict) -> dict:
+        truth = len(self._matching(body.get("jql", "")))
+        return {"count": truth if self.count_answer is None else self.count_answer}
 
     def _issue_bulkfetch(self, body: dict) -> dict:
         ids = body.get("issueIdsOrKeys") or []
