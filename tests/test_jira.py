@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -20,12 +22,19 @@ from warehouse.models import build_kind_staging
 SEARCH, BULK, BY_ID = "/rest/api/3/search/jql", "/rest/api/3/changelog/bulkfetch", "/rest/api/3/issue/bulkfetch"
 
 
-@pytest.fixture
-def jira(monkeypatch: pytest.MonkeyPatch):
+@contextlib.contextmanager
+def emulated_jira(monkeypatch: pytest.MonkeyPatch) -> Iterator[JiraEmulator]:
+    """A running emulator, with the credentials it accepts in the environment."""
     monkeypatch.setenv("JIRA_EMAIL", EMAIL)
     monkeypatch.setenv("JIRA_API_TOKEN", TOKEN)
     monkeypatch.setenv("JIRA_PAT", PAT)
     with JiraEmulator() as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def jira(monkeypatch: pytest.MonkeyPatch):
+    with emulated_jira(monkeypatch) as emulator:
         yield emulator
 
 
