@@ -228,7 +228,7 @@ class JiraConnector(Connector):
         """Most pages (or issues) a Cloud search of this scope may take; Data Center pages by ``total``."""
         if self.flavor != "cloud":
             return None
-        count = cloud_count(client, self._cloud_jql(keys, self._condition("")))
+        count = cloud_count(client, self._cloud_jql(keys, self._condition(""), order=""))
         return count + max(100, count // 10)  # margin: issues created while the run reads
 
     def _listed(self, client: JiraClient, keys: list[str], condition: str, limit: int | None) -> set[str]:
@@ -289,10 +289,10 @@ class JiraConnector(Connector):
         return [{"project_id": str(p.get("id")), "project_key": p.get("key"), "name": p.get("name"),
                  "lead_name": (p.get("lead") or {}).get("displayName")} for p in found]
 
-    def _cloud_jql(self, keys: list[str], condition: str) -> str:
+    def _cloud_jql(self, keys: list[str], condition: str, order: str = " ORDER BY id ASC") -> str:
         """A Cloud search of the scope, ordered by id: no edit moves an issue across a page boundary."""
         scope = f"project in ({', '.join(jql_quote(k) for k in keys)})"
-        return " AND ".join(c for c in (scope, condition) if c) + " ORDER BY id ASC"
+        return " AND ".join(c for c in (scope, condition) if c) + order
 
     def _issue_pages(self, client: JiraClient, keys: list[str], condition: str, fields: list[str],
                      limit: int | None) -> Iterator[list[dict]]:
