@@ -122,6 +122,8 @@ def test_each_unreadable_issue_is_quarantined_by_key_and_the_others_load(jira: J
         ids[16]: ({"timespent": -7200}, (), "PAY-17: time spent (hours) -2 is out of range; expected 0 to 100000"),
         ids[17]: ({"customfield_10016": float("nan")}, (),
                   "PAY-18: story points nan is not a finite number"),
+        ids[18]: ({"status": "Done"}, (), "PAY-19: unexpected content (AttributeError: 'str' object has no "
+                                          "attribute 'get'); check the issue in Jira"),
     }
     for issue_id, (fields, omit, _) in bad.items():
         jira.tamper(issue_id, omit=omit, **fields)

@@ -198,6 +198,10 @@ class JiraConnector(Connector):
             except IssueError as exc:
                 self._quarantine(issue, str(exc), spool, context)
                 continue
+            except (AttributeError, KeyError, TypeError, ValueError) as exc:  # a field of an unexpected shape
+                self._quarantine(issue, f"unexpected content ({type(exc).__name__}: {exc}); check the issue in Jira",
+                                 spool, context)
+                continue
             for table, table_rows in rows.items():
                 page[table].extend(table_rows)
         spool.add(page)

@@ -110,7 +110,7 @@ def datacenter_pages(
             issues = page.get("issues") or []
             if issues:
                 yield issues
-                last_key = issues[-1]["key"]
+                last_key = next((i["key"] for i in reversed(issues) if i.get("key")), last_key)  # keyless: quarantined
             start += len(issues)
             if not issues or start >= int(page.get("total", 0)):
                 exhausted = True
