@@ -17,7 +17,7 @@ from pipelines.extract import LoadOutcome, load_source
 from warehouse import db
 from warehouse.models import build_kind_staging
 
-REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "msproject-real"
+REAL = Path(__file__).resolve().parent / "data" / "msproject-real"  # MPXJ test corpus; see its README.md
 MSPDI_FILES = sorted(REAL.glob("*-mspdi.xml"))
 TYPES = {"0": "FF", "1": "FS", "2": "SF", "3": "SS"}
 
@@ -93,7 +93,7 @@ def real_plans(tmp_path_factory: pytest.TempPathFactory):
 
 
 def test_real_files_are_all_there() -> None:
-    assert len(MSPDI_FILES) >= 15, "../shared/data/msproject-real is missing"
+    assert len(MSPDI_FILES) >= 15, "tests/data/msproject-real is missing"
 
 
 @pytest.mark.parametrize("path", MSPDI_FILES, ids=lambda p: p.stem)
