@@ -12,6 +12,8 @@ from jira_emulator import EMAIL, TOKEN, JiraEmulator
 from pipelines.config import load_portfolio
 from pipelines.run import run_sync
 
+pytestmark = pytest.mark.pipeline  # every test here runs the whole pipeline
+
 PORTFOLIO = """
 warehouse: var/sightline.duckdb
 timezone: Europe/London

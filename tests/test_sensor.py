@@ -4,15 +4,24 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
+import pytest
 
 from pipelines.build import build_definitions
 from pipelines.config import load_portfolio
 
 
-def test_sensor_requests_a_run_when_a_plan_is_added_or_changed(sample_dir: Path) -> None:
+@pytest.fixture
+def instance() -> Iterator[dg.DagsterInstance]:
+    """One instance for every tick (each new one costs a fresh storage): the sensor's state is its cursor."""
+    with dg.instance_for_test() as test_instance:
+        yield test_instance
+
+
+def test_sensor_requests_a_run_when_a_plan_is_added_or_changed(sample_dir: Path, instance: dg.DagsterInstance) -> None:
     defs = build_definitions(load_portfolio(sample_dir / "portfolio.yaml"))
     sensor = defs.resolve_sensor_def("hr_plans_files")
     job = defs.resolve_job_def("refresh_hr_plans")
@@ -23,8 +32,7 @@ def test_sensor_requests_a_run_when_a_plan_is_added_or_changed(sample_dir: Path)
     assert "raw/hr-tracker" not in selected  # the other sources are not reloaded
 
     def tick(cursor: str | None) -> dg.SensorResult:
-        with dg.instance_for_test() as instance:
-            return sensor(dg.build_sensor_context(instance=instance, cursor=cursor))
+        return sensor(dg.build_sensor_context(instance=instance, cursor=cursor))
 
     first = tick(None)  # the first look only records what is there
     assert not first.run_requests and set(json.loads(first.cursor)) == {"expenses.xml"}
