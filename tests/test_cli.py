@@ -21,6 +21,7 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.pipeline
+@pytest.mark.slow  # a subprocess, from a cold start
 def test_init_writes_a_portfolio_that_syncs_and_answers_queries(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     target = tmp_path / "pmo"
     assert main(["init", str(target)]) == 0

@@ -228,6 +228,7 @@ def real_mpp(tmp_path_factory: pytest.TempPathFactory):
     return con
 
 
+@pytest.mark.slow  # starts a JVM and reads every .mpp
 @pytest.mark.parametrize("path", MPP_FILES, ids=lambda p: p.stem)
 def test_each_real_mpp_file_ingests_and_matches_its_mspdi_twin(real_mpp: duckdb.DuckDBPyConnection, path: Path) -> None:
     quarantined = real_mpp.execute("SELECT reason FROM raw.quarantine WHERE object_key = ?", [path.name]).fetchall()

@@ -13,7 +13,7 @@ import duckdb
 import pytest
 from generate_sample import build_sample
 
-pytestmark = pytest.mark.pipeline  # every test here runs the whole pipeline
+pytestmark = [pytest.mark.pipeline, pytest.mark.slow]  # every test here runs `sightline sync` in a subprocess
 
 SYNC = [sys.executable, "-m", "pipelines.cli", "sync", "--config"]
 
