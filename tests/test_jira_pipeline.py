@@ -50,6 +50,18 @@ class FirstSync:
     output: str  # what the run printed, searched for the token too
 
 
+@pytest.fixture
+def portfolio(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[JiraEmulator, Path]]:
+    """A fresh emulator and portfolio, not yet synced: for a test that shapes Jira before the first sync."""
+    monkeypatch.setenv("JIRA_EMAIL", EMAIL)
+    monkeypatch.setenv("JIRA_API_TOKEN", TOKEN)
+    with JiraEmulator() as jira:
+        jira.add_issues(120)
+        config = tmp_path / "portfolio.yaml"
+        config.write_text(PORTFOLIO.format(url=jira.url))
+        yield jira, config
+
+
 @pytest.fixture(scope="module")
 def first_sync(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FirstSync]:
     """One emulator and one first sync for the module; a test that changes something works on a copy."""
