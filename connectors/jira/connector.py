@@ -35,7 +35,8 @@ from connectors.jira.mapping import (
 from connectors.jira.search import DC_WINDOW, cloud_pages, datacenter_pages, jql_quote
 
 OPTION_KEYS = {"url", "flavor", "auth", "projects", "jql", "fields", "risk_issue_type", "overlap_minutes",
-               "page_size", "verify_tls", "timeout_seconds", "max_retries", "backoff_seconds", "result_window"}
+               "page_size", "verify_tls", "timeout_seconds", "max_retries", "backoff_seconds", "result_window",
+               "max_wait_seconds"}
 LOOPBACK = re.compile(r"^http://(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(/|$)")
 PROJECT_KEY = re.compile(r"^[A-Z][A-Z0-9_]*$")
 CHANGELOG_BATCH = 1000
@@ -71,7 +72,8 @@ class JiraConnector(Connector):
         if not isinstance(fields, Mapping) or any(k not in CUSTOM_FIELD_NAMES for k in fields):
             problems.append(f"{path}.fields: expected field: Jira field name, fields among "
                             f"{', '.join(sorted(CUSTOM_FIELD_NAMES))}")
-        for key in ("overlap_minutes", "page_size", "timeout_seconds", "max_retries", "backoff_seconds", "result_window"):
+        for key in ("overlap_minutes", "page_size", "timeout_seconds", "max_retries", "backoff_seconds", "result_window",
+                    "max_wait_seconds"):
             value = options.get(key)
             if value is not None and (isinstance(value, bool) or not isinstance(value, int | float) or value < 0):
                 problems.append(f"{path}.{key}: expected a number >= 0")
@@ -105,11 +107,14 @@ class JiraConnector(Connector):
             max_retries=int(options.get("max_retries", 8)),
             backoff_base_seconds=float(options.get("backoff_seconds", 1.0)),
             read_timeout_seconds=timeout, connect_timeout_seconds=min(timeout, 10.0),
+            max_wait_seconds=float(options.get("max_wait_seconds", 120)),
         )
         keys = self.project_keys()
         scope = f"project(s) {', '.join(keys)}" if keys else "the projects"
-        return JiraClient(self.source.id, options["url"], options["auth"], verify=options.get("verify_tls", True),
-                          retry=retry, scope=scope)
+        verify = options.get("verify_tls", True)
+        if isinstance(verify, str):  # a CA bundle, relative to portfolio.yaml like every other path
+            verify = str(self.source.resolve(verify))
+        return JiraClient(self.source.id, options["url"], options["auth"], verify=verify, retry=retry, scope=scope)
 
     def project_keys(self) -> list[str]:
         return list(self.source.options.get("projects") or self.source.project_keys)
