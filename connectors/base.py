@@ -117,6 +117,9 @@ class Connector(ABC):
     #: records a load carries.
     merge_key: ClassVar[str | None] = None
     primary_table: ClassVar[str | None] = None
+    #: True for sources read from files people drop into a folder (``path:``): a sensor watches
+    #: :meth:`files` and refreshes the source when one is added or changed.
+    watches_files: ClassVar[bool] = False
 
     def __init__(self, source: SourceSpec):
         self.source = source
@@ -125,6 +128,14 @@ class Connector(ABC):
     def validate_options(cls, options: Mapping[str, Any], path: str) -> list[str]:
         """Return problems as ``"<key path>: <what is wrong>; expected <what>"``. Empty when fine."""
         return []
+
+    def files(self) -> list[tuple[Path, str]]:
+        """(absolute path, key name) of every file the source reads now; [] unless ``watches_files``."""
+        if not self.watches_files:
+            return []
+        from connectors.files import find_files  # connectors.files imports SourceError from here
+
+        return find_files(self.source.options["path"], self.source.base_dir)
 
     @abstractmethod
     def extract(self, context: ExtractContext) -> Iterator[Batch]:

@@ -28,7 +28,6 @@ from connectors.base import (
     unknown_keys,
 )
 from connectors.msproject.records import RAW_SCHEMAS, PlanBuilder
-from connectors.spreadsheet.reader import find_files
 
 OPTION_KEYS = {"path", "attributes", "day_first"}
 ATTRIBUTE_ROLES = {"systems", "objectives"}
@@ -37,6 +36,7 @@ READERS = {".xml": "mspdi", ".mpp": "mpp", ".mpt": "mpp", ".csv": "export_wizard
 
 class MsProjectConnector(Connector):
     kind: ClassVar[str] = "msproject"
+    watches_files: ClassVar[bool] = True
     raw_schemas: ClassVar[Mapping[str, pa.Schema]] = RAW_SCHEMAS
     merge_key: ClassVar[str | None] = "file"
     primary_table: ClassVar[str | None] = "projects"
@@ -54,10 +54,6 @@ class MsProjectConnector(Connector):
     @classmethod
     def staging_sql_dir(cls) -> Path:
         return Path(__file__).parent / "staging"
-
-    def files(self) -> list[tuple[Path, str]]:
-        paths = self.source.options["path"]
-        return find_files(paths if isinstance(paths, list) else [paths], self.source.base_dir)
 
     def extract(self, context: ExtractContext) -> Iterator[Batch]:
         # Merging by file keeps a bad file's last good rows while the good files refresh.

@@ -25,7 +25,7 @@ from connectors.spreadsheet.headers import (
     find_header_row,
     match_columns,
 )
-from connectors.spreadsheet.reader import SheetRows, find_files, iter_sheets
+from connectors.spreadsheet.reader import SheetRows, iter_sheets
 
 BATCH_ROWS = 10_000
 HOURS_PER_LAG_UNIT = {"h": 1.0, "d": 8.0, "w": 40.0}
@@ -79,6 +79,7 @@ OPTION_KEYS = {"path", "sheets", "risk_sheets", "columns", "risk_columns", "day_
 
 class SpreadsheetConnector(Connector):
     kind: ClassVar[str] = "spreadsheet"
+    watches_files: ClassVar[bool] = True
     raw_schemas: ClassVar[Mapping[str, pa.Schema]] = {
         "tasks": TASK_SCHEMA,
         "dependencies": DEPENDENCY_SCHEMA,
@@ -115,10 +116,9 @@ class SpreadsheetConnector(Connector):
 
     def extract(self, context: ExtractContext) -> Iterator[Batch]:
         options = self.source.options
-        patterns = options["path"] if isinstance(options["path"], list) else [options["path"]]
         sheet_filter = set(options["sheets"]) if options.get("sheets") else None
         buffers: dict[str, list[dict[str, Any]]] = {name: [] for name in self.raw_schemas}
-        for path, name in find_files(patterns, self.source.base_dir):
+        for path, name in self.files():
             context.info(f"{self.source.id}: reading {name}")
             for sheet in iter_sheets(path, name, sheet_filter):
                 for table, row in self._sheet_records(sheet, context):
