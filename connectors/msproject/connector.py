@@ -10,8 +10,7 @@ load; the unreadable file's rows from its last good load are kept (loads merge b
 
 from __future__ import annotations
 
-import contextlib
-import gc
+import importlib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
@@ -27,7 +26,7 @@ from connectors.base import (
     path_problems,
     unknown_keys,
 )
-from connectors.msproject.records import RAW_SCHEMAS, PlanBuilder
+from connectors.msproject.records import RAW_SCHEMAS, PlanBuilder, Reader
 
 OPTION_KEYS = {"path", "attributes", "day_first"}
 ATTRIBUTE_ROLES = {"systems", "objectives"}
@@ -83,38 +82,10 @@ class MsProjectConnector(Connector):
               context: ExtractContext) -> Iterator[Batch]:
         """One file's batches, streamed in bounded slices; its projects row comes last, once the
         whole file has been read."""
-        if reader == "mspdi":
-            from connectors.msproject.mspdi import iter_records
-
-            properties: dict[str, str] = {}
-            with _no_cyclic_gc():
-                for count, (kind, record) in enumerate(iter_records(path, name, properties)):
-                    builder.add(kind, record, properties, context)
-                    if count % 1000 == 999:
-                        yield from builder.drain()
-            builder.finish(properties)
-        elif reader == "mpp":
-            from connectors.msproject.mpp import read_mpp
-
-            read_mpp(path, name, builder, context)
-        else:
-            from connectors.msproject.export_wizard import read_export
-
-            read_export(path, name, builder, context, day_first=bool(self.source.options.get("day_first", False)))
+        # Imported on use: a source of XML plans never loads the .mpp machinery (JPype, Java).
+        read: Reader = importlib.import_module(f"connectors.msproject.{reader}").read
+        yield from read(path, name, builder, context, self.source.options)
         yield from builder.drain(force=True)
-
-
-@contextlib.contextmanager
-def _no_cyclic_gc() -> Iterator[None]:
-    """Parsing a plan allocates millions of short-lived, acyclic objects; the cycle collector would
-    walk them over and over for nothing. Reference counting still frees them as they go."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 __all__ = ["MsProjectConnector"]
