@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from jira_emulator import EMAIL, TOKEN
-from loopback_http import ScriptedServer, closed_port, make_authority
+from loopback_http import closed_port, make_authority, serve
 
 from connectors.base import SourceError
 from connectors.http import HttpSource, RetryPolicy, offset_pages, redact, retry_after_seconds, token_pages
@@ -25,7 +25,7 @@ def source(url: str, policy: RetryPolicy = FAST, **kwargs: object) -> tuple[Http
 
 
 def test_retry_after_longer_than_max_wait_fails_at_once_naming_the_wait() -> None:
-    with ScriptedServer([(429, {"Retry-After": "3600"}, {})]) as server:
+    with serve([(429, {"Retry-After": "3600"}, {})]) as server:
         http, pauses = source(server.url, RetryPolicy(max_wait_seconds=120))
         started = time.monotonic()
         with pytest.raises(SourceError) as failure:
@@ -38,7 +38,7 @@ def test_retry_after_longer_than_max_wait_fails_at_once_naming_the_wait() -> Non
 
 @pytest.mark.parametrize(("header", "expected_wait"), [("0.5", 0.5), ("0", 0.0), ("7", 7.0)])
 def test_readable_retry_after_is_slept_exactly(header: str, expected_wait: float) -> None:
-    with ScriptedServer([(503, {"Retry-After": header}, {}), OK]) as server:
+    with serve([(503, {"Retry-After": header}, {}), OK]) as server:
         http, pauses = source(server.url)
         assert http.request("GET", "/x").json() == {"ok": True}
     assert pauses == [expected_wait]
@@ -46,7 +46,7 @@ def test_readable_retry_after_is_slept_exactly(header: str, expected_wait: float
 
 @pytest.mark.parametrize("header", ["soon", "-5", "nan", "Mon, 99 Foo 2026"])
 def test_unreadable_retry_after_falls_back_to_the_backoff(header: str) -> None:
-    with ScriptedServer([(429, {"Retry-After": header}, {}), OK]) as server:
+    with serve([(429, {"Retry-After": header}, {}), OK]) as server:
         http, pauses = source(server.url, RetryPolicy(backoff_base_seconds=0.2))
         assert http.request("GET", "/x").status_code == 200
     assert len(pauses) == 1 and 0.1 <= pauses[0] <= 0.2  # first backoff: base x [0.5, 1] jitter
@@ -86,7 +86,7 @@ def authorities(tmp_path_factory: pytest.TempPathFactory):
 
 def test_untrusted_certificate_is_not_retried_and_says_so_in_words(authorities) -> None:
     right, _ = authorities
-    with ScriptedServer([OK], tls=(right.chain, right.key)) as server:
+    with serve([OK], tls=(right.chain, right.key)) as server:
         http, pauses = source(server.url)
         with pytest.raises(SourceError) as failure:
             http.request("GET", "/x")
@@ -101,7 +101,7 @@ def test_verify_tls_wins_over_ca_bundle_variables(authorities, monkeypatch: pyte
     right, other = authorities
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(other.ca))  # trusts a different CA only
     monkeypatch.setenv("CURL_CA_BUNDLE", str(other.ca))
-    with ScriptedServer([OK], tls=(right.chain, right.key)) as server:
+    with serve([OK], tls=(right.chain, right.key)) as server:
         assert source(server.url, verify=str(right.ca))[0].request("GET", "/x").json() == {"ok": True}
         assert source(server.url, verify=False)[0].request("GET", "/x").status_code == 200
         with pytest.raises(SourceError, match="could not be verified"):  # the variable is still used by default
@@ -109,7 +109,7 @@ def test_verify_tls_wins_over_ca_bundle_variables(authorities, monkeypatch: pyte
 
 
 def test_missing_ca_bundle_names_verify_tls(tmp_path: Path) -> None:
-    with ScriptedServer([OK]) as server:
+    with serve([OK]) as server:
         http, _ = source(server.url.replace("http:", "https:"), verify=str(tmp_path / "nope.pem"))
         with pytest.raises(SourceError, match="check verify_tls"):
             http.request("GET", "/x")
@@ -120,7 +120,7 @@ def test_a_secret_echoed_by_the_server_never_reaches_the_message(monkeypatch: py
     monkeypatch.setenv("JIRA_API_TOKEN", TOKEN)
     basic = base64.b64encode(f"{EMAIL}:{TOKEN}".encode()).decode()
     echo = {"errorMessages": [f"bad token {TOKEN}", f"Authorization: Basic {basic}", "Bearer abc.def-123"]}
-    with ScriptedServer([(400, {}, echo)]) as server:
+    with serve([(400, {}, echo)]) as server:
         client = JiraClient("jira", server.url, {"email_env": "JIRA_EMAIL", "token_env": "JIRA_API_TOKEN"})
         with pytest.raises(SourceError) as failure:
             client.get("/rest/api/3/field")

@@ -1,17 +1,19 @@
 """A scripted HTTP(S) server on 127.0.0.1, and throwaway certificate authorities made with openssl.
 
-``ScriptedServer`` answers each request with the next (status, headers, body) of its script, and
-repeats the last entry forever; it records the request headers it saw.
+``serve`` answers each request with the next (status, headers, body) of its script, and repeats
+the last entry forever; it records the request headers it saw.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import ssl
 import subprocess
 import threading
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -19,54 +21,56 @@ from typing import Any
 Reply = tuple[int, dict[str, str], Any]
 
 
-class ScriptedServer:
-    def __init__(self, script: list[Reply], *, tls: tuple[Path, Path] | None = None):
-        self.script = list(script)
-        self.seen: list[dict[str, str]] = []
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.scheme = "http"
-        if tls is not None:  # (certificate chain, key)
-            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-            context.load_cert_chain(str(tls[0]), str(tls[1]))
-            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
-            self.scheme = "https"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+@dataclass
+class Scripted:
+    script: list[Reply]
+    url: str = ""
+    seen: list[dict[str, str]] = field(default_factory=list)  # the headers of each request
 
-    @property
-    def url(self) -> str:
-        return f"{self.scheme}://127.0.0.1:{self.server.server_address[1]}"
-
-    def __enter__(self) -> ScriptedServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-    def _next(self) -> Reply:
+    def next_reply(self) -> Reply:
         return self.script.pop(0) if len(self.script) > 1 else self.script[0]
 
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        owner = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                return
+@contextlib.contextmanager
+def serve(script: list[Reply], *, tls: tuple[Path, Path] | None = None) -> Iterator[Scripted]:
+    """A server answering GETs from ``script`` while the block runs; ``tls`` = (certificate chain, key)."""
+    state = Scripted(list(script))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
+    if tls is not None:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(str(tls[0]), str(tls[1]))
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+    state.url = f"{'https' if tls else 'http'}://127.0.0.1:{server.server_address[1]}"
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
 
-            def do_GET(self) -> None:
-                owner.seen.append(dict(self.headers.items()))
-                status, headers, body = owner._next()
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(data)
 
-        return Handler
+def _handler(state: Scripted) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            return
+
+        def do_GET(self) -> None:
+            state.seen.append(dict(self.headers.items()))
+            send_json(self, *state.next_reply())
+
+    return Handler
+
+
+def send_json(handler: BaseHTTPRequestHandler, status: int, headers: dict[str, str], body: Any) -> None:
+    """Answer with ``body`` as JSON, plus ``headers``."""
+    data = json.dumps(body).encode()
+    handler.send_response(status)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(data)))
+    for name, value in headers.items():
+        handler.send_header(name, value)
+    handler.end_headers()
+    handler.wfile.write(data)
 
 
 def closed_port() -> int:
