@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import email.utils
 import math
 import random
@@ -93,6 +94,8 @@ def _seconds_until(text: str, now: float) -> float | None:
         return None
     if moment is None:
         return None
+    if moment.tzinfo is None:  # "-0000": HTTP dates are GMT whatever the local zone
+        moment = moment.replace(tzinfo=dt.UTC)
     return max(0.0, moment.timestamp() - now)
 
 

@@ -59,6 +59,16 @@ def test_retry_after_as_an_http_date_counts_from_now() -> None:
     assert retry_after_seconds(None) is None and retry_after_seconds("  ") is None
 
 
+def test_an_http_date_without_a_zone_is_gmt_whatever_the_local_zone(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:  # 1_800_000_000 is 2027-01-15 08:00:00 UTC; "-0000" marks a GMT date with no zone given
+        assert retry_after_seconds("Fri, 15 Jan 2027 08:00:30 -0000", now=1_800_000_000.0) == 30.0
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
 def test_connection_refused_fails_within_the_connect_bound() -> None:
     http, pauses = source(f"http://127.0.0.1:{closed_port()}", RetryPolicy())  # default policy: 8 retries
     started = time.monotonic()
