@@ -148,25 +148,27 @@ class HttpSource:
             try:
                 response = self._send(method, path, **kwargs)
             except (requests.ConnectionError, requests.Timeout) as exc:
-                if _failed_to_connect(exc):
-                    connect_failures += 1
-                    wait = min(self._backoff(connect_failures - 1), 2.0)
-                    if not self._may_reconnect(connect_failures, started, wait):
-                        raise self._unreachable(method, path, attempt + 1, exc) from None
-                elif attempt >= self.policy.max_retries:
-                    raise self._unreachable(method, path, attempt + 1, exc) from None
-                else:
-                    wait = self._backoff(attempt)
-                self.sleep(wait)
-                attempt += 1
-                continue
-            if response.status_code in RETRYABLE_STATUS and attempt < self.policy.max_retries:
+                connect_failures += _failed_to_connect(exc)
+                self.sleep(self._wait_after_error(method, path, exc, attempt, connect_failures, started))
+            else:
+                if response.status_code not in RETRYABLE_STATUS or attempt >= self.policy.max_retries:
+                    if response.status_code >= 400:
+                        raise self.fail(describe(method, path, response)) from None
+                    return response
                 self.sleep(self._wait_before_retry(method, path, response, attempt))
-                attempt += 1
-                continue
-            if response.status_code >= 400:
-                raise self.fail(describe(method, path, response)) from None
-            return response
+            attempt += 1
+
+    def _wait_after_error(self, method: str, path: str, exc: Exception, attempt: int, connect_failures: int,
+                          started: float) -> float:
+        """How long to wait before trying again when no answer came; raises once it is time to give up."""
+        if _failed_to_connect(exc):
+            wait = min(self._backoff(connect_failures - 1), 2.0)
+            give_up = not self._may_reconnect(connect_failures, started, wait)
+        else:
+            wait, give_up = self._backoff(attempt), attempt >= self.policy.max_retries
+        if give_up:
+            raise self._unreachable(method, path, attempt + 1, exc) from None  # no chained text
+        return wait
 
     def _send(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         timeout = (self.policy.connect_timeout_seconds, self.policy.read_timeout_seconds)
