@@ -4,6 +4,7 @@
     python benchmarks/run.py jira [--issues 50000]
     python benchmarks/run.py msproject [--tasks 50000]
     python benchmarks/run.py transforms [--items 1000000]
+    python benchmarks/run.py overhead
 
 spreadsheet: for each size (N/4 and N) and format (CSV, XLSX), a fresh subprocess generates the
 tracker, extracts and loads it into a DuckDB build file (connector -> landing Parquet -> raw ->
@@ -22,6 +23,12 @@ same file in another subprocess (JVM start excluded) for the ratio.
 transforms: a portfolio of 2,000 projects in the staging shape (benchmarks/transforms_data.py)
 with 100k, 300k and N work items; a fresh subprocess times building every core, intermediate,
 mart and history model from it, and reports peak RSS and the slowest models.
+
+overhead: what Dagster costs on the sample portfolio. In fresh subprocesses, on private copies of
+examples/: a no-change sync through Dagster (pipelines.run.run_sync, as `sightline sync` runs it,
+after a first sync) against the same work called directly (extract each source, staging, every
+model, publish); then `sightline demo` (a first sync and the demo's queries, interpreter start
+included) against the direct equivalent. Wall and CPU seconds, and the ratios.
 """
 
 from __future__ import annotations
@@ -279,6 +286,114 @@ def transforms_scenario(total: int) -> None:
           f"(linear would be {last['items'] / first['items']:.0f}x); aim: under 15 s for 1,000,000")
 
 
+def sample_copy() -> Path:
+    """A private copy of the sample portfolio: the benchmark never writes into examples/."""
+    import shutil
+
+    folder = Path(tempfile.mkdtemp(prefix="sightline-bench-overhead-"))
+    shutil.copy(HERE.parent / "examples" / "portfolio.yaml", folder / "portfolio.yaml")
+    for name in ("sheets", "exports", "plans"):
+        shutil.copytree(HERE.parent / "examples" / name, folder / name)
+    return folder / "portfolio.yaml"
+
+
+def direct_sync(config: Path) -> None:
+    """The pipeline's work without Dagster: config tables, each source, staging, every model, publish."""
+    from connectors.registry import connector_class
+    from pipelines.config import load_portfolio
+    from pipelines.extract import load_source
+    from pipelines.portfolio_tables import config_tables, run_table
+    from pipelines.resources import prepare_build
+    from warehouse import db
+    from warehouse.models import (
+        build_canonical_unions,
+        build_kind_staging,
+        build_model,
+        discover_models,
+        write_tables,
+    )
+    from warehouse.publish import publish
+
+    portfolio = load_portfolio(config)
+    with db.connect(portfolio.var_dir / "build.duckdb") as con:
+        prepare_build(con, portfolio)
+        write_tables(con, "config", config_tables(portfolio))
+        write_tables(con, "meta", {"run": run_table(portfolio)})
+        for source in portfolio.sources:
+            load_source(con, source, portfolio.var_dir / "landing", portfolio.landing_retention_days)
+        kinds = sorted({s.kind for s in portfolio.sources})
+        for kind in kinds:
+            build_kind_staging(con, kind, connector_class(kind).staging_sql_dir())
+        build_canonical_unions(con, kinds)
+        for model in discover_models():
+            build_model(con, model)
+        publish(con, portfolio.warehouse)
+
+
+def dagster_sync(config: Path) -> None:
+    from pipelines.config import load_portfolio
+    from pipelines.run import run_sync
+
+    if not run_sync(load_portfolio(config)).success:
+        raise SystemExit(f"the sync of {config} failed; run `sightline sync --config {config}` to see why")
+
+
+def direct_demo(config: Path) -> None:
+    """`sightline demo` without Dagster: the direct sync, then the demo's queries."""
+    from pipelines.cli import DEMO_VIEWS, query_command
+    from pipelines.config import load_portfolio
+
+    direct_sync(config)
+    for title, sql in DEMO_VIEWS:
+        print(f"\n{title}")
+        query_command(load_portfolio(config), sql, "table")
+
+
+def dagster_demo(config: Path) -> None:
+    """The real `sightline demo`, pointed at the private copy instead of examples/."""
+    from pipelines import cli
+
+    cli.DEMO_CONFIG = config
+    if cli.demo() != 0:
+        raise SystemExit("sightline demo failed")
+
+
+OVERHEAD_RUNS = {"direct_sync": direct_sync, "dagster_sync": dagster_sync,
+                 "direct_demo": direct_demo, "dagster_demo": dagster_demo}
+
+
+def overhead_child(mode: str, config: str) -> dict:
+    """Runs in the subprocess. A sync is timed on its second run (no change); a demo on its first."""
+    import contextlib
+    import io
+
+    run = OVERHEAD_RUNS[mode]
+    if mode.endswith("_sync"):
+        run(Path(config))
+    wall, cpu = time.perf_counter(), time.process_time()
+    with contextlib.redirect_stdout(io.StringIO()):  # the demo's tables; stdout carries the JSON
+        run(Path(config))
+    return {"seconds": round(time.perf_counter() - wall, 2), "cpu_seconds": round(time.process_time() - cpu, 2)}
+
+
+def overhead_scenario() -> None:
+    def child(mode: str) -> dict:
+        started = time.perf_counter()
+        out = subprocess.run([sys.executable, __file__, "overhead", "--child", f"{mode}|{sample_copy()}"],
+                             capture_output=True, text=True, check=True)
+        return {**json.loads(out.stdout.strip().splitlines()[-1]), "process_seconds": time.perf_counter() - started}
+
+    print(f"{'run':<28} {'Dagster s':>10} {'direct s':>9} {'ratio':>6} {'Dagster CPU s':>14} {'direct CPU s':>13}")
+    for what in ("sync", "demo"):
+        ours, direct = child(f"dagster_{what}"), child(f"direct_{what}")
+        if what == "demo":  # the whole command as a user runs it: interpreter start and imports included
+            ours["seconds"], direct["seconds"] = round(ours["process_seconds"], 2), round(direct["process_seconds"], 2)
+        label = "no-change sync (in process)" if what == "sync" else "sightline demo (process)"
+        print(f"{label:<28} {ours['seconds']:>10} {direct['seconds']:>9} {ours['seconds'] / direct['seconds']:>5.1f}x "
+              f"{ours['cpu_seconds']:>14} {direct['cpu_seconds']:>13}")
+    print("aim: Dagster within 2x of the direct calls")
+
+
 def spreadsheet_scenario(rows_total: int) -> None:
     results = []
     for fmt in ("csv", "xlsx"):
@@ -300,7 +415,7 @@ def spreadsheet_scenario(rows_total: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("scenario", choices=["spreadsheet", "jira", "msproject", "transforms"])
+    parser.add_argument("scenario", choices=["spreadsheet", "jira", "msproject", "transforms", "overhead"])
     parser.add_argument("--items", type=int, default=1_000_000)
     parser.add_argument("--tasks", type=int, default=50_000)
     parser.add_argument("--rows", type=int, default=100_000)
@@ -314,6 +429,7 @@ def main() -> None:
         "jira": (lambda child: jira_child(*child.split("|")), lambda: jira_scenario(args.issues)),
         "msproject": (lambda child: msproject_child(*child.split("|")), lambda: msproject_scenario(args.tasks)),
         "transforms": (lambda child: transforms_child(int(child)), lambda: transforms_scenario(args.items)),
+        "overhead": (lambda child: overhead_child(*child.split("|")), overhead_scenario),
     }
     measure, scenario = scenarios[args.scenario]
     if args.child:

@@ -3,8 +3,6 @@ with dependencies, assignments, risks and objectives, plus the config tables the
 
 from __future__ import annotations
 
-import dataclasses
-
 import duckdb
 import pyarrow as pa
 
@@ -71,7 +69,7 @@ def fill(con: duckdb.DuckDBPyConnection, items: int, projects: int = 2000) -> No
         "CREATE OR REPLACE TABLE staging.status_changes AS SELECT 'bench' AS source_id, NULL AS work_item_key,"
         " NULL::TIMESTAMP AS changed_at, NULL AS from_status, NULL AS to_status WHERE false",
     ]
-    write_tables(con, "config", {"rules": pa.Table.from_pylist([dataclasses.asdict(Rules())])})
+    write_tables(con, "config", {"rules": pa.Table.from_pylist([Rules().model_dump()])})
     for statement in statements:
         con.execute(statement, {k: v for k, v in params.items() if f"${k}" in statement})
     for stream in STAGING_STREAMS:

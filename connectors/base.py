@@ -3,7 +3,9 @@
 A connector knows its source and nothing of the marts. It declares
 
 * ``kind`` — the word used in ``portfolio.yaml`` (``kind: spreadsheet``);
-* ``validate_options`` — its own config keys, checked before any data is touched;
+* ``options_model`` — the typed model of its config keys (an :class:`OptionsModel` in the
+  connector's own ``options.py``), checked before any data is touched; the connector reads its
+  options from ``self.options``, defaults included;
 * ``extract`` — a stream of :class:`Batch` objects, each a slice of one of its raw tables
   (or of the shared quarantine table), small enough to stream;
 * ``staging_sql_dir`` — a folder of ``<stream>.sql`` files that map its raw tables
@@ -26,6 +28,8 @@ from typing import Any, ClassVar
 
 import pyarrow as pa
 
+from connectors.options import OptionsModel
+
 QUARANTINE_TABLE = "quarantine"
 
 QUARANTINE_SCHEMA = pa.schema(
@@ -44,11 +48,14 @@ class SourceError(Exception):
 
 @dataclass(frozen=True)
 class SourceSpec:
-    """One entry of ``sources:`` in portfolio.yaml, already validated."""
+    """One entry of ``sources:`` in portfolio.yaml, already validated.
+
+    ``options`` is the kind's typed options model; code that builds a spec by hand (tests,
+    benchmarks) may pass a plain mapping, which the connector validates on construction."""
 
     id: str
     kind: str
-    options: Mapping[str, Any]
+    options: OptionsModel | Mapping[str, Any]
     base_dir: Path  # the folder of portfolio.yaml; relative paths resolve against it
     project_keys: tuple[str, ...] = ()  # the config `key`s of the projects that name this source
 
@@ -121,13 +128,13 @@ class Connector(ABC):
     #: :meth:`files` and refreshes the source when one is added or changed.
     watches_files: ClassVar[bool] = False
 
+    #: The typed options of this kind (every key but ``id``, ``kind`` and ``status_map``).
+    options_model: ClassVar[type[OptionsModel]] = OptionsModel
+
     def __init__(self, source: SourceSpec):
         self.source = source
-
-    @classmethod
-    def validate_options(cls, options: Mapping[str, Any], path: str) -> list[str]:
-        """Return problems as ``"<key path>: <what is wrong>; expected <what>"``. Empty when fine."""
-        return []
+        given = source.options
+        self.options = given if isinstance(given, self.options_model) else self.options_model.model_validate(given)
 
     def files(self) -> list[tuple[Path, str]]:
         """(absolute path, key name) of every file the source reads now; [] unless ``watches_files``."""
@@ -135,7 +142,7 @@ class Connector(ABC):
             return []
         from connectors.files import find_files  # connectors.files imports SourceError from here
 
-        return find_files(self.source.options["path"], self.source.base_dir)
+        return find_files(getattr(self.options, "path"), self.source.base_dir)  # noqa: B009 - only file kinds have it
 
     @abstractmethod
     def extract(self, context: ExtractContext) -> Iterator[Batch]:
@@ -147,21 +154,3 @@ class Connector(ABC):
         """Folder holding ``<stream>.sql`` staging models for this kind. In them, ``raw.this__<table>``
         names this kind's own raw table, so kinds with the same raw shape can share one folder."""
 
-
-def path_problems(options: Mapping[str, Any], path: str, example: str) -> list[str]:
-    """The `path:` of a file-based source: a path or glob, or a list of them."""
-    paths = options.get("path")
-    if paths is None:
-        return [f"{path}.path: is missing; expected a file path or glob such as {example}"]
-    if not (isinstance(paths, str) or (isinstance(paths, list) and paths and all(isinstance(p, str) for p in paths))):
-        return [f"{path}.path: expected a file path or glob such as {example}, or a list of them"]
-    return []
-
-
-def unknown_keys(options: Mapping[str, Any], allowed: set[str], path: str) -> list[str]:
-    """Config typos are errors, not silently ignored keys."""
-    return [
-        f"{path}.{key}: unknown key; expected one of {', '.join(sorted(allowed))}"
-        for key in options
-        if key not in allowed
-    ]

@@ -5,8 +5,11 @@ Every asset that writes the build file is in the ``sightline_duckdb`` pool: one 
 """
 
 
+import hashlib
 import logging
 import time
+from collections.abc import Iterable
+from pathlib import Path
 
 import dagster as dg
 
@@ -33,6 +36,33 @@ CONFIG_KEY = dg.AssetKey(["config", "portfolio"])
 CANONICAL_KEY = dg.AssetKey(["staging", "canonical"])
 PUBLISHED_KEY = dg.AssetKey(["published", "warehouse"])
 FRESH_LOAD_CHECK = "fresh_load"
+OWNERS = ["team:pmo-data"]
+
+
+class ExtractConfig(dg.Config):
+    """Run config of one source's extract: set it in the launchpad to reload that source whole."""
+
+    full_refresh: bool = False  # ignore the saved sync state (Jira cursor): read everything again
+
+
+def code_version(texts: Iterable[str]) -> str:
+    """A short content hash: Dagster marks an asset changed when the code that builds it changes."""
+    digest = hashlib.sha256()
+    for text in texts:
+        digest.update(text.encode("utf-8"))
+        digest.update(b"\0")  # so ("ab", "c") and ("a", "bc") differ
+    return digest.hexdigest()[:16]
+
+
+def staging_code_version(kind: str) -> str:
+    """The hash of a connector's staging SQL, names and contents."""
+    folder: Path = connector_class(kind).staging_sql_dir()
+    files = sorted(folder.glob("*.sql"))
+    return code_version(text for f in files for text in (f.name, f.read_text(encoding="utf-8")))
+
+
+def layer_tags(layer: str) -> dict[str, str]:
+    return {"layer": layer}
 
 
 def report(context: dg.AssetExecutionContext, message: str) -> None:
@@ -64,6 +94,7 @@ def table_metadata(con, table: str) -> dict:
 def config_asset() -> dg.AssetsDefinition:
     @dg.asset(
         key=CONFIG_KEY, group_name="config", kinds={"yaml", "duckdb"}, pool=DUCKDB_POOL,
+        owners=OWNERS, tags=layer_tags("config"),
         description="The portfolio config (programs, projects, objectives, sources) as config.* tables.",
     )
     def portfolio_config(context: dg.AssetExecutionContext, sightline: SightlineWarehouse) -> dg.MaterializeResult:
@@ -86,15 +117,18 @@ def extract_asset(source: SourceSpec) -> dg.AssetsDefinition:
 
     @dg.asset(
         key=key, deps=[CONFIG_KEY], group_name="extract", kinds={source.kind, "duckdb"}, pool=DUCKDB_POOL,
+        owners=OWNERS, tags=layer_tags("raw"), code_version=staging_code_version(source.kind),
         description=f"Source {source.id!r} ({source.kind}): extracted to landing Parquet, loaded into raw tables. "
         "When the source fails, its last good rows stay (marked stale) and the fresh_load check fails.",
         check_specs=[dg.AssetCheckSpec(FRESH_LOAD_CHECK, asset=key, description="This run loaded the source afresh.")],
     )
-    def _extract(context: dg.AssetExecutionContext, sightline: SightlineWarehouse) -> dg.MaterializeResult:
+    def _extract(
+        context: dg.AssetExecutionContext, config: ExtractConfig, sightline: SightlineWarehouse
+    ) -> dg.MaterializeResult:
         started = time.monotonic()
         with sightline.connect() as con:
             outcome = load_source(con, source, sightline.landing_dir, sightline.portfolio.landing_retention_days,
-                                  context.log, full_refresh=sightline.full_refresh)
+                                  context.log, full_refresh=config.full_refresh)
         seconds = time.monotonic() - started
         if outcome.ok:
             report(context, f"source {source.id}: loaded {outcome.rows} in {seconds:.1f}s")
@@ -128,7 +162,7 @@ def staging_assets(portfolio: Portfolio) -> list[dg.AssetsDefinition]:
 
     @dg.asset(
         key=CANONICAL_KEY, deps=[dg.AssetKey(["staging", k]) for k in kinds], group_name="staging",
-        kinds={"duckdb", "sql"}, pool=DUCKDB_POOL,
+        kinds={"duckdb", "sql"}, pool=DUCKDB_POOL, owners=OWNERS, tags=layer_tags("staging"),
         description="staging.<stream> views: every source kind's staging views in the canonical shape, unioned.",
     )
     def canonical(context: dg.AssetExecutionContext, sightline: SightlineWarehouse) -> dg.MaterializeResult:
@@ -143,6 +177,7 @@ def staging_assets(portfolio: Portfolio) -> list[dg.AssetsDefinition]:
 def _kind_staging_asset(kind: str, upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
     @dg.asset(
         key=["staging", kind], deps=upstream, group_name="staging", kinds={"duckdb", "sql"}, pool=DUCKDB_POOL,
+        owners=OWNERS, tags=layer_tags("staging"), code_version=staging_code_version(kind),
         description=f"Staging views of the {kind} connector: its raw tables mapped to the canonical shape.",
     )
     def _staging(context: dg.AssetExecutionContext, sightline: SightlineWarehouse) -> dg.MaterializeResult:
@@ -169,6 +204,7 @@ def model_asset(model: Model, models: dict[str, Model]) -> dg.AssetsDefinition:
     @dg.asset(
         key=model_key(model), deps=sorted(deps, key=str), group_name=model.schema, kinds={"duckdb", "sql"},
         pool=DUCKDB_POOL, description=description or f"{model.table}, built from {model.path.name}",
+        owners=OWNERS, tags=layer_tags(model.schema), code_version=code_version([model.sql]),
     )
     def _model(context: dg.AssetExecutionContext, sightline: SightlineWarehouse) -> dg.MaterializeResult:
         started = time.monotonic()
@@ -184,6 +220,7 @@ def model_asset(model: Model, models: dict[str, Model]) -> dg.AssetsDefinition:
 def publish_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
     @dg.asset(
         key=PUBLISHED_KEY, deps=upstream, group_name="publish", kinds={"duckdb"}, pool=DUCKDB_POOL,
+        owners=OWNERS, tags=layer_tags("publish"),
         description="The published warehouse BI tools open: core, marts, history and meta copied into a new file, "
         "documented with COMMENT ON, then renamed over the old one.",
     )

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import dagster as dg
 
-from pipelines.assets import CONFIG_KEY, build_assets
+from connectors.base import SourceSpec
+from pipelines.assets import CONFIG_KEY, build_assets, source_key
 from pipelines.checks import build_checks
 from pipelines.config import Portfolio
 from pipelines.resources import SightlineWarehouse
@@ -13,7 +16,13 @@ from pipelines.sensors import folder_sensor, watches_files
 SYNC_JOB = "sightline_sync"
 
 
-def build_definitions(portfolio: Portfolio, *, full_refresh: bool = False) -> dg.Definitions:
+def full_refresh_run_config(sources: Iterable[SourceSpec]) -> dict:
+    """Run config that reloads these sources whole: ``full_refresh`` of their extract assets, whose
+    op names Dagster derives from the asset keys."""
+    return {"ops": {source_key(s).to_python_identifier(): {"config": {"full_refresh": True}} for s in sources}}
+
+
+def build_definitions(portfolio: Portfolio) -> dg.Definitions:
     assets = build_assets(portfolio)
     sync_job = dg.define_asset_job(SYNC_JOB, selection=dg.AssetSelection.all(), description="Full portfolio sync.")
     nightly = dg.ScheduleDefinition(
@@ -41,7 +50,7 @@ def build_definitions(portfolio: Portfolio, *, full_refresh: bool = False) -> dg
         jobs=[sync_job, *refresh_jobs],
         schedules=[nightly],
         sensors=sensors,
-        resources={"sightline": SightlineWarehouse(config_path=str(portfolio.path), full_refresh=full_refresh)},
+        resources={"sightline": SightlineWarehouse(config_path=str(portfolio.path))},
         # One process writes the build file: run every step in the run's own process.
         executor=dg.in_process_executor,
     )

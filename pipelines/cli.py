@@ -1,4 +1,4 @@
-"""The `sightline` command: demo, sync, init, ui, query."""
+"""The `sightline` command: demo, sync, init, ui, query, schema."""
 
 from __future__ import annotations
 
@@ -40,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     query.add_argument("--config", required=True, type=Path)
     query.add_argument("--format", choices=["table", "csv", "json"], default="table")
     query.add_argument("sql")
+    commands.add_parser("schema", help="print the JSON Schema of portfolio.yaml (for editor completion)")
     args = parser.parse_args(argv)
 
     try:
@@ -49,6 +50,8 @@ def main(argv: list[str] | None = None) -> int:
             return sync_command(load_portfolio(args.config), full_refresh=args.full_refresh)
         if args.command == "init":
             return init_command(args.directory)
+        if args.command == "schema":
+            return schema_command()
         if args.command == "ui":
             return ui_command(load_portfolio(args.config), args.port)
         return query_command(load_portfolio(args.config), args.sql, args.format)
@@ -156,6 +159,15 @@ def init_command(directory: Path) -> int:
     for path in written:
         print(f"wrote {path}")
     print(f"\nnext: edit {directory / 'portfolio.yaml'}, then `sightline sync --config {directory / 'portfolio.yaml'}`")
+    return 0
+
+
+def schema_command() -> int:
+    import json
+
+    from pipelines.config import portfolio_json_schema
+
+    print(json.dumps(portfolio_json_schema(), indent=2))
     return 0
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 
 import pyarrow as pa
@@ -23,7 +22,7 @@ def config_tables(portfolio: Portfolio) -> dict[str, pa.Table]:
                 "pct_complete_basis": pa.array([p.pct_complete_basis for p in portfolio.programs], TEXT),
             }
         ),
-        "rules": pa.Table.from_pylist([dataclasses.asdict(portfolio.rules)]),
+        "rules": pa.Table.from_pylist([portfolio.rules.model_dump()]),
         "capacity": pa.table(
             {
                 "person": pa.array(list(portfolio.capacity), TEXT),

@@ -9,7 +9,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from pipelines.build import SYNC_JOB, build_definitions
+from pipelines.build import SYNC_JOB, build_definitions, full_refresh_run_config
 from pipelines.config import Portfolio
 from pipelines.resources import SightlineWarehouse
 from warehouse.db import quote
@@ -37,10 +37,12 @@ def run_sync(
     portfolio: Portfolio, *, full_refresh: bool = False
 ) -> SyncReport:
     started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    defs = build_definitions(portfolio, full_refresh=full_refresh)
+    defs = build_definitions(portfolio)
     job = defs.resolve_job_def(SYNC_JOB)
+    # --full-refresh is run config of every extract asset, as the launchpad would set it for one source.
+    run_config = {**QUIET_RUN_CONFIG, **(full_refresh_run_config(portfolio.sources) if full_refresh else {})}
     with dg.DagsterInstance.ephemeral() as active:
-        result = job.execute_in_process(instance=active, raise_on_error=False, run_config=QUIET_RUN_CONFIG)
+        result = job.execute_in_process(instance=active, raise_on_error=False, run_config=run_config)
         failed_steps = [
             event.step_key for event in result.all_events if event.event_type == dg.DagsterEventType.STEP_FAILURE
         ]

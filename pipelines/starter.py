@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
-PORTFOLIO = """\
+SCHEMA_FILE = "portfolio.schema.json"
+# The first line points editors (YAML language server) at the schema written beside the file.
+PORTFOLIO = f"# yaml-language-server: $schema={SCHEMA_FILE}\n" + """\
 # Sightline portfolio. Every key is described in the README ("The portfolio config").
 warehouse: var/sightline.duckdb        # the published file BI tools open (read-only)
 timezone: Europe/London                # schedule and "today" for rollups
@@ -43,14 +46,19 @@ T-3,Go-live,Not started,02/03/2026,02/03/2026,0%,Your Name,0,yes,General Ledger,
 
 
 def write_starter(directory: Path) -> list[Path]:
-    """Write portfolio.yaml and sheets/tracker.csv under ``directory``; never overwrite."""
+    """Write portfolio.yaml, its JSON Schema (for editor completion) and sheets/tracker.csv under
+    ``directory``; never overwrite."""
+    from pipelines.config import portfolio_json_schema
+
     config = directory / "portfolio.yaml"
+    schema = directory / SCHEMA_FILE
     tracker = directory / "sheets" / "tracker.csv"
-    for path in (config, tracker):
+    for path in (config, schema, tracker):
         if path.exists():
             raise FileExistsError(str(path))
     tracker.parent.mkdir(parents=True, exist_ok=True)
     (directory / "var").mkdir(exist_ok=True)
     config.write_text(PORTFOLIO, encoding="utf-8")
+    schema.write_text(json.dumps(portfolio_json_schema(), indent=2) + "\n", encoding="utf-8")
     tracker.write_text(TRACKER, encoding="utf-8")
-    return [config, tracker]
+    return [config, schema, tracker]

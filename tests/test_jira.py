@@ -10,10 +10,12 @@ from pathlib import Path
 import duckdb
 import pytest
 from jira_emulator import EMAIL, PAT, TOKEN, Fault, JiraEmulator
+from pydantic import ValidationError
 
 from connectors.base import SourceError, SourceSpec
 from connectors.jira import JiraConnector
 from connectors.jira.client import JiraClient, RetryPolicy
+from connectors.jira.options import JiraOptions
 from pipelines.extract import LoadOutcome, load_source
 from warehouse import db
 from warehouse.models import build_kind_staging
@@ -35,8 +37,7 @@ def cloud_source(emulator: JiraEmulator, **extra: object) -> SourceSpec:
                "projects": ["PAY", "EXP"], "backoff_seconds": 0.01,
                "fields": {"objectives": "Strategic theme", "probability": "Risk likelihood", "impact": "Risk impact"},
                **extra}
-    assert JiraConnector.validate_options(options, "sources[0]") == []
-    return SourceSpec(id="jira-cloud", kind="jira", options=options, base_dir=Path("."))
+    return SourceSpec(id="jira-cloud", kind="jira", options=JiraOptions.model_validate(options), base_dir=Path("."))
 
 
 class Warehouse:
@@ -256,11 +257,11 @@ def test_data_center_pages_through_the_result_window(monkeypatch: pytest.MonkeyP
 
 
 def test_config_validation_of_jira_sources() -> None:
-    problems = JiraConnector.validate_options(
-        {"url": "http://jira.example.com", "auth": {"token_env": "X"}, "projects": ["pay"], "flavor": "server"},
-        "sources[1]")
-    assert any(p.startswith("sources[1].url: plain http") for p in problems)
-    assert any(p.startswith("sources[1].flavor:") for p in problems)
-    assert any(p.startswith("sources[1].projects:") for p in problems)
+    with pytest.raises(ValidationError) as info:
+        JiraOptions.model_validate(
+            {"url": "http://jira.example.com", "auth": {"token_env": "X"}, "projects": ["pay"], "flavor": "server"})
+    problems = {error["loc"][0]: error["msg"] for error in info.value.errors()}
+    assert problems["url"].startswith("plain http")
+    assert {"flavor", "projects"} <= set(problems)
     with pytest.raises(SourceError, match="auth.token_env is not set"):
         JiraClient("s", "https://x", {})

@@ -11,6 +11,7 @@ import pytest
 
 from connectors.base import ExtractContext, SourceError, SourceSpec
 from connectors.jira import JiraCsvConnector
+from connectors.jira.options import JiraCsvOptions
 from pipelines.extract import load_source
 from warehouse import db
 from warehouse.models import build_kind_staging
@@ -46,8 +47,7 @@ def write_export(path: Path, rows: list[list[str]] = ROWS) -> Path:
 
 def spec(folder: Path, **extra: object) -> SourceSpec:
     options = {"path": "*.csv", "timezone": "Europe/London", "fields": {"story_points": "Story Points"}, **extra}
-    assert JiraCsvConnector.validate_options(options, "sources[0]") == []
-    return SourceSpec(id="jira-export", kind="jira_csv", options=options, base_dir=folder)
+    return SourceSpec(id="jira-export", kind="jira_csv", options=JiraCsvOptions.model_validate(options), base_dir=folder)
 
 
 def test_export_with_repeated_headers_custom_fields_and_local_times(tmp_path: Path) -> None:

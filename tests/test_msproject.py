@@ -13,6 +13,7 @@ import pytest
 
 from connectors.base import SourceSpec
 from connectors.msproject import MsProjectConnector
+from connectors.msproject.options import MsProjectOptions
 from pipelines.extract import LoadOutcome, load_source
 from warehouse import db
 from warehouse.models import build_kind_staging
@@ -23,8 +24,8 @@ TYPES = {"0": "FF", "1": "FS", "2": "SF", "3": "SS"}
 
 
 def load(folder: Path, pattern: str, base: Path | None = None, **options: object) -> tuple[duckdb.DuckDBPyConnection, LoadOutcome]:
-    spec = SourceSpec(id="plans", kind="msproject", options={"path": pattern, **options}, base_dir=base or folder)
-    assert MsProjectConnector.validate_options(spec.options, "sources[0]") == []
+    typed = MsProjectOptions.model_validate({"path": pattern, **options})
+    spec = SourceSpec(id="plans", kind="msproject", options=typed, base_dir=base or folder)
     con = db.open_connection(folder / "build.duckdb")
     db.prepare(con, {"msproject": dict(MsProjectConnector.raw_schemas)})
     outcome = load_source(con, spec, folder / "landing", retention_days=3)

@@ -15,14 +15,13 @@ once the load has landed.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
 import pyarrow as pa
 
-from connectors.base import PRESENT_KEYS_TABLE, Batch, Connector, ExtractContext, SourceError, unknown_keys
+from connectors.base import PRESENT_KEYS_TABLE, Batch, Connector, ExtractContext, SourceError
 from connectors.jira.client import JiraClient, RetryPolicy
 from connectors.jira.mapping import (
     CUSTOM_FIELD_NAMES,
@@ -32,13 +31,9 @@ from connectors.jira.mapping import (
     epoch_ms,
     issue_rows,
 )
-from connectors.jira.search import DC_WINDOW, cloud_pages, datacenter_pages, jql_quote
+from connectors.jira.options import JiraOptions
+from connectors.jira.search import cloud_pages, datacenter_pages, jql_quote
 
-OPTION_KEYS = {"url", "flavor", "auth", "projects", "jql", "fields", "risk_issue_type", "overlap_minutes",
-               "page_size", "verify_tls", "timeout_seconds", "max_retries", "backoff_seconds", "result_window",
-               "max_wait_seconds"}
-LOOPBACK = re.compile(r"^http://(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(/|$)")
-PROJECT_KEY = re.compile(r"^[A-Z][A-Z0-9_]*$")
 CHANGELOG_BATCH = 1000
 ID_PAGE_CLOUD = 5000
 ID_PAGE_DC = 1000
@@ -50,36 +45,8 @@ class JiraConnector(Connector):
     raw_schemas: ClassVar[Mapping[str, pa.Schema]] = RAW_SCHEMAS
     merge_key: ClassVar[str | None] = "issue_id"
     primary_table: ClassVar[str | None] = "issues"
-
-    @classmethod
-    def validate_options(cls, options: Mapping[str, Any], path: str) -> list[str]:
-        problems = unknown_keys(options, OPTION_KEYS, path)
-        url = options.get("url")
-        if not isinstance(url, str) or not re.match(r"^https?://", url):
-            problems.append(f"{path}.url: expected the site address, e.g. https://example.atlassian.net")
-        flavor = options.get("flavor", "cloud")
-        if flavor not in ("cloud", "datacenter"):
-            problems.append(f"{path}.flavor: is {flavor!r}; expected cloud or datacenter")
-        auth = options.get("auth")
-        needed = {"email_env", "token_env"} if flavor == "cloud" else {"token_env"}
-        if not isinstance(auth, Mapping) or not needed <= set(auth):
-            problems.append(f"{path}.auth: expected {{{', '.join(f'{k}: ENV_VAR' for k in sorted(needed))}}}")
-        projects = options.get("projects")
-        if projects is not None and not (isinstance(projects, list) and all(
-                isinstance(p, str) and PROJECT_KEY.match(p) for p in projects)):
-            problems.append(f"{path}.projects: expected a list of Jira project keys such as [PAY, EXP]")
-        fields = options.get("fields") or {}
-        if not isinstance(fields, Mapping) or any(k not in CUSTOM_FIELD_NAMES for k in fields):
-            problems.append(f"{path}.fields: expected field: Jira field name, fields among "
-                            f"{', '.join(sorted(CUSTOM_FIELD_NAMES))}")
-        for key in ("overlap_minutes", "page_size", "timeout_seconds", "max_retries", "backoff_seconds", "result_window",
-                    "max_wait_seconds"):
-            value = options.get(key)
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int | float) or value < 0):
-                problems.append(f"{path}.{key}: expected a number >= 0")
-        if isinstance(url, str) and url.startswith("http://") and not LOOPBACK.match(url):
-            problems.append(f"{path}.url: plain http would send the token unencrypted; expected https://")
-        return problems
+    options_model: ClassVar[type[JiraOptions]] = JiraOptions
+    options: JiraOptions
 
     @classmethod
     def staging_sql_dir(cls) -> Path:
@@ -89,7 +56,7 @@ class JiraConnector(Connector):
 
     @property
     def flavor(self) -> str:
-        return self.source.options.get("flavor", "cloud")
+        return self.options.flavor
 
     @property
     def api(self) -> str:
@@ -98,26 +65,27 @@ class JiraConnector(Connector):
     @property
     def result_window(self) -> int:
         """How far Data Center lets one query page (10,000 unless the site's admin changed it)."""
-        return int(self.source.options.get("result_window", DC_WINDOW))
+        return self.options.result_window
 
     def client(self) -> JiraClient:
-        options = self.source.options
-        timeout = float(options.get("timeout_seconds", 60))
+        options = self.options
+        timeout = options.timeout_seconds
         retry = RetryPolicy(
-            max_retries=int(options.get("max_retries", 8)),
-            backoff_base_seconds=float(options.get("backoff_seconds", 1.0)),
+            max_retries=options.max_retries,
+            backoff_base_seconds=options.backoff_seconds,
             read_timeout_seconds=timeout, connect_timeout_seconds=min(timeout, 10.0),
-            max_wait_seconds=float(options.get("max_wait_seconds", 120)),
+            max_wait_seconds=options.max_wait_seconds,
         )
         keys = self.project_keys()
         scope = f"project(s) {', '.join(keys)}" if keys else "the projects"
-        verify = options.get("verify_tls", True)
+        verify = options.verify_tls
         if isinstance(verify, str):  # a CA bundle, relative to portfolio.yaml like every other path
             verify = str(self.source.resolve(verify))
-        return JiraClient(self.source.id, options["url"], options["auth"], verify=verify, retry=retry, scope=scope)
+        return JiraClient(self.source.id, options.url, options.auth.model_dump(exclude_none=True),
+                          verify=verify, retry=retry, scope=scope)
 
     def project_keys(self) -> list[str]:
-        return list(self.source.options.get("projects") or self.source.project_keys)
+        return list(self.options.projects or self.source.project_keys)
 
     def extract(self, context: ExtractContext) -> Iterator[Batch]:
         client = self.client()
@@ -126,7 +94,7 @@ class JiraConnector(Connector):
         yield Batch("projects", pa.Table.from_pylist(projects, schema=RAW_SCHEMAS["projects"]))
         keys = [p["project_key"] for p in projects]
         cursor = (context.previous_state or {}).get("updated_ms")
-        overlap_ms = int(float(self.source.options.get("overlap_minutes", 10)) * 60_000)
+        overlap_ms = int(self.options.overlap_minutes * 60_000)
         condition = self._condition(f"updated >= {int(cursor) - overlap_ms}" if cursor is not None else "")
         context.info(f"{self.source.id}: {'incremental from ' + str(cursor) if cursor else 'full'} sync of "
                      f"{', '.join(keys)}")
@@ -136,7 +104,7 @@ class JiraConnector(Connector):
         for issues in self._issue_pages(client, keys, condition, fields.request_list()):
             tables: dict[str, list[dict]] = {"issues": [], "links": [], "versions": [], "changelog": []}
             for issue in issues:
-                for table, rows in issue_rows(issue, fields, self.source.options.get("risk_issue_type", "Risk")).items():
+                for table, rows in issue_rows(issue, fields, self.options.risk_issue_type).items():
                     tables[table].extend(rows)
             for row in tables["issues"]:
                 fetched_ids.append(row["issue_id"])
@@ -151,14 +119,14 @@ class JiraConnector(Connector):
         context.state = {"updated_ms": newest}
 
     def _condition(self, updated: str) -> str:
-        extra = self.source.options.get("jql")
+        extra = self.options.jql
         return " AND ".join(c for c in (updated, f"({extra})" if extra else "") if c)
 
     def _resolve_fields(self, client: JiraClient) -> FieldIds:
         by_name: dict[str, str] = {}
         for field in client.get(f"{self.api}/field") or []:
             by_name.setdefault(str(field.get("name", "")).strip().lower(), field["id"])
-        configured = self.source.options.get("fields") or {}
+        configured = self.options.fields
         ids = {}
         for role, defaults in CUSTOM_FIELD_NAMES.items():
             names = [configured[role]] if role in configured else list(defaults)
@@ -199,7 +167,7 @@ class JiraConnector(Connector):
                  "lead_name": (p.get("lead") or {}).get("displayName")} for p in found]
 
     def _issue_pages(self, client: JiraClient, keys: list[str], condition: str, fields: list[str]) -> Iterator[list[dict]]:
-        page_size = int(self.source.options.get("page_size", 100))
+        page_size = self.options.page_size
         if self.flavor == "cloud":
             scope = f"project in ({', '.join(jql_quote(k) for k in keys)})"
             jql = " AND ".join(c for c in (scope, condition) if c) + " ORDER BY updated ASC, key ASC"

@@ -16,14 +16,14 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 
-from connectors.base import Batch, Connector, ExtractContext, SourceError, unknown_keys
+from connectors.base import Batch, Connector, ExtractContext, SourceError
 from connectors.jira.mapping import CUSTOM_FIELD_NAMES, RAW_SCHEMAS, FieldIds, issue_rows
+from connectors.jira.options import JiraCsvOptions
 
-OPTION_KEYS = {"path", "timezone", "fields", "risk_issue_type"}
 BATCH_ROWS = 5_000
 CATEGORY_KEYS = {"to do": "new", "in progress": "indeterminate", "done": "done"}
 TIME_FORMATS = ("%d/%b/%y %I:%M %p", "%d/%b/%Y %I:%M %p", "%d/%b/%y %H:%M", "%Y-%m-%d %H:%M", "%d/%b/%y")
@@ -35,28 +35,15 @@ class JiraCsvConnector(Connector):
     kind: ClassVar[str] = "jira_csv"
     watches_files: ClassVar[bool] = True
     raw_schemas: ClassVar[Mapping[str, pa.Schema]] = RAW_SCHEMAS
-
-    @classmethod
-    def validate_options(cls, options: Mapping[str, Any], path: str) -> list[str]:
-        problems = unknown_keys(options, OPTION_KEYS, path)
-        if not isinstance(options.get("path"), str):
-            problems.append(f"{path}.path: expected the export file (or a glob), e.g. exports/jira.csv")
-        try:
-            ZoneInfo(str(options.get("timezone", "UTC")))
-        except (ZoneInfoNotFoundError, ValueError):
-            problems.append(f"{path}.timezone: expected the IANA time zone the export was made in, e.g. Europe/London")
-        fields = options.get("fields") or {}
-        if not isinstance(fields, Mapping) or any(k not in CUSTOM_FIELD_NAMES for k in fields):
-            problems.append(f"{path}.fields: expected field: custom field name, fields among "
-                            f"{', '.join(sorted(CUSTOM_FIELD_NAMES))}")
-        return problems
+    options_model: ClassVar[type[JiraCsvOptions]] = JiraCsvOptions
+    options: JiraCsvOptions
 
     @classmethod
     def staging_sql_dir(cls) -> Path:
         return Path(__file__).parent / "staging"  # the same raw shape as the REST connector
 
     def extract(self, context: ExtractContext) -> Iterator[Batch]:
-        zone = ZoneInfo(self.source.options.get("timezone", "UTC"))
+        zone = ZoneInfo(self.options.timezone)
         projects: dict[str, dict[str, Any]] = {}
         for path, name in self.files():
             context.info(f"{self.source.id}: reading {name}")
@@ -87,7 +74,7 @@ class JiraCsvConnector(Connector):
                     project = issue["fields"]["project"]
                     projects.setdefault(project["key"], {"project_id": project.get("id"), "project_key": project["key"],
                                                          "name": project.get("name"), "lead_name": project.get("lead")})
-                    for table, rows in issue_rows(issue, fields, self.source.options.get("risk_issue_type", "Risk")).items():
+                    for table, rows in issue_rows(issue, fields, self.options.risk_issue_type).items():
                         tables[table].extend(rows)
                     if len(tables["issues"]) >= BATCH_ROWS:
                         yield from _flush(tables)
@@ -101,7 +88,7 @@ class JiraCsvConnector(Connector):
     def _field_ids(self, columns: Mapping[str, list[int]], name: str) -> FieldIds:
         """Custom fields of the export by their column names, `Custom field (<name>)`."""
         present = {m.group(1).lower(): label for label in columns if (m := _CUSTOM.match(label))}
-        configured = self.source.options.get("fields") or {}
+        configured = self.options.fields
         ids = {}
         for role, defaults in CUSTOM_FIELD_NAMES.items():
             names = [configured[role]] if role in configured else list(defaults)

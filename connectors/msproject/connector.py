@@ -13,23 +13,14 @@ from __future__ import annotations
 import importlib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import pyarrow as pa
 
-from connectors.base import (
-    PRESENT_KEYS_TABLE,
-    Batch,
-    Connector,
-    ExtractContext,
-    SourceError,
-    path_problems,
-    unknown_keys,
-)
+from connectors.base import PRESENT_KEYS_TABLE, Batch, Connector, ExtractContext, SourceError
+from connectors.msproject.options import MsProjectOptions
 from connectors.msproject.records import RAW_SCHEMAS, PlanBuilder, Reader
 
-OPTION_KEYS = {"path", "attributes", "day_first"}
-ATTRIBUTE_ROLES = {"systems", "objectives"}
 READERS = {".xml": "mspdi", ".mpp": "mpp", ".mpt": "mpp", ".csv": "export_wizard", ".xlsx": "export_wizard"}
 
 
@@ -39,16 +30,8 @@ class MsProjectConnector(Connector):
     raw_schemas: ClassVar[Mapping[str, pa.Schema]] = RAW_SCHEMAS
     merge_key: ClassVar[str | None] = "file"
     primary_table: ClassVar[str | None] = "projects"
-
-    @classmethod
-    def validate_options(cls, options: Mapping[str, Any], path: str) -> list[str]:
-        problems = unknown_keys(options, OPTION_KEYS, path)
-        problems += path_problems(options, path, "plans/*.xml")
-        attributes = options.get("attributes") or {}
-        if not isinstance(attributes, Mapping) or any(k not in ATTRIBUTE_ROLES for k in attributes):
-            problems.append(f"{path}.attributes: expected {{systems: <custom field alias or name>, "
-                            "objectives: <custom field alias or name>}}")
-        return problems
+    options_model: ClassVar[type[MsProjectOptions]] = MsProjectOptions
+    options: MsProjectOptions
 
     @classmethod
     def staging_sql_dir(cls) -> Path:
@@ -58,7 +41,7 @@ class MsProjectConnector(Connector):
         # Merging by file keeps a bad file's last good rows while the good files refresh.
         context.incremental = True
         present = []
-        roles = {k: v for k, v in (self.source.options.get("attributes") or {}).items()}
+        roles = dict(self.options.attributes)
         for path, name in self.files():
             present.append(name)
             reader = READERS.get(path.suffix.lower())
@@ -84,7 +67,7 @@ class MsProjectConnector(Connector):
         whole file has been read."""
         # Imported on use: a source of XML plans never loads the .mpp machinery (JPype, Java).
         read: Reader = importlib.import_module(f"connectors.msproject.{reader}").read
-        yield from read(path, name, builder, context, self.source.options)
+        yield from read(path, name, builder, context, self.options)
         yield from builder.drain(force=True)
 
 

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from connectors import values as v
 from connectors.base import Batch, ExtractContext, SourceError
+from connectors.msproject.options import MsProjectOptions
 from connectors.msproject.records import PlanBuilder
 from connectors.spreadsheet.reader import iter_sheets
 
@@ -80,9 +81,9 @@ def project_time(value: Any, day_first: bool) -> dt.datetime | None:
 
 
 def read(path: Path, name: str, builder: PlanBuilder, context: ExtractContext,
-         options: Mapping[str, Any]) -> Iterator[Batch]:
+         options: MsProjectOptions) -> Iterator[Batch]:
     """The Export Wizard reader (``records.Reader``); ``day_first`` says how to read 03/04/26."""
-    read_export(path, name, builder, context, day_first=bool(options.get("day_first", False)))
+    read_export(path, name, builder, context, day_first=options.day_first)
     yield from builder.drain()
 
 

@@ -23,6 +23,7 @@ from typing import Any
 from lxml import etree
 
 from connectors.base import Batch, ExtractContext, SourceError
+from connectors.msproject.options import MsProjectOptions
 from connectors.msproject.records import PlanBuilder, number, timestamp
 
 LINK_TYPES = {"0": "FF", "1": "FS", "2": "SF", "3": "SS"}
@@ -165,7 +166,7 @@ def _read_properties(root: etree._Element, properties: dict[str, str]) -> None:
 
 
 def read(path: Path, name: str, builder: PlanBuilder, context: ExtractContext,
-         options: Mapping[str, Any]) -> Iterator[Batch]:
+         options: MsProjectOptions) -> Iterator[Batch]:
     """The MSPDI reader (``records.Reader``): streamed, a batch out every thousand records."""
     mapper = _Mapper(builder)
     properties: dict[str, str] = {}

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 import pyarrow as pa
 
 from connectors.base import Batch, ExtractContext
+from connectors.msproject.options import MsProjectOptions
 
 UNASSIGNED_RESOURCE = "-65535"  # Project's placeholder resource on a task nobody is assigned to
 TEXT, INT, NUM, TS, FLAG = pa.string(), pa.int64(), pa.float64(), pa.timestamp("us"), pa.bool_()
@@ -119,7 +120,7 @@ class Reader(Protocol):
     """What ``connectors.msproject.<reader>.read`` is: one file into the builder, full batches out."""
 
     def __call__(self, path: Path, name: str, builder: PlanBuilder, context: ExtractContext,
-                 options: Mapping[str, Any]) -> Iterator[Batch]: ...
+                 options: MsProjectOptions) -> Iterator[Batch]: ...
 
 
 def timestamp(value: str | None) -> dt.datetime | None:

@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 import pyarrow as pa
 
 from connectors import values as v
-from connectors.base import Batch, Connector, ExtractContext, path_problems, unknown_keys
+from connectors.base import Batch, Connector, ExtractContext
 from connectors.spreadsheet.headers import (
     HEADER_SEARCH_ROWS,
     RISK_FIELDS,
@@ -25,6 +25,7 @@ from connectors.spreadsheet.headers import (
     find_header_row,
     match_columns,
 )
+from connectors.spreadsheet.options import SpreadsheetOptions
 from connectors.spreadsheet.reader import SheetRows, iter_sheets
 
 BATCH_ROWS = 10_000
@@ -74,7 +75,6 @@ DATE_FIELDS = ("start", "finish", "due", "baseline_start", "baseline_finish", "a
 HOUR_FIELDS = ("work_hours", "actual_work_hours")
 NUMBER_FIELDS = ("story_points", "cost", "baseline_cost", "actual_cost")
 TEXT_FIELDS = ("name", "item_type", "status", "owner", "owner_email", "team")
-OPTION_KEYS = {"path", "sheets", "risk_sheets", "columns", "risk_columns", "day_first"}
 
 
 class SpreadsheetConnector(Connector):
@@ -85,38 +85,15 @@ class SpreadsheetConnector(Connector):
         "dependencies": DEPENDENCY_SCHEMA,
         "risks": RISK_SCHEMA,
     }
-
-    @classmethod
-    def validate_options(cls, options: Mapping[str, Any], path: str) -> list[str]:
-        problems = unknown_keys(options, OPTION_KEYS, path)
-        problems += path_problems(options, path, "sheets/*.xlsx")
-        for key in ("sheets", "risk_sheets"):
-            value = options.get(key)
-            if value is not None and not (isinstance(value, list) and all(isinstance(s, str) for s in value)):
-                problems.append(f"{path}.{key}: expected a list of sheet names")
-        for key, fields in (("columns", TASK_FIELDS), ("risk_columns", RISK_FIELDS)):
-            mapping = options.get(key) or {}
-            if not isinstance(mapping, Mapping):
-                problems.append(f"{path}.{key}: expected a mapping of field: header text")
-                continue
-            for field_name, header in mapping.items():
-                if field_name not in fields:
-                    problems.append(
-                        f"{path}.{key}.{field_name}: unknown field; expected one of {', '.join(sorted(fields))}"
-                    )
-                elif not isinstance(header, str):
-                    problems.append(f"{path}.{key}.{field_name}: expected the header text of a column")
-        if "day_first" in options and not isinstance(options["day_first"], bool):
-            problems.append(f"{path}.day_first: expected true or false")
-        return problems
+    options_model: ClassVar[type[SpreadsheetOptions]] = SpreadsheetOptions
+    options: SpreadsheetOptions
 
     @classmethod
     def staging_sql_dir(cls) -> Path:
         return Path(__file__).parent / "staging"
 
     def extract(self, context: ExtractContext) -> Iterator[Batch]:
-        options = self.source.options
-        sheet_filter = set(options["sheets"]) if options.get("sheets") else None
+        sheet_filter = set(self.options.sheets) if self.options.sheets else None
         buffers: dict[str, list[dict[str, Any]]] = {name: [] for name in self.raw_schemas}
         for path, name in self.files():
             context.info(f"{self.source.id}: reading {name}")
@@ -138,9 +115,9 @@ class SpreadsheetConnector(Connector):
     def _sheet_records(self, sheet: SheetRows, context: ExtractContext) -> Iterator[tuple[str, dict[str, Any]]]:
         head = list(itertools.islice(sheet.rows, HEADER_SEARCH_ROWS))
         cells = [row for _, row in head]
-        risk_sheets = set(self.source.options.get("risk_sheets") or [])
-        task_overrides = self.source.options.get("columns") or {}
-        risk_overrides = self.source.options.get("risk_columns") or {}
+        risk_sheets = set(self.options.risk_sheets)
+        task_overrides = self.options.columns
+        risk_overrides = self.options.risk_columns
         risk_header = find_header_row(cells, RISK_FIELDS, risk_overrides)
         task_header = find_header_row(cells, TASK_FIELDS, task_overrides)
         risk_columns = match_columns(cells[risk_header], RISK_FIELDS, risk_overrides) if risk_header is not None else {}
@@ -177,7 +154,7 @@ class SpreadsheetConnector(Connector):
         self, sheet: SheetRows, header: list[Any], columns: dict[str, int],
         rows: Iterator[tuple[int, list[Any]]], context: ExtractContext,
     ) -> Iterator[tuple[str, dict[str, Any]]]:
-        day_first = bool(self.source.options.get("day_first", False))
+        day_first = self.options.day_first
         is_csv = sheet.file.lower().endswith((".csv", ".tsv", ".txt"))
         seen_ids: set[str] = set()
         for number, row in rows:
@@ -226,7 +203,7 @@ class SpreadsheetConnector(Connector):
         self, sheet: SheetRows, header: list[Any], columns: dict[str, int],
         rows: Iterator[tuple[int, list[Any]]], context: ExtractContext,
     ) -> Iterator[tuple[str, dict[str, Any]]]:
-        day_first = bool(self.source.options.get("day_first", False))
+        day_first = self.options.day_first
         for number, row in rows:
             if all(v.is_blank(c) for c in row):
                 continue

@@ -1,0 +1,17 @@
+"""Options of an MS Project source (kind: msproject)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, StrictBool
+
+from connectors.options import OptionsModel, PathPatterns, Text
+
+
+class MsProjectOptions(OptionsModel):
+    path: PathPatterns = Field(description="a file path or glob such as plans/*.xml, or a list of them")
+    attributes: dict[Literal["systems", "objectives"], Text] = Field(
+        {}, description="a mapping of systems/objectives: custom field alias or name (e.g. Text1)"
+    )
+    day_first: StrictBool = Field(False, description="true or false (Export Wizard files: how to read 03/04/26)")

@@ -1,0 +1,20 @@
+"""Options of a spreadsheet source (kind: spreadsheet)."""
+
+from __future__ import annotations
+
+from pydantic import Field, StrictBool
+
+from connectors.options import OptionsModel, PathPatterns, Text, one_of
+from connectors.spreadsheet.headers import RISK_FIELDS, TASK_FIELDS
+
+TaskField = one_of(TASK_FIELDS)
+RiskField = one_of(RISK_FIELDS)
+
+
+class SpreadsheetOptions(OptionsModel):
+    path: PathPatterns = Field(description="a file path or glob such as sheets/*.xlsx, or a list of them")
+    sheets: tuple[Text, ...] | None = Field(None, description="a list of sheet names to read (default: all)")
+    risk_sheets: tuple[Text, ...] = Field((), description="a list of sheet names to read as risk logs")
+    columns: dict[TaskField, Text] = Field({}, description="a mapping of field: header text of a column")
+    risk_columns: dict[RiskField, Text] = Field({}, description="a mapping of risk field: header text of a column")
+    day_first: StrictBool = Field(False, description="true or false (true: 03/04/2026 is 3 April)")
