@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import math
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -177,6 +178,15 @@ def test_429_storm_is_survived_honouring_retry_after(jira: JiraEmulator, tmp_pat
     assert [r.status for r in attempts] == [429, 429, 429, 200]
     gaps = [b.at - a.at for a, b in zip(attempts, attempts[1:], strict=False)]
     assert all(gap >= 0.95 for gap in gaps), gaps  # waited as told, not the 0.01 s backoff
+
+
+def test_a_retry_after_beyond_max_wait_fails_the_source_without_waiting(jira: JiraEmulator, tmp_path: Path) -> None:
+    jira.add_issues(5)
+    jira.faults.append(Fault(429, times=100, path=SEARCH, headers={"Retry-After": "600"}))
+    started = time.monotonic()
+    outcome = Warehouse(tmp_path).sync(cloud_source(jira, max_wait_seconds=30))
+    assert time.monotonic() - started < 10 and len([r for r in jira.log if r.path == SEARCH]) == 1
+    assert not outcome.ok and "asked to wait 600 s" in outcome.error and "max_wait_seconds (30)" in outcome.error
 
 
 def test_server_errors_are_retried_with_backoff(jira: JiraEmulator, tmp_path: Path) -> None:
