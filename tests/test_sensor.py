@@ -53,7 +53,7 @@ def test_sensor_requests_a_run_when_a_plan_is_added_or_changed(sample_dir: Path,
     assert added.run_requests[0].run_key != changed.run_requests[0].run_key
 
 
-def test_spreadsheet_and_jira_csv_folders_are_watched_too(sample_dir: Path) -> None:
+def test_spreadsheet_and_jira_csv_folders_are_watched_too(sample_dir: Path, instance: dg.DagsterInstance) -> None:
     defs = build_definitions(load_portfolio(sample_dir / "portfolio.yaml"))
     for source_id in ("digital-tracker", "hr-tracker", "jira-export"):  # every file source of the sample
         assert defs.resolve_sensor_def(f"{source_id.replace('-', '_')}_files").job_name == (
@@ -63,8 +63,7 @@ def test_spreadsheet_and_jira_csv_folders_are_watched_too(sample_dir: Path) -> N
     assert not JiraConnector.watches_files  # a REST source has no folder to watch
 
     def tick(cursor: str | None) -> dg.SensorResult:
-        with dg.instance_for_test() as instance:
-            return sensor(dg.build_sensor_context(instance=instance, cursor=cursor))
+        return sensor(dg.build_sensor_context(instance=instance, cursor=cursor))
 
     first = tick(None)
     assert set(json.loads(first.cursor)) == {"crm_migration.csv", "data_platform.csv", "mobile_app.csv",
