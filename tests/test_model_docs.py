@@ -8,11 +8,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import copy_sample
 
 from pipelines.checks import build_checks
 from pipelines.config import load_portfolio
-from pipelines.run import run_sync
 from transforms import TRANSFORMS_DIR
 from warehouse import db
 from warehouse.db import quote
@@ -24,13 +22,10 @@ PUBLISHED = ("core", "marts", "history", "meta")
 
 
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[duckdb.DuckDBPyConnection, duckdb.DuckDBPyConnection]:
-    """The sample, built once: (published warehouse, private build file with the intermediate tables)."""
-    folder = copy_sample(tmp_path_factory.mktemp("docs") / "portfolio")
-    portfolio = load_portfolio(folder / "portfolio.yaml")
-    report = run_sync(portfolio)
-    assert report.success, report
-    return (duckdb.connect(str(report.published), read_only=True),
+def sample(synced_sample_dir: Path) -> tuple[duckdb.DuckDBPyConnection, duckdb.DuckDBPyConnection]:
+    """The synced sample: (published warehouse, private build file with the intermediate tables)."""
+    portfolio = load_portfolio(synced_sample_dir / "portfolio.yaml")
+    return (duckdb.connect(str(portfolio.warehouse), read_only=True),
             duckdb.connect(str(portfolio.var_dir / "build.duckdb"), read_only=True))
 
 
