@@ -116,6 +116,8 @@ class Rules(ConfigModel):
                                                           "duration | points | count")
     program_rag: Literal["worst", "majority"] = Field(
         "worst", description="worst (as red as its reddest project) | majority (as most projects are)")
+    stale_report_days: NonNegative = Field(
+        14, description="a number >= 0 (default 14): a reported status older than this many days is a warning")
 
 
 class Program(ConfigModel):
@@ -134,6 +136,10 @@ class Project(ConfigModel):
     objectives: Mapping[str, float] = {}
     systems: tuple[str, ...] = ()
     manager: str | None = None
+    reported_status: str | None = None  # what the project manager reports up, as written (e.g. Green)
+    reported_at: dt.date | None = None
+    reported_by: str | None = None
+    comment: str | None = None
 
     def __hash__(self) -> int:  # objectives is a mapping; equal projects still hash alike
         return hash((self.id, self.program_id, self.source_id, self.key))
@@ -150,6 +156,11 @@ class ProjectEntry(ConfigModel):
         {}, description="a mapping of objective id: weight, a number between 0 and 1")
     systems: tuple[Text, ...] = Field((), description="a list of system names, e.g. [General Ledger]")
     manager: Text | None = Field(None, description="the project manager's name")
+    reported_status: Text | None = Field(
+        None, description="the status the project reports, e.g. Green, Amber, Red or On track")
+    reported_at: dt.date | None = Field(None, description="the date of that report, e.g. 2026-11-13")
+    reported_by: Text | None = Field(None, description="who reported it")
+    comment: Text | None = Field(None, description="the report's comment")
 
     @model_validator(mode="after")
     def _weights_at_most_one(self) -> ProjectEntry:
@@ -519,7 +530,9 @@ def _programs(
                                             f"{other!r}; expected one project per key")
             projects.append(Project(id=entry.id, name=entry.name, program_id=program_id or "", source_id=entry.source,
                                     key=entry.key, objectives=entry.objectives, systems=entry.systems,
-                                    manager=entry.manager))
+                                    manager=entry.manager, reported_status=entry.reported_status,
+                                    reported_at=entry.reported_at, reported_by=entry.reported_by,
+                                    comment=entry.comment))
     return projects
 
 

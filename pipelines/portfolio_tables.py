@@ -43,6 +43,10 @@ def config_tables(portfolio: Portfolio) -> dict[str, pa.Table]:
                 "source_id": pa.array([p.source_id for p in projects], TEXT),
                 "key": pa.array([p.key for p in projects], TEXT),
                 "manager": pa.array([p.manager for p in projects], TEXT),
+                "reported_status": pa.array([p.reported_status for p in projects], TEXT),
+                "reported_at": pa.array([p.reported_at for p in projects], pa.date32()),
+                "reported_by": pa.array([p.reported_by for p in projects], TEXT),
+                "comment": pa.array([p.comment for p in projects], TEXT),
             }
         ),
         "project_systems": pa.table(

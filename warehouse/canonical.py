@@ -21,6 +21,7 @@ STAGING_STREAMS: dict[str, list[tuple[str, str]]] = {
         ("baseline_finish", "DATE"),
         ("budget", "DOUBLE"),
         ("reported_status", "VARCHAR"),
+        ("source_url", "VARCHAR"),  # where a person opens the project: Jira browse URL, plan file, file!sheet
     ],
     "work_items": [
         ("source_id", "VARCHAR"),
@@ -52,6 +53,7 @@ STAGING_STREAMS: dict[str, list[tuple[str, str]]] = {
         ("systems", "VARCHAR[]"),
         ("objectives", "VARCHAR[]"),
         ("updated_at", "TIMESTAMP"),
+        ("source_url", "VARCHAR"),  # a locator a person can open: Jira browse URL, file.xml#UID, file.xlsx!Sheet!row
     ],
     "dependencies": [
         ("source_id", "VARCHAR"),
@@ -93,6 +95,18 @@ STAGING_STREAMS: dict[str, list[tuple[str, str]]] = {
         ("owner", "VARCHAR"),
         ("due_date", "DATE"),
         ("mitigation", "VARCHAR"),
+    ],
+    # What a project reports about itself (a status register row, a plan's custom field, a Jira
+    # status report); core.status_reports keeps them all and the latest on or before as_of wins.
+    "status_reports": [
+        ("source_id", "VARCHAR"),
+        ("source_key", "VARCHAR"),
+        ("project_ref", "VARCHAR"),  # a project source key, alias, configured project id or name
+        ("reported_status", "VARCHAR"),
+        ("reported_at", "DATE"),
+        ("reported_by", "VARCHAR"),
+        ("comment", "VARCHAR"),
+        ("source_url", "VARCHAR"),  # where a person can open the report (file.xlsx!Sheet!row)
     ],
     "status_changes": [
         ("source_id", "VARCHAR"),

@@ -51,6 +51,10 @@ BOOKKEEPING = (
     "ALTER TABLE meta.source_state ADD COLUMN IF NOT EXISTS sync_state VARCHAR",
     # The run's facts, replaced by the config asset; it exists from the start so the as_of() macro binds.
     """CREATE TABLE IF NOT EXISTS meta.run (as_of DATE, timezone VARCHAR, started_at TIMESTAMP, config_path VARCHAR)""",
+    # marts.project_health reads the previous day's snapshot (the watermelon check) before the history
+    # model first runs; the snapshot model replaces this empty placeholder with its own shape.
+    """CREATE TABLE IF NOT EXISTS history.project_health_snapshots (
+        snapshot_date DATE, project_id VARCHAR, rag VARCHAR, rag_reasons VARCHAR, reported_status VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS raw.quarantine (
         source_id VARCHAR, load_id VARCHAR, object_key VARCHAR, location VARCHAR, reason VARCHAR, record VARCHAR
     )""",

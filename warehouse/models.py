@@ -25,6 +25,9 @@ TABLE_LAYERS = ("core", "intermediate", "marts")
 HISTORY_LAYER = "history"
 _OWN_RAW = re.compile(r"\braw\.this__([a-z_][a-z0-9_]*)\b")  # a kind's own raw table in its staging SQL
 _REFERENCE = re.compile(r"\b(staging|core|intermediate|marts|config|meta|history)\.([a-z_][a-z0-9_]*)\b")
+# A model reading the previous days of a snapshot built downstream of it: yesterday's rows exist
+# before today's run (warehouse.db creates the table empty on a new build file), so no edge.
+LAGGED_READS = {"intermediate.project_reports": {"history.project_health_snapshots"}}
 
 
 @dataclass(frozen=True)
@@ -43,8 +46,10 @@ class Model:
 
     @property
     def references(self) -> set[str]:
-        """Every schema.table the SQL reads, except itself."""
-        return {f"{s}.{t}" for s, t in _REFERENCE.findall(_strip_comments(self.sql))} - {self.table}
+        """Every schema.table the SQL reads, except itself and the earlier runs' snapshots it reads
+        (LAGGED_READS), which are built after it."""
+        found = {f"{s}.{t}" for s, t in _REFERENCE.findall(_strip_comments(self.sql))} - {self.table}
+        return found - LAGGED_READS.get(self.table, set())
 
 
 def _strip_comments(sql: str) -> str:
@@ -94,6 +99,8 @@ def build_model(con: duckdb.DuckDBPyConnection, model: Model) -> int:
 def _snapshot(con: duckdb.DuckDBPyConnection, model: Model) -> int:
     """One snapshot per day: a second run on the same day replaces that day's rows."""
     target = f"{model.schema}.{quote(model.name)}"
+    if _is_empty_placeholder(con, model):  # created by warehouse.db so earlier models can read it: take the model's shape
+        con.execute(f"DROP TABLE {target}")
     con.execute(f"CREATE TABLE IF NOT EXISTS {target} AS {model.sql} LIMIT 0")
     existing = {row[0] for row in con.execute(f"DESCRIBE {target}").fetchall()}
     for column, column_type, *_ in con.execute(f"DESCRIBE {model.sql}").fetchall():
@@ -108,6 +115,13 @@ def _snapshot(con: duckdb.DuckDBPyConnection, model: Model) -> int:
         con.execute("ROLLBACK")
         raise
     return con.execute(f"SELECT count(*) FROM {target} WHERE snapshot_date = (SELECT as_of FROM meta.run)").fetchone()[0]
+
+
+def _is_empty_placeholder(con: duckdb.DuckDBPyConnection, model: Model) -> bool:
+    exists = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = ? "
+        "AND table_name = ?", [model.schema, model.name]).fetchone()[0]
+    return bool(exists) and con.execute(f"SELECT count(*) FROM {model.schema}.{quote(model.name)}").fetchone()[0] == 0
 
 
 def build_kind_staging(con: duckdb.DuckDBPyConnection, kind: str, staging_dir: Path) -> list[str]:

@@ -264,7 +264,8 @@ class JiraConnector(Connector):
                 "check the key and the account's 'Browse projects' permission"
             )
         return [{"project_id": str(p.get("id")), "project_key": p.get("key"), "name": p.get("name"),
-                 "lead_name": (p.get("lead") or {}).get("displayName")} for p in found]
+                 "lead_name": (p.get("lead") or {}).get("displayName"),
+                 "site_url": str(self.options.url).rstrip("/")} for p in found]
 
     def _cloud_jql(self, keys: list[str], condition: str, order: str = " ORDER BY id ASC") -> str:
         """A Cloud search of the scope, ordered by id: no edit moves an issue across a page boundary."""

@@ -32,7 +32,8 @@ VERSIONS = pa.schema([("issue_id", TEXT), ("issue_key", TEXT), ("project_key", T
                       ("version_name", TEXT), ("release_date", DATE), ("released", FLAG)])
 CHANGELOG = pa.schema([("issue_id", TEXT), ("issue_key", TEXT), ("changed_at", TS), ("from_status", TEXT),
                        ("to_status", TEXT)])
-PROJECTS = pa.schema([("project_id", TEXT), ("project_key", TEXT), ("name", TEXT), ("lead_name", TEXT)])
+PROJECTS = pa.schema([("project_id", TEXT), ("project_key", TEXT), ("name", TEXT), ("lead_name", TEXT),
+                      ("site_url", TEXT)])  # the site's base URL, for browse links (NULL for CSV exports)
 
 RAW_SCHEMAS = {"issues": ISSUES, "links": LINKS, "versions": VERSIONS, "changelog": CHANGELOG, "projects": PROJECTS}
 

@@ -105,6 +105,7 @@ def read_mpp(path: Path, name: str, builder: PlanBuilder, context: ExtractContex
             baseline_duration_hours=hours(task.getBaselineDuration()), baseline_work_hours=hours(task.getBaselineWork()),
             baseline_cost=number(task.getBaselineCost()),
             systems=tags.get("systems", []), objectives=tags.get("objectives", []),
+            is_active=bool(task.getActive()), reported_status=", ".join(tags.get("reported_status", [])) or None,
         )
         for number_ in range(11):
             finish = task.getBaselineFinish(number_) if number_ else task.getBaselineFinish()

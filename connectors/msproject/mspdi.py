@@ -306,7 +306,7 @@ class _Mapper:
         hours_per_day = (number(properties.get("MinutesPerDay")) or 480) / 60
         baselines = {int(b.get("Number", "0")): b for b in record.lists.get("Baseline", [])}
         base = baselines.get(0, {})
-        tagged: dict[str, list[str]] = {"systems": [], "objectives": []}
+        tagged: dict[str, list[str]] = {"systems": [], "objectives": [], "reported_status": []}
         for attribute in record.lists.get("ExtendedAttribute", []):
             role = self.field_roles.get(attribute.get("FieldID", ""))
             if role and attribute.get("Value"):
@@ -327,7 +327,8 @@ class _Mapper:
             baseline_start=timestamp(base.get("Start")), baseline_finish=timestamp(base.get("Finish")),
             baseline_duration_hours=iso_hours(base.get("Duration"), hours_per_day),
             baseline_work_hours=iso_hours(base.get("Work"), hours_per_day), baseline_cost=_cents(base.get("Cost")),
-            systems=tagged["systems"], objectives=tagged["objectives"],
+            systems=tagged["systems"], objectives=tagged["objectives"], is_active=_flag(values.get("Active")),
+            reported_status=", ".join(tagged["reported_status"]) or None,
         )
         for number_, baseline in sorted(baselines.items()):
             self.builder.rows["baselines"].append({

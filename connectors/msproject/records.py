@@ -37,6 +37,8 @@ RAW_SCHEMAS = {
         ("baseline_start", TS), ("baseline_finish", TS), ("baseline_duration_hours", NUM),
         ("baseline_work_hours", NUM), ("baseline_cost", NUM),
         ("systems", pa.list_(TEXT)), ("objectives", pa.list_(TEXT)),
+        ("is_active", FLAG),  # Project's Active flag; an inactive task is out of scope (as cancelled)
+        ("reported_status", TEXT),  # the custom field aliased reported_status (read on the project summary task)
     ]),
     "baselines": pa.schema([
         ("file", TEXT), ("uid", INT), ("number", INT), ("start", TS), ("finish", TS), ("duration_hours", NUM),

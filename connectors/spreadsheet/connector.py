@@ -20,6 +20,7 @@ from connectors import values as v
 from connectors.base import Batch, Connector, ExtractContext
 from connectors.spreadsheet.headers import (
     HEADER_SEARCH_ROWS,
+    REPORT_FIELDS,
     RISK_FIELDS,
     TASK_FIELDS,
     find_header_row,
@@ -71,6 +72,13 @@ RISK_SCHEMA = pa.schema(
         ("owner", pa.string()), ("status", pa.string()), ("mitigation", pa.string()), ("due", pa.date32()),
     ]
 )
+REPORT_SCHEMA = pa.schema(
+    [
+        ("file", pa.string()), ("sheet", pa.string()), ("row_number", pa.int32()), ("project", pa.string()),
+        ("status", pa.string()), ("reported_at", pa.date32()), ("reported_by", pa.string()),
+        ("comment", pa.string()),
+    ]
+)
 
 DATE_FIELDS = ("start", "finish", "due", "baseline_start", "baseline_finish", "actual_start", "actual_finish")
 HOUR_FIELDS = ("work_hours", "actual_work_hours")
@@ -85,6 +93,7 @@ class SpreadsheetConnector(Connector):
         "tasks": TASK_SCHEMA,
         "dependencies": DEPENDENCY_SCHEMA,
         "risks": RISK_SCHEMA,
+        "status_reports": REPORT_SCHEMA,
     }
     options_model: ClassVar[type[SpreadsheetOptions]] = SpreadsheetOptions
     options: SpreadsheetOptions
@@ -146,6 +155,11 @@ class SpreadsheetConnector(Connector):
             yield from self._risk_records(sheet, cells[header_index], risk_columns, rest, context)
         else:
             columns = match_columns(cells[header_index], TASK_FIELDS, task_overrides)
+            report_columns = match_columns(cells[header_index], REPORT_FIELDS, {})
+            if "name" not in columns and {"project", "status", "reported_at"} <= report_columns.keys():
+                # A status register: what each project reported, by date (no task-name column).
+                yield from self._report_records(sheet, cells[header_index], report_columns, rest, context)
+                return
             if "name" not in columns:
                 context.quarantine(
                     f"{sheet.file}#{sheet.sheet}", where,
@@ -238,6 +252,33 @@ class SpreadsheetConnector(Connector):
                 "project": v.as_text(cells.get("project")), "title": title,
                 "owner": v.as_text(cells.get("owner")), "status": v.as_text(cells.get("status")),
                 "mitigation": v.as_text(cells.get("mitigation")), **parsed,
+            }
+
+    def _report_records(
+        self, sheet: SheetRows, header: list[Any], columns: dict[str, int],
+        rows: Iterator[tuple[int, list[Any]]], context: ExtractContext,
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
+        for number, row in rows:
+            if all(v.is_blank(c) for c in row):
+                continue
+            cells = {name: (row[i] if i < len(row) else None) for name, i in columns.items()}
+            location = f"{sheet.file}, sheet {sheet.sheet!r}, row {number}"
+            record = {str(header[i]): row[i] for i in range(min(len(header), len(row))) if not v.is_blank(row[i])}
+            try:
+                reported_at = v.parse_date(cells.get("reported_at"), day_first=self.options.day_first)
+            except v.CellError as exc:
+                context.quarantine(f"{sheet.file}#{sheet.sheet}#{number}", location,
+                                   f"column {header[columns['reported_at']]!r}: {exc}", record)
+                continue
+            project, status = v.as_text(cells.get("project")), v.as_text(cells.get("status"))
+            if project is None or status is None or reported_at is None:
+                context.quarantine(f"{sheet.file}#{sheet.sheet}#{number}", location,
+                                   "a status report needs a project, a status and a date; fill them in", record)
+                continue
+            yield "status_reports", {
+                "file": sheet.file, "sheet": sheet.sheet, "row_number": number, "project": project,
+                "status": status, "reported_at": reported_at, "reported_by": v.as_text(cells.get("reported_by")),
+                "comment": v.as_text(cells.get("comment")),
             }
 
 

@@ -53,6 +53,15 @@ RISK_FIELDS: dict[str, tuple[str, ...]] = {
     "due": ("due", "due date", "review date", "target date"),
 }
 
+# A status register: one row per project and report date, no task-name column (see the connector).
+REPORT_FIELDS: dict[str, tuple[str, ...]] = {
+    "project": ("project", "project name", "project id"),
+    "status": ("rag", "rag status", "status", "health", "overall status", "overall rag", "reported status"),
+    "reported_at": ("date", "report date", "reported on", "status date", "as of", "as at", "week ending"),
+    "reported_by": ("reported by", "author", "project manager", "pm", "owner"),
+    "comment": ("comment", "comments", "commentary", "notes", "note", "summary"),
+}
+
 #: A row is the header row when it names at least this many known fields.
 MIN_HEADER_MATCHES = 2
 HEADER_SEARCH_ROWS = 10

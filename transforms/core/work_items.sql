@@ -52,6 +52,7 @@ SELECT
     coalesce(w.systems, []::VARCHAR[]) AS systems,
     coalesce(w.objectives, []::VARCHAR[]) AS objectives,
     w.updated_at,
+    w.source_url,
     p.is_stale
 FROM staging.work_items AS w
 JOIN core.projects AS p

@@ -19,6 +19,15 @@ SELECT 'stale_source', 'error', s.source_id, s.source_id,
 FROM meta.source_state AS s
 WHERE s.last_status <> 'ok'
 UNION ALL
+SELECT 'stale_status_report', 'warning', r.source_id, r.project_id,
+       'the status reported for ' || r.project_id || ' (' || r.reported_status || ') is dated '
+       || strftime(r.reported_at, '%Y-%m-%d') || ', more than ' || CAST(x.stale_report_days AS INTEGER)
+       || ' days before ' || strftime(as_of(), '%Y-%m-%d') || coalesce(' (' || r.source_url || ')', '')
+       || '; ask the project manager for a current report'
+FROM core.status_reports AS r
+CROSS JOIN config.rules AS x
+WHERE r.is_latest AND r.reported_at < as_of() - CAST(x.stale_report_days AS INTEGER)
+UNION ALL
 SELECT 'unassigned_project', 'warning', source_id, project_id,
        'project ' || source_key || ' is in source ' || source_id || ' but no program lists it; add it to portfolio.yaml'
 FROM core.projects

@@ -47,21 +47,18 @@ reasons AS (
 rag AS (
     SELECT
         *,
-        CASE WHEN len(red_reasons) > 0 THEN 'red' WHEN len(amber_reasons) > 0 THEN 'amber' ELSE 'green' END AS rag,
-        -- What the project reports, in RAG words, to compare with the computed RAG.
-        CASE
-            WHEN lower(trim(reported_status)) IN ('green', 'g', 'on track') THEN 'green'
-            WHEN lower(trim(reported_status)) IN ('amber', 'a', 'yellow', 'at risk') THEN 'amber'
-            WHEN lower(trim(reported_status)) IN ('red', 'r', 'off track') THEN 'red'
-        END AS reported_rag
+        CASE WHEN len(red_reasons) > 0 THEN 'red' WHEN len(amber_reasons) > 0 THEN 'amber' ELSE 'green' END AS rag
     FROM reasons
 ),
 basis AS (
     SELECT
-        r.*,
-        resolve_basis(coalesce(g.pct_complete_basis, r.pct_complete_basis), r.work_hours_total) AS chosen_basis
+        r.* EXCLUDE (reported_status),
+        resolve_basis(coalesce(g.pct_complete_basis, r.pct_complete_basis), r.work_hours_total) AS chosen_basis,
+        x.* EXCLUDE (project_id),
+        array_to_string(list_concat(r.red_reasons, r.amber_reasons), '; ') AS rag_reasons
     FROM rag AS r
     LEFT JOIN core.programs AS g USING (program_id)
+    LEFT JOIN intermediate.project_reports AS x USING (project_id)
 )
 SELECT
     project_id,
@@ -103,9 +100,18 @@ SELECT
     bac / nullif(cpi, 0) AS eac,
     bac - bac / nullif(cpi, 0) AS vac,
     rag,
-    array_to_string(list_concat(red_reasons, amber_reasons), '; ') AS rag_reasons,
+    rag_reasons,
     reported_status,
     reported_rag IS NOT NULL AND reported_rag <> rag AS status_mismatch,
     source_refreshed_at,
-    is_stale
+    is_stale,
+    reported_at,
+    reported_by,
+    coalesce(is_report_stale, false) AS is_report_stale,
+    -- Watermelon (green outside, red inside): reported green while computed red or amber, today and on
+    -- the previous snapshot, with the same rules firing on both (the rules, not their numbers).
+    coalesce(reported_rag = 'green' AND rag IN ('red', 'amber')
+             AND previous_reported_rag = 'green' AND previous_rag IN ('red', 'amber')
+             AND rag_rules(rag_reasons) = rag_rules(previous_rag_reasons), false) AS watermelon,
+    detail_url
 FROM basis

@@ -18,6 +18,7 @@ SELECT
     s.planned_finish,
     NULL AS baseline_finish,
     NULL AS budget,
-    NULL AS reported_status
+    NULL AS reported_status,
+    p.site_url || '/browse/' || p.project_key AS source_url
 FROM raw.this__projects AS p
 LEFT JOIN spans AS s USING (source_id, project_key)

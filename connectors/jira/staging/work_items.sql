@@ -2,12 +2,21 @@
 -- Status: the Flagged field means blocked; a few well-known words (Blocked, On hold, Won't do ...)
 -- are taken at their word; otherwise the status category decides (new / indeterminate / done).
 -- Exports without a category fall back to the usual status words. Percent complete comes from
--- time tracking where it exists (spent / (spent + remaining)); core fills done = 100, to do = 0.
+-- time tracking where it exists (spent / (spent + remaining)); an issue in the done category is 100%
+-- whatever time remains; core fills to do = 0. An issue that is the parent of other issues in scope
+-- (an epic with children, a story with sub-tasks) is a summary: its children carry the work.
+-- source_url is the issue's browse page, <site>/browse/<KEY> (NULL for a CSV export, which has no site).
 WITH issues AS (
     SELECT i.*, lower(trim(i.status_name)) AS status_word, coalesce(i.parent_key, p.issue_key) AS parent_ref
     FROM raw.this__issues AS i
     LEFT JOIN raw.this__issues AS p ON p.source_id = i.source_id AND p.issue_id = i.parent_id
     WHERE NOT i.is_risk
+),
+parents AS (
+    SELECT DISTINCT source_id, parent_ref AS issue_key, true AS has_children FROM issues WHERE parent_ref IS NOT NULL
+),
+sites AS (
+    SELECT source_id, project_key, any_value(site_url) AS site_url FROM raw.this__projects GROUP BY ALL
 ),
 versions AS (
     SELECT
@@ -28,7 +37,7 @@ SELECT
     summary AS name,
     CASE WHEN is_subtask THEN 'sub-task' ELSE lower(issue_type) END AS item_type,
     lower(issue_type) = 'milestone' AS is_milestone,
-    false AS is_summary,
+    coalesce(has_children, false) AS is_summary,
     status_name AS status_raw,
     CASE
         WHEN is_flagged THEN 'blocked'
@@ -53,8 +62,11 @@ SELECT
     NULL AS actual_start,
     CAST(resolved_at AS DATE) AS actual_finish,
     due_date,
-    CASE WHEN time_spent_hours + remaining_hours > 0
-        THEN 100.0 * time_spent_hours / (time_spent_hours + remaining_hours) END AS percent_complete,
+    CASE
+        WHEN status_category = 'done' THEN 100.0
+        WHEN time_spent_hours + remaining_hours > 0
+            THEN 100.0 * time_spent_hours / (time_spent_hours + remaining_hours)
+    END AS percent_complete,
     original_estimate_hours AS work_hours,
     time_spent_hours AS actual_work_hours,
     story_points,
@@ -63,8 +75,11 @@ SELECT
     NULL AS actual_cost,
     list_sort(list_distinct(list_concat(components, labels))) AS systems,
     objectives,
-    updated_at
+    updated_at,
+    site_url || '/browse/' || issue_key AS source_url
 FROM issues
+LEFT JOIN parents USING (source_id, issue_key)
+LEFT JOIN sites USING (source_id, project_key)
 UNION ALL BY NAME
 SELECT
     source_id,

@@ -11,6 +11,7 @@ SELECT
     CAST(coalesce(s.finish, p.finish) AS DATE) AS planned_finish,
     CAST(s.baseline_finish AS DATE) AS baseline_finish,
     s.baseline_cost AS budget,
-    NULL AS reported_status
+    NULL AS reported_status,
+    p.file AS source_url
 FROM raw.this__projects AS p
 LEFT JOIN raw.this__tasks AS s ON s.source_id = p.source_id AND s.file = p.file AND s.uid = 0

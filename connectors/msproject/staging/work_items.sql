@@ -1,7 +1,8 @@
 -- Plan tasks (not the UID 0 project summary). A task is a summary when another task names it as
 -- parent (the outline, not the Summary flag). Status follows progress: 100% is done, any progress
 -- or an actual start is in progress, else not started. The assignee is the resource with the
--- most assigned work.
+-- most assigned work. A task whose Active flag is off is cancelled: out of earned value, effort,
+-- deployment, forecasts and percent complete. source_url locates the task: <file>#<UID>.
 WITH tasks AS (
     SELECT * FROM raw.this__tasks WHERE uid <> 0
 ),
@@ -22,8 +23,9 @@ SELECT
     CASE WHEN p.uid IS NOT NULL THEN 'summary' WHEN t.is_milestone THEN 'milestone' ELSE 'task' END AS item_type,
     coalesce(t.is_milestone, false) AS is_milestone,
     p.uid IS NOT NULL AS is_summary,
-    CAST(t.percent_complete AS VARCHAR) || '%' AS status_raw,
+    CASE WHEN t.is_active = false THEN 'Inactive' ELSE CAST(t.percent_complete AS VARCHAR) || '%' END AS status_raw,
     CASE
+        WHEN t.is_active = false THEN 'cancelled'
         WHEN t.percent_complete >= 100 THEN 'done'
         WHEN t.percent_complete > 0 OR t.actual_start IS NOT NULL THEN 'in_progress'
         ELSE 'not_started'
@@ -46,7 +48,8 @@ SELECT
     t.actual_cost,
     t.systems,
     t.objectives,
-    NULL AS updated_at
+    NULL AS updated_at,
+    t.file || '#' || t.uid AS source_url
 FROM tasks AS t
 LEFT JOIN parents AS p ON p.source_id = t.source_id AND p.file = t.file AND p.uid = t.uid
 LEFT JOIN lead AS l ON l.source_id = t.source_id AND l.file = t.file AND l.task_uid = t.uid

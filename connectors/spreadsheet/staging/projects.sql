@@ -13,6 +13,7 @@ SELECT
     max(coalesce(finish, due)) AS planned_finish,
     max(baseline_finish) AS baseline_finish,
     sum(baseline_cost) AS budget,
-    NULL AS reported_status
+    NULL AS reported_status,
+    any_value(file) || coalesce('!' || CASE WHEN count(DISTINCT sheet) = 1 THEN any_value(sheet) END, '') AS source_url
 FROM raw.this__tasks
 GROUP BY source_id, project_key

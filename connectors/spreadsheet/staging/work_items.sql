@@ -69,5 +69,6 @@ SELECT
     actual_cost,
     systems,
     objectives,
-    updated_at
+    updated_at,
+    file || '!' || sheet || '!' || row_number AS source_url  -- where a person finds the row
 FROM typed
