@@ -35,7 +35,7 @@ def publish(con: duckdb.DuckDBPyConnection, published: Path) -> dict[str, int]:
         for schema, table in _tables(con):
             target = f"pub.{schema}.{quote(table)}"
             con.execute(f"CREATE SCHEMA IF NOT EXISTS pub.{schema}")
-            con.execute(f"CREATE TABLE {target} AS SELECT * FROM {schema}.{quote(table)}")
+            con.execute(f"CREATE TABLE {target} AS SELECT * FROM {schema}.{quote(table)} {_order_by(schema, table)}")
             counts[f"{schema}.{table}"] = con.execute(f"SELECT count(*) FROM {target}").fetchone()[0]
             _comment(con, target, table_doc(f"{schema}.{table}"))
         con.execute("DETACH pub")
@@ -73,6 +73,13 @@ def _tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
             ORDER BY schema_name, table_name""",
         list(PUBLISHED_SCHEMAS),
     ).fetchall()
+
+
+def _order_by(schema: str, table: str) -> str:
+    """Written in a stable order: by the (unique) keys the model YAML declares, else by every column."""
+    doc = table_doc(f"{schema}.{table}")
+    keys = list(doc.keys) if doc and doc.keys else []
+    return f"ORDER BY {', '.join(quote(k) for k in keys)}" if keys else "ORDER BY ALL"
 
 
 def _comment(con: duckdb.DuckDBPyConnection, target: str, doc: TableDoc | None) -> None:

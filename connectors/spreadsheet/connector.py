@@ -139,6 +139,8 @@ class SpreadsheetConnector(Connector):
         is_risk_log = sheet.sheet in risk_sheets or (
             "title" in risk_columns and ("probability" in risk_columns or "impact" in risk_columns)
         )
+        if task_header is None and not is_risk_log:  # a status register names too few task fields
+            task_header = find_header_row(cells, REPORT_FIELDS, {})
         header_index = risk_header if is_risk_log else task_header
         where = f"{sheet.file}, sheet {sheet.sheet!r}"
         if header_index is None:

@@ -41,7 +41,8 @@ risks AS (
             AS open_risks_high,
         count(*) FILTER (WHERE is_open AND severity >= (SELECT high_risk_severity FROM config.rules)
                          AND due_date < as_of()) AS high_risks_past_due,
-        arg_max(title, severity) FILTER (WHERE is_open) AS top_risk,
+        -- Ties broken deterministically: highest severity, then earliest due, then risk_id.
+        first(title ORDER BY severity DESC NULLS LAST, due_date NULLS LAST, risk_id) FILTER (WHERE is_open) AS top_risk,
         max(severity) FILTER (WHERE is_open) AS top_risk_severity
     FROM core.risks
     WHERE project_id IS NOT NULL

@@ -2,7 +2,7 @@
 -- Status: the Flagged field means blocked; a few well-known words (Blocked, On hold, Won't do ...)
 -- are taken at their word; otherwise the status category decides (new / indeterminate / done).
 -- Exports without a category fall back to the usual status words. Percent complete comes from
--- time tracking where it exists (spent / (spent + remaining)); an issue in the done category is 100%
+-- time tracking where it exists (spent / (spent + remaining)); an issue in a done status is 100%
 -- whatever time remains; core fills to do = 0. An issue that is the parent of other issues in scope
 -- (an epic with children, a story with sub-tasks) is a summary: its children carry the work.
 -- source_url is the issue's browse page, <site>/browse/<KEY> (NULL for a CSV export, which has no site).
@@ -63,7 +63,7 @@ SELECT
     CAST(resolved_at AS DATE) AS actual_finish,
     due_date,
     CASE
-        WHEN status_category = 'done' THEN 100.0
+        WHEN status_default = 'done' THEN 100.0  -- the status just decided, above
         WHEN time_spent_hours + remaining_hours > 0
             THEN 100.0 * time_spent_hours / (time_spent_hours + remaining_hours)
     END AS percent_complete,
