@@ -62,6 +62,15 @@ class Risk:
 
 
 @dataclass
+class StatusReport:
+    project: str  # the word in the register's Project column (a project value or a configured id)
+    rag: str
+    date: dt.date
+    reported_by: str
+    comment: str
+
+
+@dataclass
 class ProjectPlan:
     project_id: str
     source: str
@@ -211,6 +220,23 @@ def build_risks() -> list[Risk]:
     ]
 
 
+def build_status_reports() -> list[StatusReport]:
+    """The PMO status register (sheet Status of hr_programme.xlsx): what each project reported, by date.
+
+    crm-migration reports Green while an item is blocked (computed amber, the same rule every day): a
+    watermelon from the second snapshot on. Onboarding's latest report is 24 days old on 16 Nov:
+    stale. Payroll's Red of 12 Nov supersedes its Amber of 30 Oct.
+    """
+    return [
+        StatusReport("Payroll", "Amber", dt.date(2026, 10, 30), "Priya Shah", "Parallel run differences"),
+        StatusReport("Payroll", "Red", dt.date(2026, 11, 12), "Priya Shah", "Go-live milestone missed"),
+        StatusReport("Onboarding", "Green", dt.date(2026, 10, 23), "Grace Kim", ""),
+        StatusReport("crm-migration", "Amber", dt.date(2026, 10, 30), "Aisha Bello", "Data mapping open"),
+        StatusReport("crm-migration", "Green", dt.date(2026, 11, 13), "Aisha Bello", "All on track"),
+        StatusReport("web-portal", "Green", dt.date(2026, 11, 13), "Diego Alvarez", ""),
+    ]
+
+
 def _excel_rows(plan: ProjectPlan) -> tuple[list[str], list[list[object]]]:
     header = ["ID", "Task", "Status", "Start", "Finish", "% Complete", "Owner", "Email", "Estimate (h)",
               "Milestone", "Systems", "Objective", "Depends on", "Baseline Start", "Baseline Finish", "Budget",
@@ -225,7 +251,8 @@ def _excel_rows(plan: ProjectPlan) -> tuple[list[str], list[list[object]]]:
     return header, rows
 
 
-def write_workbook(path: Path, plans: list[ProjectPlan], risks: list[Risk]) -> None:
+def write_workbook(path: Path, plans: list[ProjectPlan], risks: list[Risk],
+                   reports: list[StatusReport] = ()) -> None:
     import xlsxwriter
 
     workbook = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False})
@@ -256,6 +283,13 @@ def write_workbook(path: Path, plans: list[ProjectPlan], risks: list[Risk]) -> N
         log.write_row(r, 0, [risk.risk_id, risk.title, risk.project, risk.probability, risk.impact, risk.owner,
                              risk.status, risk.mitigation])
         log.write_datetime(r, 8, dt.datetime.combine(risk.due, dt.time()), date_format)
+    if reports:
+        register = workbook.add_worksheet("Status")  # Project + RAG + Date, no task name: a status register
+        register.write_row(0, 0, ["Project", "RAG", "Date", "Reported by", "Comment"])
+        for r, report in enumerate(reports, start=1):
+            register.write_row(r, 0, [report.project, report.rag])
+            register.write_datetime(r, 2, dt.datetime.combine(report.date, dt.time()), date_format)
+            register.write_row(r, 3, [report.reported_by] + ([report.comment] if report.comment else []))
     workbook.close()
 
 
@@ -406,7 +440,7 @@ def generate(root: Path = HERE) -> list[Path]:
     out_dir = root / "sheets"
     (out_dir / "digital").mkdir(parents=True, exist_ok=True)
     workbook = out_dir / "hr_programme.xlsx"
-    write_workbook(workbook, [p for p in plans if p.source == "hr-tracker"], build_risks())
+    write_workbook(workbook, [p for p in plans if p.source == "hr-tracker"], build_risks(), build_status_reports())
     written = [workbook]
     for plan in plans:
         if plan.source == "digital-tracker":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import logging
 import os
 import shutil
@@ -103,11 +104,45 @@ def demo() -> int:
               file=sys.stderr)
         return 2
     portfolio = load_portfolio(DEMO_CONFIG)
+    if not _has_earlier_snapshot(portfolio):
+        # The watermelon check compares two snapshots running: a fresh sample gets the day before first.
+        day_before = portfolio.today() - dt.timedelta(days=1)
+        print(f"First a snapshot as of {day_before}, so the watermelon check has two snapshots to compare:")
+        _sync_as_of(portfolio, day_before)
+        print()
     code = sync_command(portfolio)
     for title, sql in DEMO_VIEWS:
         print(f"\n{title}")
         query_command(portfolio, sql, "table")
     return code
+
+
+def _sync_as_of(portfolio: Portfolio, day: dt.date) -> int:
+    """Sync the portfolio as of another day. The run reads its config from the file, so a copy of it with
+    that as_of is written beside it (its relative paths, warehouse included, stay the same) and removed."""
+    import re
+
+    text = portfolio.path.read_text(encoding="utf-8")
+    copy = portfolio.path.with_name(f".{portfolio.path.stem}.as-of-{day}.yaml")
+    copy.write_text(re.sub(r"(?m)^as_of:.*$", f"as_of: {day}", text), encoding="utf-8")
+    try:
+        return sync_command(load_portfolio(copy))
+    finally:
+        copy.unlink(missing_ok=True)
+
+
+def _has_earlier_snapshot(portfolio: Portfolio) -> bool:
+    """Whether the published warehouse already holds a health snapshot dated before the portfolio's today."""
+    import duckdb
+
+    if not portfolio.warehouse.exists():
+        return False
+    try:
+        with duckdb.connect(str(portfolio.warehouse), read_only=True) as con:
+            return bool(con.execute("SELECT count(*) FROM history.project_health_snapshots WHERE snapshot_date < ?",
+                                    [portfolio.today()]).fetchone()[0])
+    except duckdb.Error:  # an older or damaged warehouse: take the two-snapshot path
+        return False
 
 
 DEMO_VIEWS = (
@@ -119,6 +154,11 @@ DEMO_VIEWS = (
     ("Why projects are not green (marts.project_health):",
      "SELECT project_id, rag, rag_reasons FROM marts.project_health WHERE rag <> 'green' "
      "ORDER BY rag DESC, project_id"),
+    ("Reported status against computed RAG (marts.project_health; watermelon = reported green, computed "
+     "red/amber two snapshots running for the same rules):",
+     "SELECT project_id, reported_status AS reported, reported_at, rag, status_mismatch AS mismatch, watermelon, "
+     "is_report_stale AS stale_report FROM marts.project_health "
+     "ORDER BY watermelon DESC, status_mismatch DESC, project_id"),
     ("Effort against the strategy (marts.objective_investment):",
      "SELECT objective_id, round(target_share, 2) AS target, round(actual_share, 2) AS actual, "
      "round(drift, 2) AS drift, round(effort_hours) AS hours FROM marts.objective_investment ORDER BY drift"),
