@@ -45,16 +45,19 @@ RISKS = [["ID", "Risk", "Project", "Probability", "Impact", "Status", "Due"],
          ["R1", "Gamma", "z", "4", "4", "Open", "2026-04-01"],
          ["R3", "Alpha", "z", "4", "4", "Open", "2026-03-20"]]
 JIRA_HEADER = ["Summary", "Issue key", "Issue id", "Issue Type", "Status", "Project key", "Project name",
-               "Created", "Updated", "Time Spent", "Remaining Estimate", "Parent"]
+               "Created", "Updated", "Time Spent", "Remaining Estimate", "Parent", "Custom field (Project health)"]
 JIRA_ROWS = [
     # FIN-1 is the parent of FIN-2 and FIN-3: a summary, not an item.
     ["Ledger epic", "FIN-1", "501", "Epic", "In Progress", "FIN", "Finance", "02/Jan/26 9:00 AM",
-     "02/Jan/26 9:00 AM", "", "", ""],
+     "02/Jan/26 9:00 AM", "", "", "", ""],
     # Done with 1 h spent and 4 h remaining: 20% by time tracking, but done is 100%.
     ["Post journals", "FIN-2", "502", "Story", "Done", "FIN", "Finance", "03/Jan/26 9:00 AM",
-     "03/Jan/26 9:00 AM", "3600", "14400", "501"],
+     "03/Jan/26 9:00 AM", "3600", "14400", "501", ""],
     ["Close the month", "FIN-3", "503", "Story", "To Do", "FIN", "Finance", "04/Jan/26 9:00 AM",
-     "04/Jan/26 9:00 AM", "", "", "501"],
+     "04/Jan/26 9:00 AM", "", "", "501", ""],
+    # A status report issue: what FIN reports (Green, 20 Feb); not a work item.
+    ["Week 8 status", "FIN-4", "504", "Status report", "Done", "FIN", "Finance", "20/Feb/26 9:00 AM",
+     "20/Feb/26 9:00 AM", "", "", "", "Green"],
 ]
 NS = "http://schemas.microsoft.com/project"
 HEALTH_FIELD = "188743731"  # Text1
@@ -99,7 +102,7 @@ sources:
   - {{id: sheets, kind: spreadsheet, path: sheets/*.csv}}
   - {{id: register, kind: spreadsheet, path: register.csv}}
   - {{id: risk-log, kind: spreadsheet, path: risks.csv}}
-  - {{id: jira, kind: jira_csv, path: jira.csv, timezone: Europe/London}}
+  - {{id: jira, kind: jira_csv, path: jira.csv, timezone: Europe/London, fields: {{reported_status: Project health}}}}
   - {{id: plans, kind: msproject, path: plan.xml, attributes: {{reported_status: Health}}}}
 """)
     return config
@@ -192,6 +195,14 @@ def test_a_jira_epic_with_children_is_a_summary_and_done_is_100_percent(days) ->
     fin = _health(day2, "fin")
     # The epic is not an item: 2 items, 1 done -> 50% by count.
     assert (fin["items_total"], fin["items_done"], fin["pct_complete_count"]) == (2, 1, 50)
+
+
+def test_a_jira_status_report_issue_is_the_reported_status_and_not_work(days) -> None:
+    _, day2 = days
+    fin = _health(day2, "fin")
+    assert (fin["reported_status"], str(fin["reported_at"])[:10]) == ("Green", "2026-02-20")
+    keys = {k for (k,) in day2.execute("SELECT source_key FROM core.work_items WHERE project_id = 'fin'").fetchall()}
+    assert keys == {"FIN-1", "FIN-2", "FIN-3"}  # FIN-4, the report, is not an item
 
 
 def test_a_tie_on_top_risk_goes_to_the_earliest_due(days) -> None:

@@ -167,7 +167,7 @@ class JiraConnector(Connector):
         risk_type = self.options.risk_issue_type
         for issue in issues:
             try:
-                rows = issue_rows(issue, fields, risk_type)
+                rows = issue_rows(issue, fields, risk_type, self.options.status_report_issue_type)
             except IssueError as exc:
                 self._quarantine(issue, str(exc), spool, context)
                 continue

@@ -66,7 +66,8 @@ class JiraCsvConnector(Connector):
                 for number, row in enumerate(reader, start=2):
                     try:
                         issue = _issue(row, columns, zone)
-                        mapped = issue_rows(issue, fields, self.options.risk_issue_type)
+                        mapped = issue_rows(issue, fields, self.options.risk_issue_type,
+                                            self.options.status_report_issue_type)
                     except (ValueError, KeyError) as exc:  # this row only: the rest of the export loads
                         key = row[columns["Issue key"][0]] if len(row) > columns["Issue key"][0] else ""
                         context.quarantine(key or f"row {number}", f"{name}, row {number}",

@@ -25,6 +25,8 @@ ISSUES = pa.schema([
     ("story_points", NUM), ("is_flagged", FLAG), ("priority", TEXT),
     ("components", pa.list_(TEXT)), ("labels", pa.list_(TEXT)), ("objectives", pa.list_(TEXT)),
     ("probability", NUM), ("impact", NUM),
+    # An issue of the status-report type, and the configured field holding what it reports (Green ...).
+    ("is_status_report", FLAG), ("reported_status", TEXT),
 ])
 LINKS = pa.schema([("issue_id", TEXT), ("issue_key", TEXT), ("link_type", TEXT), ("direction", TEXT),
                    ("other_key", TEXT)])
@@ -53,6 +55,7 @@ CUSTOM_FIELD_NAMES = {
     "objectives": (),
     "probability": (),
     "impact": (),
+    "reported_status": (),
 }
 _DC_SPRINT = re.compile(r"(\w+)=([^,\]]*)")
 #: What a believable value of each numeric column is; anything else is a data-entry slip or a
@@ -187,7 +190,8 @@ def _sprint(value: Any) -> dict[str, Any]:
     return {"sprint_name": latest.get("name"), "sprint_start": day("startDate"), "sprint_end": day("endDate")}
 
 
-def issue_rows(issue: Mapping[str, Any], fields_by_name: FieldIds, risk_type: str) -> dict[str, list[dict]]:
+def issue_rows(issue: Mapping[str, Any], fields_by_name: FieldIds, risk_type: str,
+               report_type: str = "Status report") -> dict[str, list[dict]]:
     """One issue -> rows for the issues, links, versions and changelog tables."""
     f = issue.get("fields") or {}
     key = issue.get("key")
@@ -230,6 +234,8 @@ def issue_rows(issue: Mapping[str, Any], fields_by_name: FieldIds, risk_type: st
         "objectives": _option_values(fields_by_name.get(f, "objectives")),
         "probability": _field("probability", v.parse_level, probability[0]) if probability else None,
         "impact": _field("impact", v.parse_level, impact[0]) if impact else None,
+        "is_status_report": (issue_type.get("name") or "").lower() == report_type.lower(),
+        "reported_status": ", ".join(_option_values(fields_by_name.get(f, "reported_status"))) or None,
     }
     check_ranges(row)
     links = []

@@ -50,6 +50,8 @@ class JiraOptions(OptionsModel):
     jql: Text | None = Field(None, description="a JQL condition narrowing the scope")
     fields: dict[CustomField, Text] = Field({}, description="a mapping of field: Jira field name")
     risk_issue_type: Text = Field("Risk", description="the issue type read as risks")
+    status_report_issue_type: Text = Field(
+        "Status report", description="the issue type read as status reports (their fields.reported_status field)")
     overlap_minutes: Seconds = Field(10, description="the incremental overlap window in minutes, a number >= 0")
     page_size: int = Field(100, strict=True, ge=1, description="issues per search page, a whole number >= 1")
     timeout_seconds: Seconds = Field(60, gt=0, description="the read timeout in seconds, a number > 0")
@@ -74,3 +76,5 @@ class JiraCsvOptions(OptionsModel):
     timezone: TimeZone = Field("UTC", description="the IANA time zone the export was made in, e.g. Europe/London")
     fields: dict[CustomField, Text] = Field({}, description="a mapping of field: custom field name")
     risk_issue_type: Text = Field("Risk", description="the issue type read as risks")
+    status_report_issue_type: Text = Field(
+        "Status report", description="the issue type read as status reports (their fields.reported_status field)")

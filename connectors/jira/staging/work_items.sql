@@ -10,7 +10,7 @@ WITH issues AS (
     SELECT i.*, lower(trim(i.status_name)) AS status_word, coalesce(i.parent_key, p.issue_key) AS parent_ref
     FROM raw.this__issues AS i
     LEFT JOIN raw.this__issues AS p ON p.source_id = i.source_id AND p.issue_id = i.parent_id
-    WHERE NOT i.is_risk
+    WHERE NOT i.is_risk AND NOT coalesce(i.is_status_report, false)  -- status reports are not work
 ),
 parents AS (
     SELECT DISTINCT source_id, parent_ref AS issue_key, true AS has_children FROM issues WHERE parent_ref IS NOT NULL
