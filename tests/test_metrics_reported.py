@@ -18,15 +18,17 @@ from pipelines.run import run_sync
 
 pytestmark = pytest.mark.pipeline  # every test here runs the whole pipeline
 
-HEADER = ["ID", "Task", "Status", "Start", "Finish", "Due", "% Complete", "Work", "Milestone"]
+HEADER = ["ID", "Task", "Status", "Start", "Finish", "Due", "% Complete", "Work", "Milestone", "Owner", "Team"]
 TRACKERS = {
     # A milestone due Thu 12 Feb, not started: 12 working days late on 2 Mar, 13 on 3 Mar, both
     # past the 10-day red threshold -> red on both days, for the same rule.
-    "w": [["W1", "Go-live", "Not started", "2026-02-12", "2026-02-12", "2026-02-12", "0%", "0", "yes"]],
+    # Sam Lee is in team Platform here and Apps in z.csv: a tie, broken alphabetically (Apps).
+    "w": [["W1", "Go-live", "Not started", "2026-02-12", "2026-02-12", "2026-02-12", "0%", "0", "yes", "Sam Lee",
+           "Platform"]],
     # Day 1: one blocked item -> amber ("item(s) blocked"). Day 2: see Y_DAY2.
     "y": [["Y1", "Stuck", "Blocked", "2026-03-02", "2026-03-20", "", "0%", "8", ""]],
     # Nothing late or blocked -> green.
-    "z": [["Z1", "Fine", "In progress", "2026-03-02", "2026-03-20", "", "10%", "8", ""]],
+    "z": [["Z1", "Fine", "In progress", "2026-03-02", "2026-03-20", "", "10%", "8", "", "Sam Lee", "Apps"]],
 }
 # Day 2: Y1 unblocked, but a milestone due Fri 27 Feb is open -> amber for a *different* rule.
 Y_DAY2 = [["Y1", "Stuck", "In progress", "2026-03-02", "2026-03-20", "", "10%", "8", ""],
@@ -208,6 +210,11 @@ def test_a_jira_status_report_issue_is_the_reported_status_and_not_work(days) ->
 def test_a_tie_on_top_risk_goes_to_the_earliest_due(days) -> None:
     _, day2 = days
     assert (_health(day2, "z")["top_risk"], _health(day2, "z")["top_risk_severity"]) == ("Alpha", 16)
+
+
+def test_a_tie_on_a_persons_team_goes_to_the_first_in_order(days) -> None:
+    _, day2 = days
+    assert day2.execute("SELECT team FROM core.resources WHERE name = 'Sam Lee'").fetchall() == [("Apps",)]
 
 
 def test_every_work_item_and_project_has_a_locator(days) -> None:

@@ -1,9 +1,9 @@
 -- One row per person across all sources (see resource_identities for how people are matched).
 SELECT
     i.resource_id,
-    mode(r.name) AS name,
+    stable_mode(list(r.name)) AS name,  -- ties: alphabetical (macros/stable.sql)
     max(nullif(lower(trim(r.email)), '')) AS email,
-    mode(r.team) AS team,
+    stable_mode(list(r.team)) AS team,
     max(r.capacity_hours_per_week) AS capacity_hours_per_week,
     list_sort(list_distinct(list(r.source_id))) AS source_ids
 FROM staging.resources AS r

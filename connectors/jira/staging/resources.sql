@@ -2,7 +2,7 @@
 SELECT
     source_id,
     assignee_key AS source_key,
-    any_value(assignee_name) AS name,
+    stable_mode(list(assignee_name)) AS name,  -- the most common spelling; ties: the first in order
     max(lower(assignee_email)) AS email,
     NULL AS team,
     NULL AS capacity_hours_per_week

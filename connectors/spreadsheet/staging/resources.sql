@@ -1,10 +1,11 @@
--- Every person named as an owner; keyed by e-mail when the sheet gives one, else by name.
+-- Every person named as an owner; keyed by e-mail when the sheet gives one, else by name. Name and
+-- team: the most common spelling, a tie going to the one that sorts first (never any_value).
 SELECT
     source_id,
     coalesce(lower(owner_email), owner) AS source_key,
-    any_value(owner) AS name,
-    any_value(lower(owner_email)) AS email,
-    any_value(team) AS team,
+    stable_mode(list(owner)) AS name,
+    min(lower(owner_email)) AS email,
+    stable_mode(list(team)) AS team,
     NULL AS capacity_hours_per_week
 FROM raw.this__tasks
 WHERE owner IS NOT NULL
