@@ -30,6 +30,9 @@ def publish(con: duckdb.DuckDBPyConnection, published: Path) -> dict[str, int]:
     remove_leftovers(published)
     temporary = published.with_name(f".{published.name}.{uuid.uuid4().hex}.tmp")
     counts: dict[str, int] = {}
+    # The build connection drops insertion order for speed; published tables keep their ORDER BY.
+    preserve = con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()[0]
+    con.execute("SET preserve_insertion_order = true")
     con.execute(f"ATTACH {sql_literal(str(temporary))} AS pub")
     try:
         for schema, table in _tables(con):
@@ -50,6 +53,8 @@ def publish(con: duckdb.DuckDBPyConnection, published: Path) -> dict[str, int]:
         temporary.unlink(missing_ok=True)
         temporary.with_name(f"{temporary.name}.wal").unlink(missing_ok=True)
         raise
+    finally:
+        con.execute(f"SET preserve_insertion_order = {'true' if preserve else 'false'}")
     return counts
 
 
