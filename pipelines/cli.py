@@ -117,7 +117,7 @@ def _print_summary(report: SyncReport) -> None:
         for source_id, reason in report.failed_sources.items():
             print(f"  {source_id}: {reason}")
     for step in report.failed_steps:
-        print(f"\nFailed step: {step} (see the error above)")
+        print(f"\nFailed step: {step} (the error is above; in full in `sightline ui`, run {report.run_id})")
     for check in report.failed_checks:
         print(f"Failed check: {check}")
     if report.published_this_run:

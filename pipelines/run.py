@@ -7,6 +7,8 @@ so it appears in the UI's run list, and it holds the writer lock from start to s
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import sys
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,8 +26,9 @@ from pipelines.resources import SightlineWarehouse
 from pipelines.writer_lock import DEFAULT_WAIT_SECONDS, Holder, WriterLock
 from warehouse.db import quote
 
-# Dagster's own console logger is quieted to warnings: `sightline sync` prints its own progress.
-QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+# Dagster's own console logger is replaced: `sightline sync` prints its own progress, and Dagster's
+# warnings and errors one line each (the full error, with its stack, is in the run's event log).
+QUIET_RUN_CONFIG = {"loggers": {"console": {}}}
 EXIT_FAILED = 1  # a source failed (kept stale), or a step or check failed
 EXIT_DQ_ERRORS = 3  # published, but marts.data_quality has findings of severity 'error'
 TOP_FINDINGS = 10
@@ -77,6 +80,21 @@ class SyncReport:
         return dq_errors_exit if self.dq_errors else 0
 
 
+class _OneLineFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage().split("\n\nStack Trace:")[0]
+        return f"  {self.formatTime(record, '%H:%M:%S')}  {record.levelname}: {' '.join(message.split())}"
+
+
+@dg.logger(description="Warnings and errors, one line each, on stderr; the full errors are in the event log.")
+def one_line_console(init_context: dg.InitLoggerContext) -> logging.Logger:
+    logger = logging.Logger("sightline.dagster", level=logging.WARNING)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_OneLineFormatter())
+    logger.addHandler(handler)
+    return logger
+
+
 def run_sync(
     portfolio: Portfolio, *, full_refresh: bool = False, wait_seconds: float = DEFAULT_WAIT_SECONDS,
     on_wait: Callable[[Holder | None], None] | None = None,
@@ -95,7 +113,7 @@ def run_sync(
 
 def _run_locked(portfolio: Portfolio, run_id: str, full_refresh: bool) -> SyncReport:
     started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    job = build_definitions(portfolio).resolve_job_def(SYNC_JOB)
+    job = build_definitions(portfolio).resolve_job_def(SYNC_JOB).with_logger_defs({"console": one_line_console})
     # --full-refresh is run config of every extract asset, as the launchpad would set it for one source.
     run_config = {**QUIET_RUN_CONFIG, **(full_refresh_run_config(portfolio.sources) if full_refresh else {})}
     with dg.DagsterInstance.from_config(str(instance_home(portfolio))) as instance:
