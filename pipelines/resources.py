@@ -61,13 +61,14 @@ class SightlineWarehouse(dg.ConfigurableResource):
 
     def _take_writer_lock(self, context: dg.InitResourceContext) -> None:
         lock = WriterLock(self.portfolio.var_dir)
-        job = context.dagster_run.job_name if context.dagster_run else "run"
+        run = context.run
+        job = run.job_name if run else "run"
 
         def tell(holder: Holder | None) -> None:
             context.log.warning(waiting_line(lock.path, holder, self.writer_wait_seconds))
 
         try:
-            lock.acquire(command=f"dagster job {job}", run_id=context.run_id,
+            lock.acquire(command=f"dagster job {job}", run_id=run.run_id if run else None,
                          wait_seconds=self.writer_wait_seconds, on_wait=tell)
         except WriterLockTimeout as exc:
             # Failing here, before any step, leaves the build file and the published file untouched.
