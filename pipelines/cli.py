@@ -8,7 +8,7 @@ import os
 import shutil
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pipelines.config import ConfigError, Portfolio, load_portfolio
 from pipelines.instance import DAGSTER_YAML, instance_home
@@ -47,6 +47,8 @@ def main(argv: list[str] | None = None) -> int:
     query = commands.add_parser("query", help="run read-only SQL on the published warehouse")
     _config_argument(query)
     query.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    query.add_argument("--raw", action="store_true",
+                       help="csv: write text cells as they are (no ' before a leading = + - @ tab or CR)")
     query.add_argument("sql")
     commands.add_parser("schema", help="print the JSON Schema of portfolio.yaml (for editor completion)")
     args = parser.parse_args(argv)
@@ -63,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
             return schema_command()
         if args.command == "ui":
             return ui_command(load_portfolio(args.config), args.port)
-        return query_command(load_portfolio(args.config), args.sql, args.format)
+        return query_command(load_portfolio(args.config), args.sql, args.format, raw=args.raw)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return EXIT_CONFIG
@@ -178,26 +180,69 @@ DEMO_VIEWS = (
 )
 
 
-def query_command(portfolio: Portfolio, sql: str, output: str) -> int:
+# A query runs with no file or network access at all (COPY TO, read_csv, glob, ATTACH, INSTALL,
+# LOAD are refused by DuckDB itself), and the configuration is locked so SQL cannot undo that.
+SANDBOX_CONFIG = {
+    "enable_external_access": False,
+    "autoload_known_extensions": False,
+    "autoinstall_known_extensions": False,
+    "allow_community_extensions": False,
+}
+# A spreadsheet opening the CSV would run a cell starting with one of these as a formula.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def query_command(portfolio: Portfolio, sql: str, output: str, *, raw: bool = False) -> int:
+    """Run ``sql`` on the published warehouse, read-only and sandboxed. Exit 1 when it fails or is refused."""
     import duckdb
 
     if not portfolio.warehouse.exists():
         print(f"no published warehouse at {portfolio.warehouse}; run `sightline sync --config {portfolio.path}` first",
               file=sys.stderr)
         return 1
-    with duckdb.connect(str(portfolio.warehouse), read_only=True) as con:
+    with duckdb.connect(str(portfolio.warehouse), read_only=True, config=SANDBOX_CONFIG) as con:
+        con.execute("SET lock_configuration = true")
         try:
             frame = con.execute(sql).df()
         except duckdb.Error as exc:
-            print(f"query failed: {exc}", file=sys.stderr)
+            print(_query_error(exc), file=sys.stderr)
             return 1
     if output == "csv":
-        frame.to_csv(sys.stdout, index=False)
+        # CRLF (RFC 4180) also makes the writer quote a cell holding a lone CR, which "\n" would not.
+        (frame if raw else neutralise_formulas(frame)).to_csv(sys.stdout, index=False, lineterminator="\r\n")
     elif output == "json":
         print(frame.to_json(orient="records", date_format="iso"))
     else:
         print(frame.to_string(index=False) if len(frame) else "(no rows)")
     return 0
+
+
+def _query_error(exc: Exception) -> str:
+    """One line: DuckDB's first line, and for a sandbox refusal what the user can do instead."""
+    import duckdb
+
+    first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    if isinstance(exc, duckdb.PermissionException) or "configuration has been locked" in first_line:
+        return (f"query refused: {first_line}; `sightline query` reads only the published warehouse "
+                "(no files, network, extensions or settings) - export with --format csv instead")
+    return f"query failed: {first_line}"
+
+
+def neutralise_formulas(frame: Any) -> Any:
+    """A copy of ``frame`` whose text cells starting like a formula get a leading ' (numbers are left alone)."""
+    import pandas as pd
+
+    safe = frame.copy()
+    for column in safe.columns:
+        if pd.api.types.is_object_dtype(safe[column]) or pd.api.types.is_string_dtype(safe[column]):
+            safe[column] = safe[column].map(_neutralise_cell).astype(object)
+    return safe
+
+
+def _neutralise_cell(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
 
 
 def init_command(directory: Path) -> int:

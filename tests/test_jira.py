@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -19,15 +21,22 @@ from pipelines.extract import LoadOutcome, load_source
 from warehouse import db
 from warehouse.models import build_kind_staging
 
-SEARCH, BULK = "/rest/api/3/search/jql", "/rest/api/3/changelog/bulkfetch"
+SEARCH, BULK, BY_ID = "/rest/api/3/search/jql", "/rest/api/3/changelog/bulkfetch", "/rest/api/3/issue/bulkfetch"
 
 
-@pytest.fixture
-def jira(monkeypatch: pytest.MonkeyPatch):
+@contextlib.contextmanager
+def emulated_jira(monkeypatch: pytest.MonkeyPatch) -> Iterator[JiraEmulator]:
+    """A running emulator, with the credentials it accepts in the environment."""
     monkeypatch.setenv("JIRA_EMAIL", EMAIL)
     monkeypatch.setenv("JIRA_API_TOKEN", TOKEN)
     monkeypatch.setenv("JIRA_PAT", PAT)
     with JiraEmulator() as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def jira(monkeypatch: pytest.MonkeyPatch):
+    with emulated_jira(monkeypatch) as emulator:
         yield emulator
 
 
@@ -109,14 +118,20 @@ def test_incremental_sync_fetches_only_what_changed(jira: JiraEmulator, tmp_path
     outcome = house.sync(cloud_source(jira, overlap_minutes=0))
     assert outcome.ok, outcome.error
 
-    # Requests: fields and projects (1 each), changed issues in pages of 50 (23 fields asked),
-    # one bulkfetch for their histories, and the id listing in pages of 5000.
-    changed_pages = jira.requests_to(SEARCH, fields_only_id=False)
+    # Requests: fields, projects, Jira's clock and the scope's count (1 each), changed issues in pages
+    # of 50 (23 fields asked) and one catch-up search for issues edited meanwhile, one bulkfetch for
+    # their histories, and two id listings in pages of 5000: the changed ids (to notice misses) and
+    # every id (to notice deletions).
+    searches = jira.requests_to(SEARCH, fields_only_id=False)
+    changed_pages, catch_up = searches[:-1], searches[-1]
     assert len(changed_pages) == math.ceil(len(edited) / 50)
+    assert catch_up.body["jql"] != changed_pages[0].body["jql"] and "updated >= " in catch_up.body["jql"]
     assert len(jira.requests_to(BULK)) == 1
-    assert len(jira.requests_to(SEARCH, fields_only_id=True)) == math.ceil((480 - 5) / 5000)
-    assert len(jira.log) == 2 + len(changed_pages) + 1 + 1
-    assert "updated >= " in changed_pages[0].body["jql"]
+    listings = jira.requests_to(SEARCH, fields_only_id=True)
+    assert len(listings) == 1 + math.ceil((480 - 5) / 5000)
+    assert not jira.requests_to(BY_ID)  # nothing was missed
+    assert len(jira.log) == 4 + len(searches) + 1 + len(listings)
+    assert "updated >= " in changed_pages[0].body["jql"] and changed_pages[0].body["jql"].endswith(" ORDER BY id ASC")
 
     assert house.issue_ids() == set(jira.issues)  # deletions noticed, nothing duplicated
     assert outcome.rows["deleted"] == len(deleted)
@@ -135,8 +150,8 @@ def test_overlap_window_refetches_but_never_duplicates(jira: JiraEmulator, tmp_p
     assert house.sync(cloud_source(jira)).ok
     jira.clear_log()
     assert house.sync(cloud_source(jira, overlap_minutes=5)).ok  # the last 5 issues were updated within 5 minutes
-    refetched = sum(len(r.body["fields"]) > 1 for r in jira.requests_to(SEARCH))
-    assert refetched == 1
+    refetched = jira.requests_to(SEARCH, fields_only_id=False)
+    assert len(refetched) == 2  # one page of the overlap window, one catch-up of edits made meanwhile
     assert house.con.execute('SELECT count(*), count(DISTINCT issue_id) FROM raw."jira__issues"').fetchone() == (40, 40)
 
 
@@ -146,8 +161,10 @@ def test_full_refresh_ignores_the_cursor(jira: JiraEmulator, tmp_path: Path) -> 
     assert house.sync(cloud_source(jira)).ok
     jira.clear_log()
     assert house.sync(cloud_source(jira), full_refresh=True).ok
-    assert "updated >=" not in jira.requests_to(SEARCH)[0].body["jql"]
-    assert not jira.requests_to(SEARCH, fields_only_id=True)  # a full load needs no id listing
+    searches = jira.requests_to(SEARCH)
+    assert "updated >=" not in searches[0].body["jql"]
+    # A full load lists the ids at the end too: deletions during the run and misses are reconciled.
+    assert searches[-1].body["fields"] == ["id"] and "updated >=" not in searches[-1].body["jql"]
 
 
 def test_429_storm_is_survived_honouring_retry_after(jira: JiraEmulator, tmp_path: Path) -> None:
@@ -155,7 +172,7 @@ def test_429_storm_is_survived_honouring_retry_after(jira: JiraEmulator, tmp_pat
     jira.faults.append(Fault(429, times=3, path=SEARCH, headers={"Retry-After": "1"}))
     outcome = Warehouse(tmp_path).sync(cloud_source(jira))
     assert outcome.ok, outcome.error
-    attempts = [r for r in jira.log if r.path == SEARCH]
+    attempts = [r for r in jira.log if r.path == SEARCH][:4]  # the first search; catch-up and listing follow
     assert [r.status for r in attempts] == [429, 429, 429, 200]
     gaps = [b.at - a.at for a, b in zip(attempts, attempts[1:], strict=False)]
     assert all(gap >= 0.95 for gap in gaps), gaps  # waited as told, not the 0.01 s backoff
@@ -237,7 +254,7 @@ def test_data_center_pages_through_the_result_window(monkeypatch: pytest.MonkeyP
         assert outcome.ok, outcome.error
         assert house.issue_ids() == set(jira.issues)
         searches = jira.requests_to("/rest/api/2/search")
-        restarts = {r.params["jql"] for r in searches}
+        restarts = {r.params["jql"] for r in searches if "updated >=" not in r.params["jql"]}  # not the catch-up
         assert len(restarts) == 3  # 610 issues through a 250-result window: three key ranges
         assert any('key > "BIG-250"' in q for q in restarts)
         assert all(int(r.params["startAt"]) + int(r.params["maxResults"]) <= 250 for r in searches)

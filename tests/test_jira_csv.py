@@ -100,3 +100,29 @@ def test_a_configured_custom_field_that_is_not_exported_is_named(tmp_path: Path)
     write_export(tmp_path / "finance.csv")
     with pytest.raises(SourceError, match=r"no column 'Custom field \(Theme\)' \(fields.objectives\)"):
         list(JiraCsvConnector(spec(tmp_path, fields={"objectives": "Theme"})).extract(ExtractContext()))
+
+
+def test_rows_with_unreadable_or_unbelievable_values_are_quarantined_by_key(tmp_path: Path) -> None:
+    story_points, estimate = HEADER.index("Custom field (Story Points)"), HEADER.index("Original Estimate")
+
+    def variant(key: str, column: int, value: str) -> list[str]:
+        row = [*ROWS[1]]
+        row[HEADER.index("Issue key")], row[HEADER.index("Issue id")], row[column] = key, key.split("-")[1], value
+        return row
+
+    write_export(tmp_path / "finance.csv", [ROWS[0], ROWS[1], variant("FIN-7", story_points, "13 points"),
+                                            variant("FIN-8", estimate, str(3600 * 150_000)),
+                                            variant("FIN-9", story_points, "20000")])
+    con = duckdb.connect(str(tmp_path / "build.duckdb"))
+    db.prepare(con, {"jira_csv": dict(JiraCsvConnector.raw_schemas)})
+    outcome = load_source(con, spec(tmp_path), tmp_path / "landing", retention_days=3)
+    assert outcome.ok, outcome.error
+    loaded = {r[0] for r in con.execute('SELECT issue_key FROM raw."jira_csv__issues"').fetchall()}
+    assert loaded == {"FIN-1", "FIN-2"}
+    quarantined = sorted(con.execute("SELECT object_key, location, reason FROM raw.quarantine").fetchall())
+    assert quarantined == [
+        ("FIN-7", "finance.csv, row 4", 'FIN-7: story points "13 points" is not a number'),
+        ("FIN-8", "finance.csv, row 5",
+         "FIN-8: original estimate (hours) 150000 is out of range; expected 0 to 100000"),
+        ("FIN-9", "finance.csv, row 6", "FIN-9: story points 20000 is out of range; expected 0 to 10000"),
+    ]

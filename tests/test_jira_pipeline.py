@@ -100,3 +100,18 @@ def test_failing_jira_keeps_last_good_data_and_never_leaks_the_token(
         for schema, table in con.execute("SELECT schema_name, table_name FROM duckdb_tables()").fetchall():
             text = con.execute(f'SELECT string_agg(t::VARCHAR, \' \') FROM {schema}."{table}" AS t').fetchone()[0]
             assert TOKEN not in (text or ""), f"{schema}.{table}"
+
+
+def test_edits_and_deletions_between_pages_reach_core_once_each(portfolio) -> None:
+    jira, config = portfolio
+    hook = jira.between_pages(1, edit=20, delete=10)
+    report = run_sync(load_portfolio(config))
+    assert report.success, report  # the blocking unique-key checks passed: published
+    assert len(hook.edited) == 20 and len(hook.deleted) == 10
+    with duckdb.connect(str(report.published), read_only=True) as con:
+        keys = [r[0] for r in con.execute("SELECT source_key FROM core.work_items WHERE source_id = 'jira-cloud' "
+                                          "AND item_type <> 'release'").fetchall()]
+        risks = [r[0] for r in con.execute("SELECT source_key FROM core.risks WHERE source_id = 'jira-cloud'"
+                                           ).fetchall()]
+    assert len(keys) == len(set(keys)) and len(risks) == len(set(risks))
+    assert set(keys) | set(risks) == {issue["key"] for issue in jira.issues.values()}

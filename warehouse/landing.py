@@ -8,6 +8,7 @@ folder is always a complete load, and a load can be replayed into the warehouse.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 from pathlib import Path
 
@@ -35,6 +36,7 @@ class LandingWriter:
     def __init__(self, root: Path, source_id: str, load_id: str, row_group_rows: int = ROW_GROUP_ROWS):
         self.final_dir = root / source_id / load_id
         self.partial_dir = root / source_id / f".{load_id}.partial"
+        remove_partials(root, source_id)  # a killed run's half-written load is never replayed
         self.partial_dir.mkdir(parents=True, exist_ok=True)
         self.row_group_rows = row_group_rows
         self._writers: dict[str, pq.ParquetWriter] = {}
@@ -63,6 +65,7 @@ class LandingWriter:
             self._flush(table)
         self._close()
         self.partial_dir.rename(self.final_dir)
+        fsync_directory(self.final_dir.parent)
         return self.final_dir
 
     def abort(self) -> None:
@@ -74,6 +77,26 @@ class LandingWriter:
             writer.close()
         self._writers.clear()
         self._pending.clear()
+
+
+def remove_partials(root: Path, source_id: str) -> list[Path]:
+    """Delete ``.<load id>.partial`` folders a killed extract left behind (one writer per source)."""
+    folder = root / source_id
+    if not folder.is_dir():
+        return []
+    leftovers = [p for p in folder.glob(".*.partial") if p.is_dir()]
+    for path in leftovers:
+        shutil.rmtree(path, ignore_errors=True)
+    return leftovers
+
+
+def fsync_directory(folder: Path) -> None:
+    """Make a rename inside ``folder`` durable: without it a power cut can bring the old entry back."""
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def prune(root: Path, source_id: str, keep_days: int, now: dt.datetime | None = None) -> list[Path]:

@@ -15,6 +15,7 @@ import duckdb
 
 from warehouse.db import quote, sql_literal
 from warehouse.docs import load_docs
+from warehouse.landing import fsync_directory
 
 PUBLISHED_SCHEMAS = ("core", "marts", "history", "meta")
 UNDOCUMENTED = "(undocumented)"
@@ -26,6 +27,7 @@ def publish(con: duckdb.DuckDBPyConnection, published: Path) -> dict[str, int]:
     Returns rows per published table.
     """
     published.parent.mkdir(parents=True, exist_ok=True)
+    remove_leftovers(published)
     temporary = published.with_name(f".{published.name}.{uuid.uuid4().hex}.tmp")
     counts: dict[str, int] = {}
     docs = load_docs()
@@ -40,14 +42,28 @@ def publish(con: duckdb.DuckDBPyConnection, published: Path) -> dict[str, int]:
         con.execute("DETACH pub")
         _fsync(temporary)
         os.replace(temporary, published)
+        fsync_directory(published.parent)
     except BaseException:
         try:
             con.execute("DETACH pub")
         except duckdb.Error:
             pass
         temporary.unlink(missing_ok=True)
+        temporary.with_name(f"{temporary.name}.wal").unlink(missing_ok=True)
         raise
     return counts
+
+
+def remove_leftovers(published: Path) -> list[Path]:
+    """Delete the temporary files (``.<name>.<hex>.tmp`` and its ``.wal``) of a publish that was killed.
+
+    One writer publishes at a time (the ``sightline_duckdb`` pool), so any such file is debris.
+    """
+    leftovers = [p for pattern in (f".{published.name}.*.tmp", f".{published.name}.*.tmp.wal")
+                 for p in published.parent.glob(pattern) if p.is_file()]
+    for path in leftovers:
+        path.unlink(missing_ok=True)
+    return leftovers
 
 
 def _tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:

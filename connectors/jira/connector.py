@@ -2,20 +2,25 @@
 
 Each run:
 1. resolves custom fields by name (``/field``) and reads the projects in scope;
-2. searches issues: everything on the first run or ``--full-refresh``; afterwards only issues with
-   ``updated >= cursor - overlap`` (the cursor is the largest ``updated`` seen, in epoch
-   milliseconds, so no time zone can shift it);
-3. reads status history for the issues it fetched (Cloud: ``/changelog/bulkfetch``, 1000 issues a
-   call; Data Center: the search's ``expand=changelog``);
-4. on incremental runs, lists every issue id in scope (``fields=id``, large pages) so the issues
-   that disappeared are deleted.
-Results are merged by issue id, so the overlap never duplicates, and the new cursor is saved only
-once the load has landed.
+2. notes Jira's clock (``/serverInfo``) and searches issues, ordered by id (Cloud) or key (Data
+   Center), orders no edit can move: everything on the first run or ``--full-refresh``; afterwards
+   only issues with ``updated >= cursor - overlap`` (the cursor is the largest ``updated`` seen, in
+   epoch milliseconds, so no time zone can shift it);
+3. catches up: issues edited since the search started are read again (the latest ``updated`` wins);
+4. reconciles: lists the ids the search should have returned (``fields=id``, large pages) and reads
+   the ones it missed by id (Cloud ``/issue/bulkfetch``; Data Center ``id in (...)``); lists every id
+   in scope (the same listing on a full sync) so issues deleted before or during the run go;
+5. reads status history for the issues it keeps (Cloud: ``/changelog/bulkfetch``, 1000 issues a
+   call; Data Center: the search's ``expand=changelog``).
+Issue rows are parked on disk until step 4 says which copy of each issue is final, so one load
+never holds an issue twice. An issue that cannot be read (a bad value, no id) is quarantined with
+its key and the reason; the other issues load. The new cursor is saved only once the load has landed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping, Set
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -27,17 +32,27 @@ from connectors.jira.mapping import (
     CUSTOM_FIELD_NAMES,
     RAW_SCHEMAS,
     FieldIds,
+    IssueError,
     change_row,
     epoch_ms,
     issue_rows,
+    parse_jira_time,
 )
 from connectors.jira.options import JiraOptions
-from connectors.jira.search import cloud_pages, datacenter_pages, jql_quote
+from connectors.jira.search import (
+    cloud_by_id,
+    cloud_count,
+    cloud_pages,
+    datacenter_by_id,
+    datacenter_pages,
+    jql_quote,
+)
 
 CHANGELOG_BATCH = 1000
 ID_PAGE_CLOUD = 5000
 ID_PAGE_DC = 1000
 PRESENT_SCHEMA = pa.schema([("key", pa.string())])
+CATCH_UP_MARGIN_MS = 60_000  # JQL compares times to the minute: read a minute more, never less
 
 
 class JiraConnector(Connector):
@@ -45,6 +60,7 @@ class JiraConnector(Connector):
     raw_schemas: ClassVar[Mapping[str, pa.Schema]] = RAW_SCHEMAS
     merge_key: ClassVar[str | None] = "issue_id"
     primary_table: ClassVar[str | None] = "issues"
+
     options_model: ClassVar[type[JiraOptions]] = JiraOptions
     options: JiraOptions
 
@@ -96,24 +112,108 @@ class JiraConnector(Connector):
         context.info(f"{self.source.id}: {'incremental from ' + str(cursor) if cursor else 'full'} sync of "
                      f"{', '.join(keys)}")
 
-        newest = cursor
-        fetched_ids: list[str] = []
-        for issues in self._issue_pages(client, keys, condition, fields.request_list()):
-            tables: dict[str, list[dict]] = {"issues": [], "links": [], "versions": [], "changelog": []}
-            for issue in issues:
-                for table, rows in issue_rows(issue, fields, self.options.risk_issue_type).items():
-                    tables[table].extend(rows)
-            for row in tables["issues"]:
-                fetched_ids.append(row["issue_id"])
-                if row["updated_at"] is not None:
-                    newest = max(newest or 0, epoch_ms(row["updated_at"]))
-            yield from (Batch(t, pa.Table.from_pylist(rows, schema=RAW_SCHEMAS[t])) for t, rows in tables.items() if rows)
+        with tempfile.TemporaryDirectory(prefix="sightline-jira-") as folder:
+            spool = IssueSpool(Path(folder))
+            limit = self._page_limit(client, keys)
+            yield from self._search(client, keys, condition, fields, spool, context, limit)
+            # Reconcile: what the search should have returned, and what is still in scope at the end.
+            present = self._listed(client, keys, self._condition(""), limit)
+            listed = present if cursor is None else self._listed(client, keys, condition, limit)
+            yield from self._read_missed(client, listed - spool.read_ids, fields, spool, context)
+            final = spool.final_ids(present)
+            yield from spool.batches(final)
         if self.flavor == "cloud":
-            yield from self._bulk_changelog(client, fetched_ids)
+            yield from self._bulk_changelog(client, sorted(final))
         if cursor is not None:
             context.incremental = True
-            yield from self._present_ids(client, keys)
-        context.state = {"updated_ms": newest}
+            yield from _present_batches(present)
+        yield from context.drain_quarantine(force=True)
+        context.state = {"updated_ms": spool.newest(final) or cursor}
+
+    def _search(self, client: JiraClient, keys: list[str], condition: str, fields: FieldIds, spool: IssueSpool,
+                context: ExtractContext, limit: int | None) -> Iterator[Batch]:
+        """Search, then catch up on the issues edited while its pages were read."""
+        wanted = fields.request_list()
+        started_ms = self._server_time(client)
+        for issues in self._issue_pages(client, keys, condition, wanted, limit):
+            self._take(issues, fields, spool, context)
+            yield from context.drain_quarantine()
+        if started_ms is not None:
+            caught_up = self._condition(f"updated >= {started_ms - CATCH_UP_MARGIN_MS}")
+            for issues in self._issue_pages(client, keys, caught_up, wanted, limit):
+                self._take(issues, fields, spool, context)
+
+    def _read_missed(self, client: JiraClient, missed: Set[str], fields: FieldIds, spool: IssueSpool,
+                     context: ExtractContext) -> Iterator[Batch]:
+        """Issues the id listing holds but the search did not return (a page moved): read them by id."""
+        if missed:
+            context.info(f"{self.source.id}: {len(missed)} issue(s) listed but not returned by the search; "
+                         "reading them by id")
+        wanted = fields.request_list()
+        if self.flavor == "cloud":
+            pages = cloud_by_id(client, sorted(missed, key=_id_order), wanted)
+        else:
+            pages = datacenter_by_id(client, sorted(missed, key=_id_order), wanted, expand="changelog")
+        for issues in pages:
+            self._take(issues, fields, spool, context)
+        yield from context.drain_quarantine()
+
+    def _take(self, issues: list[dict], fields: FieldIds, spool: IssueSpool, context: ExtractContext) -> None:
+        """Map one page of issues into the spool; an issue that cannot be read is quarantined, alone."""
+        page: dict[str, list[dict]] = {"issues": [], "links": [], "versions": [], "changelog": []}
+        risk_type = self.options.risk_issue_type
+        for issue in issues:
+            try:
+                rows = issue_rows(issue, fields, risk_type)
+            except IssueError as exc:
+                self._quarantine(issue, str(exc), spool, context)
+                continue
+            except (AttributeError, KeyError, TypeError, ValueError) as exc:  # a field of an unexpected shape
+                self._quarantine(issue, f"unexpected content ({type(exc).__name__}: {exc}); check the issue in Jira",
+                                 spool, context)
+                continue
+            for table, table_rows in rows.items():
+                page[table].extend(table_rows)
+        spool.add(page)
+
+    def _quarantine(self, issue: Mapping[str, Any], reason: str, spool: IssueSpool, context: ExtractContext) -> None:
+        issue_id, key = issue.get("id"), issue.get("key")
+        name = key or (f"issue id {issue_id}" if issue_id else "an issue without id or key")
+        # By id when there is one, so a later good read of the issue clears it (the merge's rule).
+        object_key = str(issue_id) if issue_id not in (None, "") else str(key or name)
+        if issue_id not in (None, ""):
+            spool.read_ids.add(str(issue_id))  # read, if unreadably: not "missed"
+        if object_key in spool.quarantined:  # read twice (caught up, or by id): one quarantine row
+            return
+        spool.quarantined.add(object_key)
+        context.quarantine(object_key, f"{self.source.id}, issue {name}", f"{name}: {reason}",
+                           {"id": issue_id, "key": key, "fields": issue.get("fields")})
+
+    def _server_time(self, client: JiraClient) -> int | None:
+        """Jira's own clock (epoch ms) before the search: edits after it are read again."""
+        info = client.get(f"{self.api}/serverInfo") or {}
+        try:
+            moment = parse_jira_time(info.get("serverTime"))
+        except IssueError:
+            moment = None
+        return epoch_ms(moment) if moment else None
+
+    def _page_limit(self, client: JiraClient, keys: list[str]) -> int | None:
+        """Most pages (or issues) a Cloud search of this scope may take; Data Center pages by ``total``."""
+        if self.flavor != "cloud":
+            return None
+        count = cloud_count(client, self._cloud_jql(keys, self._condition(""), order=""))
+        return count + max(100, count // 10)  # margin: issues created while the run reads
+
+    def _listed(self, client: JiraClient, keys: list[str], condition: str, limit: int | None) -> set[str]:
+        """Ids matching ``condition`` in scope, cheaply: ids only, in the largest pages Jira allows."""
+        if self.flavor == "cloud":
+            pages: Iterable[list[dict]] = cloud_pages(client, self._cloud_jql(keys, condition), ["id"], ID_PAGE_CLOUD,
+                                                      limit=limit)
+        else:
+            pages = (page for key in keys
+                     for page in datacenter_pages(client, key, condition, ["id"], ID_PAGE_DC, window=self.result_window))
+        return {str(issue["id"]) for page in pages for issue in page}
 
     def _condition(self, updated: str) -> str:
         extra = self.options.jql
@@ -163,12 +263,16 @@ class JiraConnector(Connector):
         return [{"project_id": str(p.get("id")), "project_key": p.get("key"), "name": p.get("name"),
                  "lead_name": (p.get("lead") or {}).get("displayName")} for p in found]
 
-    def _issue_pages(self, client: JiraClient, keys: list[str], condition: str, fields: list[str]) -> Iterator[list[dict]]:
+    def _cloud_jql(self, keys: list[str], condition: str, order: str = " ORDER BY id ASC") -> str:
+        """A Cloud search of the scope, ordered by id: no edit moves an issue across a page boundary."""
+        scope = f"project in ({', '.join(jql_quote(k) for k in keys)})"
+        return " AND ".join(c for c in (scope, condition) if c) + order
+
+    def _issue_pages(self, client: JiraClient, keys: list[str], condition: str, fields: list[str],
+                     limit: int | None) -> Iterator[list[dict]]:
         page_size = self.options.page_size
         if self.flavor == "cloud":
-            scope = f"project in ({', '.join(jql_quote(k) for k in keys)})"
-            jql = " AND ".join(c for c in (scope, condition) if c) + " ORDER BY updated ASC, key ASC"
-            yield from cloud_pages(client, jql, fields, page_size)
+            yield from cloud_pages(client, self._cloud_jql(keys, condition), fields, page_size, limit=limit)
         else:
             for key in keys:
                 yield from datacenter_pages(client, key, condition, fields, page_size, expand="changelog",
@@ -197,18 +301,68 @@ class JiraConnector(Connector):
                 if not token:
                     break
 
-    def _present_ids(self, client: JiraClient, keys: list[str]) -> Iterator[Batch]:
-        """Every issue id in scope, cheaply: ids only, in the largest pages Jira allows."""
-        condition = self._condition("")
-        if self.flavor == "cloud":
-            scope = f"project in ({', '.join(jql_quote(k) for k in keys)})"
-            pages = cloud_pages(client, " AND ".join(c for c in (scope, condition) if c), ["id"], ID_PAGE_CLOUD)
-        else:
-            pages = (page for key in keys
-                     for page in datacenter_pages(client, key, condition, ["id"], ID_PAGE_DC, window=self.result_window))
-        seen_any = False
-        for issues in pages:
-            seen_any = True
-            yield Batch(PRESENT_KEYS_TABLE, pa.table({"key": [str(i["id"]) for i in issues]}, schema=PRESENT_SCHEMA))
-        if not seen_any:  # an empty scope is an answer too: every issue is gone
-            yield Batch(PRESENT_KEYS_TABLE, pa.table({"key": pa.array([], pa.string())}, schema=PRESENT_SCHEMA))
+
+
+def _present_batches(present: Set[str]) -> Iterator[Batch]:
+    """Every issue id still in scope, for the merge to delete the others (empty is an answer too)."""
+    yield Batch(PRESENT_KEYS_TABLE, pa.table({"key": sorted(present, key=_id_order)}, schema=PRESENT_SCHEMA))
+
+
+def _id_order(issue_id: str) -> tuple[int, str]:
+    return (int(issue_id), "") if issue_id.isdigit() else (0, issue_id)
+
+
+class IssueSpool:
+    """Issue rows parked on disk (Arrow IPC) until the run knows which copy of each issue is final.
+
+    A run may read an issue twice: edited after its page was read and caught up, or returned on
+    two pages. The copy with the latest ``updated`` wins, then the later read; memory holds only
+    id -> (updated, read number), and the rows stream back filtered, one page at a time.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.latest: dict[str, tuple[int, int]] = {}
+        self.read_ids: set[str] = set()  # every id read, readable or quarantined
+        self.quarantined: set[str] = set()  # quarantine object keys already written this run
+        self._writers: dict[str, pa.ipc.RecordBatchFileWriter] = {}
+        self._reads: dict[str, list[int]] = {}
+        self._count = 0
+
+    def add(self, page: Mapping[str, list[dict]]) -> None:
+        self._count += 1
+        for row in page["issues"]:
+            stamp = (epoch_ms(row["updated_at"]) if row["updated_at"] else -1, self._count)
+            self.read_ids.add(row["issue_id"])
+            if stamp >= self.latest.get(row["issue_id"], (-2, 0)):
+                self.latest[row["issue_id"]] = stamp
+        for table, rows in page.items():
+            if rows:
+                self._write(table, pa.Table.from_pylist(rows, schema=RAW_SCHEMAS[table]))
+
+    def _write(self, table: str, data: pa.Table) -> None:
+        if table not in self._writers:
+            self._writers[table] = pa.ipc.new_file(str(self.folder / f"{table}.arrow"), data.schema)
+            self._reads[table] = []
+        for batch in data.to_batches():
+            self._writers[table].write_batch(batch)
+            self._reads[table].append(self._count)
+
+    def final_ids(self, present: Set[str]) -> set[str]:
+        """Issues read and still in scope at the end (an issue deleted during the run goes)."""
+        return {i for i in self.latest if i in present}
+
+    def newest(self, final: Set[str]) -> int | None:
+        stamps = [self.latest[i][0] for i in final if self.latest[i][0] >= 0]
+        return max(stamps) if stamps else None
+
+    def batches(self, final: Set[str]) -> Iterator[Batch]:
+        """The winning copy's rows of every final issue, table by table, page by page."""
+        for table, writer in self._writers.items():
+            writer.close()
+            reader = pa.ipc.open_file(pa.OSFile(str(self.folder / f"{table}.arrow")))  # read, not mapped:
+            for index, read in enumerate(self._reads[table]):  # batches outlive the file
+                batch = reader.get_batch(index)
+                keep = [i in final and self.latest[i][1] == read for i in batch.column("issue_id").to_pylist()]
+                if any(keep):
+                    yield Batch(table, pa.Table.from_batches([batch.filter(pa.array(keep))]))

@@ -66,15 +66,16 @@ class JiraCsvConnector(Connector):
                 for number, row in enumerate(reader, start=2):
                     try:
                         issue = _issue(row, columns, zone)
-                    except (ValueError, KeyError) as exc:
-                        key = row[columns["Issue key"][0]] if len(row) > columns["Issue key"][0] else f"row {number}"
-                        context.quarantine(key or f"row {number}", f"{name}, row {number}", str(exc),
-                                           dict(zip(header, row, strict=False)))
+                        mapped = issue_rows(issue, fields, self.options.risk_issue_type)
+                    except (ValueError, KeyError) as exc:  # this row only: the rest of the export loads
+                        key = row[columns["Issue key"][0]] if len(row) > columns["Issue key"][0] else ""
+                        context.quarantine(key or f"row {number}", f"{name}, row {number}",
+                                           f"{key}: {exc}" if key else str(exc), dict(zip(header, row, strict=False)))
                         continue
                     project = issue["fields"]["project"]
                     projects.setdefault(project["key"], {"project_id": project.get("id"), "project_key": project["key"],
                                                          "name": project.get("name"), "lead_name": project.get("lead")})
-                    for table, rows in issue_rows(issue, fields, self.options.risk_issue_type).items():
+                    for table, rows in mapped.items():
                         tables[table].extend(rows)
                     if len(tables["issues"]) >= BATCH_ROWS:
                         yield from _flush(tables)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,6 +54,18 @@ CUSTOM_FIELD_NAMES = {
     "impact": (),
 }
 _DC_SPRINT = re.compile(r"(\w+)=([^,\]]*)")
+#: What a believable value of each numeric column is; anything else is a data-entry slip or a
+#: mis-mapped field, quarantined rather than allowed to skew every rollup above it.
+LIMITS = {
+    "original_estimate_hours": (0.0, 100_000.0), "time_spent_hours": (0.0, 100_000.0),
+    "remaining_hours": (0.0, 100_000.0), "story_points": (0.0, 10_000.0),
+}
+LABELS = {"original_estimate_hours": "original estimate (hours)", "time_spent_hours": "time spent (hours)",
+          "remaining_hours": "remaining estimate (hours)", "story_points": "story points"}
+
+
+class IssueError(ValueError):
+    """One issue cannot be read; the message names the field and value (the caller adds the key)."""
 
 
 @dataclass(frozen=True)
@@ -76,7 +89,10 @@ def parse_jira_time(value: Any) -> dt.datetime | None:
     text = str(value).replace("Z", "+00:00")
     if re.search(r"[+-]\d{4}$", text):
         text = text[:-2] + ":" + text[-2:]
-    parsed = dt.datetime.fromisoformat(text)
+    try:
+        parsed = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise IssueError(f"{str(value)!r} is not a date") from None
     return parsed.astimezone(dt.UTC).replace(tzinfo=None) if parsed.tzinfo else parsed
 
 
@@ -87,11 +103,55 @@ def epoch_ms(moment: dt.datetime) -> int:
 def _date(value: Any) -> dt.date | None:
     if not value:
         return None
-    return parse_jira_time(value).date() if "T" in str(value) else dt.date.fromisoformat(str(value)[:10])
+    if "T" in str(value):
+        return parse_jira_time(value).date()
+    try:
+        return dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        raise IssueError(f"{str(value)!r} is not a date") from None
 
 
 def _hours(seconds: Any) -> float | None:
-    return None if seconds is None else float(seconds) / 3600
+    if seconds is None:
+        return None
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float | str):
+        raise IssueError(f"{seconds!r} is not a number of seconds")
+    try:
+        return float(seconds) / 3600
+    except ValueError:
+        raise IssueError(f"{str(seconds)!r} is not a number of seconds") from None
+
+
+def _points(value: Any) -> float | None:
+    """A number; NaN and infinity are refused here (a spreadsheet reader would call NaN an empty cell)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise IssueError(f"{value} is not a finite number")
+    return v.parse_number(value)
+
+
+def _field(name: str, parse: Callable[[Any], Any], value: Any) -> Any:
+    """``parse(value)``, with a failure reported as ``<field> <value> is not ...``."""
+    try:
+        return parse(value)
+    except ValueError as exc:
+        raise IssueError(f"{name} {_why(exc)}") from None
+
+
+def _why(exc: ValueError) -> str:
+    """Quote the offending value the way people write it: "13 points" is not a number."""
+    text = str(exc)
+    match = re.match(r"^'(.*)'( .*)$", text)
+    return f'"{match.group(1)}"{match.group(2)}' if match else text
+
+
+def check_ranges(row: dict[str, Any]) -> None:
+    """Numbers must be finite and believable (LIMITS); the error names the field and the value."""
+    for column, (low, high) in LIMITS.items():
+        value = row.get(column)
+        if value is None:
+            continue
+        if not math.isfinite(value) or not low <= value <= high:
+            raise IssueError(f"{LABELS[column]} {value:g} is out of range; expected {low:g} to {high:g}")
 
 
 def _names(items: Any, key: str = "name") -> list[str]:
@@ -121,7 +181,7 @@ def _sprint(value: Any) -> dict[str, Any]:
 
     def day(key: str) -> dt.date | None:
         raw = latest.get(key)
-        return _date(raw) if raw and raw != "<null>" else None
+        return _field(f"sprint {key}", _date, raw) if raw and raw != "<null>" else None
 
     return {"sprint_name": latest.get("name"), "sprint_start": day("startDate"), "sprint_end": day("endDate")}
 
@@ -129,7 +189,12 @@ def _sprint(value: Any) -> dict[str, Any]:
 def issue_rows(issue: Mapping[str, Any], fields_by_name: FieldIds, risk_type: str) -> dict[str, list[dict]]:
     """One issue -> rows for the issues, links, versions and changelog tables."""
     f = issue.get("fields") or {}
-    issue_id, key = str(issue["id"]), issue["key"]
+    key = issue.get("key")
+    if not key:
+        raise IssueError("the issue has no key")
+    if issue.get("id") in (None, ""):
+        raise IssueError("the issue has no id")
+    issue_id = str(issue["id"])
     status = f.get("status") or {}
     issue_type = f.get("issuetype") or {}
     assignee = f.get("assignee") or {}
@@ -148,20 +213,24 @@ def issue_rows(issue: Mapping[str, Any], fields_by_name: FieldIds, risk_type: st
         "parent_id": (f.get("parent") or {}).get("id"),
         "assignee_key": assignee.get("accountId") or assignee.get("name") or assignee.get("key"),
         "assignee_name": assignee.get("displayName"), "assignee_email": assignee.get("emailAddress"),
-        "created_at": parse_jira_time(f.get("created")), "updated_at": parse_jira_time(f.get("updated")),
-        "resolved_at": parse_jira_time(f.get("resolutiondate")),
-        "due_date": _date(f.get("duedate")), "start_date": _date(fields_by_name.get(f, "start_date")),
+        "created_at": _field("created", parse_jira_time, f.get("created")),
+        "updated_at": _field("updated", parse_jira_time, f.get("updated")),
+        "resolved_at": _field("resolved", parse_jira_time, f.get("resolutiondate")),
+        "due_date": _field("due date", _date, f.get("duedate")),
+        "start_date": _field("start date", _date, fields_by_name.get(f, "start_date")),
         **_sprint(fields_by_name.get(f, "sprint")),
-        "original_estimate_hours": _hours(f.get("timeoriginalestimate")),
-        "time_spent_hours": _hours(f.get("timespent")), "remaining_hours": _hours(f.get("timeestimate")),
-        "story_points": v.parse_number(fields_by_name.get(f, "story_points")),
+        "original_estimate_hours": _field("original estimate", _hours, f.get("timeoriginalestimate")),
+        "time_spent_hours": _field("time spent", _hours, f.get("timespent")),
+        "remaining_hours": _field("remaining estimate", _hours, f.get("timeestimate")),
+        "story_points": _field("story points", _points, fields_by_name.get(f, "story_points")),
         "is_flagged": bool(_option_values(fields_by_name.get(f, "flagged"))),
         "priority": (f.get("priority") or {}).get("name"),
         "components": _names(f.get("components")), "labels": [str(x) for x in f.get("labels") or []],
         "objectives": _option_values(fields_by_name.get(f, "objectives")),
-        "probability": v.parse_level(probability[0]) if probability else None,
-        "impact": v.parse_level(impact[0]) if impact else None,
+        "probability": _field("probability", v.parse_level, probability[0]) if probability else None,
+        "impact": _field("impact", v.parse_level, impact[0]) if impact else None,
     }
+    check_ranges(row)
     links = []
     for link in f.get("issuelinks") or []:
         kind = (link.get("type") or {}).get("name")

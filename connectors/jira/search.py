@@ -5,6 +5,11 @@ Data Center: ``GET /rest/api/2/search`` with ``startAt``/``maxResults``/``total`
 through at most ``window`` results, so a project is read in key order and, at the edge of the
 window, the query restarts after the last key read (``key > "PAY-10000"``). Pages are yielded as
 they arrive: nothing holds the whole result.
+
+Cloud results are ordered by issue id, which no edit changes, so a page boundary never moves
+under the reader the way ``ORDER BY updated`` does. Token paging is bounded: a token seen twice,
+or more pages or issues than the scope holds (``limit``), fails the source instead of looping.
+Issues are also read by id (``bulkfetch``, or ``id in (...)`` on Data Center) to reconcile.
 """
 
 from __future__ import annotations
@@ -12,30 +17,74 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from connectors.base import SourceError
 from connectors.jira.client import JiraClient
 
 CLOUD_SEARCH = "/rest/api/3/search/jql"
+CLOUD_COUNT = "/rest/api/3/search/approximate-count"
+CLOUD_BULKFETCH = "/rest/api/3/issue/bulkfetch"
 DC_SEARCH = "/rest/api/2/search"
 DC_WINDOW = 10_000
+BY_ID_BATCH = 100  # bulkfetch takes at most 100 ids a call; the same keeps a DC `id in (...)` short
 
 
 def jql_quote(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def cloud_pages(client: JiraClient, jql: str, fields: Sequence[str], page_size: int) -> Iterator[list[dict]]:
+def cloud_pages(client: JiraClient, jql: str, fields: Sequence[str], page_size: int,
+                *, limit: int | None = None) -> Iterator[list[dict]]:
+    """Every page of a search. ``limit``: most pages, and most issues, the scope can fill."""
     token: str | None = None
+    tokens: set[str] = set()
+    pages = issues_read = 0
     while True:
         body: dict[str, Any] = {"jql": jql, "fields": list(fields), "maxResults": page_size}
         if token:
             body["nextPageToken"] = token
         page = client.post(CLOUD_SEARCH, body) or {}
         issues = page.get("issues") or []
+        pages, issues_read = pages + 1, issues_read + len(issues)
+        if limit is not None and max(pages, issues_read) > limit:
+            raise SourceError(f"{client.source_id}: the issue search went past {limit} pages or issues, more than "
+                              "the id listing holds; Jira's paging is not ending, run the sync again later")
         if issues:
             yield issues
         token = page.get("nextPageToken")
         if not token or page.get("isLast", False):
             return
+        if token in tokens:
+            raise SourceError(f"{client.source_id}: Jira returned the same nextPageToken twice while paging the "
+                              "issue search, which would loop forever; run the sync again later")
+        tokens.add(token)
+
+
+def cloud_count(client: JiraClient, jql: str) -> int:
+    """How many issues a JQL matches (approximate: it bounds paging, it is not trusted as exact)."""
+    return int((client.post(CLOUD_COUNT, {"jql": jql}) or {}).get("count") or 0)
+
+
+def cloud_by_id(client: JiraClient, issue_ids: Sequence[str], fields: Sequence[str]) -> Iterator[list[dict]]:
+    """Issues by id, 100 a call; ids Jira no longer has are simply absent from the answer."""
+    for start in range(0, len(issue_ids), BY_ID_BATCH):
+        chunk = list(issue_ids[start:start + BY_ID_BATCH])
+        page = client.post(CLOUD_BULKFETCH, {"issueIdsOrKeys": chunk, "fields": list(fields)}) or {}
+        if page.get("issues"):
+            yield page["issues"]
+
+
+def datacenter_by_id(client: JiraClient, issue_ids: Sequence[str], fields: Sequence[str],
+                     *, expand: str | None = None) -> Iterator[list[dict]]:
+    """Issues by id on Data Center: a search ``id in (...)``, 100 ids at a time."""
+    for start in range(0, len(issue_ids), BY_ID_BATCH):
+        chunk = issue_ids[start:start + BY_ID_BATCH]
+        params: dict[str, Any] = {"jql": f"id in ({', '.join(str(int(i)) for i in chunk)}) ORDER BY key ASC",
+                                  "startAt": 0, "maxResults": len(chunk), "fields": ",".join(fields)}
+        if expand:
+            params["expand"] = expand
+        issues = (client.get(DC_SEARCH, params) or {}).get("issues") or []
+        if issues:
+            yield issues
 
 
 def datacenter_pages(
@@ -61,7 +110,7 @@ def datacenter_pages(
             issues = page.get("issues") or []
             if issues:
                 yield issues
-                last_key = issues[-1]["key"]
+                last_key = next((i["key"] for i in reversed(issues) if i.get("key")), last_key)  # keyless: quarantined
             start += len(issues)
             if not issues or start >= int(page.get("total", 0)):
                 exhausted = True

@@ -12,6 +12,7 @@ to define entities), the parser resolves no entities, loads no DTD and never tou
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import re
 from collections.abc import Iterator
@@ -29,7 +30,11 @@ RESOURCE_TYPES = {"0": "material", "1": "work", "2": "cost"}
 UNASSIGNED_RESOURCE = "-65535"
 PROJECT_PROPERTIES = {"Name", "Title", "StatusDate", "MinutesPerDay", "MinutesPerWeek", "CurrencyCode",
                       "StartDate", "FinishDate", "Author", "Manager"}
-PROLOGUE_BYTES = 64 * 1024
+SCAN_CHUNK = 64 * 1024  # the prolog scan reads this much at a time, however long the prolog
+XML_SPACE = " \t\r\n"
+_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+_BARE_UTF16 = ((b"<\x00?\x00", "utf-16-le"), (b"\x00<\x00?", "utf-16-be"))  # "<?" without a BOM
+_DECLARED_ENCODING = re.compile(rb"""<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 _DURATION = re.compile(r"^(-)?P(?:(\d+(?:\.\d+)?)Y)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)D)?"
                        r"(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$")
 
@@ -99,17 +104,91 @@ def _collect(element: etree._Element) -> Collected:
 
 
 def check_prologue(path: Path, name: str) -> None:
-    """Refuse DTDs (and so entity definitions) before any parser sees the file."""
+    """Refuse DTDs (and so entity definitions) before any parser sees the file.
+
+    Everything before the root element's start tag is scanned, however long, as text decoded the
+    way an XML parser would decode it (BOM, UTF-16's zero bytes, the declared encoding), so neither
+    100 KB of comments nor UTF-16 hides a ``<!DOCTYPE``. Streamed: memory stays at one chunk.
+    """
     with path.open("rb") as handle:
-        head = handle.read(PROLOGUE_BYTES)
-    if not head.strip():
+        head = handle.read(SCAN_CHUNK)
+        codec, skip = _encoding(head)
+        try:
+            decoder = codecs.getincrementaldecoder(codec)(errors="strict")
+        except LookupError:
+            raise SourceError(f"{name}: refused, unknown XML encoding {codec!r}; export the plan again "
+                              "from Project (it writes UTF-8)") from None
+
+        def chunks() -> Iterator[str]:
+            data = head[skip:]
+            while data:
+                yield decoder.decode(data)
+                data = handle.read(SCAN_CHUNK)
+            yield decoder.decode(b"", final=True)
+
+        try:
+            found = _scan_prolog(chunks(), name)
+        except UnicodeDecodeError as exc:
+            raise SourceError(f"{name}: not well-formed XML (the text before the root element is not valid "
+                              f"{codec}: {exc.reason}); export the plan again from Project") from None
+    if found == "empty":
         raise SourceError(f"{name}: the file is empty; export the plan again with File > Save As > XML")
-    upper = head.upper()
-    if b"<!DOCTYPE" in upper or b"<!ENTITY" in upper:
+
+
+def _encoding(head: bytes) -> tuple[str, int]:
+    """(codec, BOM bytes to skip), detected as XML 1.0 appendix F does: BOM, zero-byte pattern, declaration."""
+    for bom, codec in _BOMS:
+        if head.startswith(bom):
+            return codec, len(bom)
+    for pattern, codec in _BARE_UTF16:
+        if head.startswith(pattern):
+            return codec, 0
+    declared = _DECLARED_ENCODING.match(head)
+    return (declared.group(1).decode("ascii") if declared else "utf-8"), 0
+
+
+def _scan_prolog(chunks: Iterator[str], name: str) -> str:
+    """'root' once the root start tag is reached, 'empty' when the file has no markup at all;
+    raises SourceError on a ``<!`` declaration (DOCTYPE, ENTITY ...) or text before the root."""
+    buffer, closing, seen_markup = "", "", False
+    for chunk in chunks:
+        buffer += chunk
+        while True:
+            if closing:  # inside a comment or processing instruction: only its end matters
+                end = buffer.find(closing)
+                if end < 0:
+                    buffer = buffer[-(len(closing) - 1):]  # the terminator may straddle two chunks
+                    break
+                buffer, closing = buffer[end + len(closing):], ""
+            buffer = buffer.lstrip(XML_SPACE)
+            if len(buffer) < len("<!--"):
+                break  # too short to tell a comment from a declaration: read on
+            closing = _classify(buffer, name)
+            if not closing:
+                return "root"
+            seen_markup = True
+            buffer = buffer[2 if closing == "?>" else 4:]
+    if buffer and not closing:
+        _classify(buffer, name)  # a root element shorter than "<!--", or a stray declaration
+        return "root"
+    return "root" if seen_markup else "empty"
+
+
+def _classify(buffer: str, name: str) -> str:
+    """What starts ``buffer``: the terminator to skip to for a PI or comment, '' for the root element."""
+    if buffer.startswith("<?"):
+        return "?>"
+    if buffer.startswith("<!--"):
+        return "-->"
+    if buffer.startswith("<!"):
         raise SourceError(
             f"{name}: refused, the XML declares a DTD or entities (MSPDI files never do); "
             "this may be a malicious file - export the plan again from Project"
         )
+    if buffer.startswith("<"):
+        return ""
+    raise SourceError(f"{name}: not well-formed XML (text {buffer[:20]!r} before the root element); "
+                      "export the plan again with File > Save As > XML")
 
 
 RECORD_TAGS = tuple(f"{{*}}{name}" for name in ("Task", "Resource", "Assignment", "ExtendedAttribute"))

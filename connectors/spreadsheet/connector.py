@@ -27,6 +27,7 @@ from connectors.spreadsheet.headers import (
 )
 from connectors.spreadsheet.options import SpreadsheetOptions
 from connectors.spreadsheet.reader import SheetRows, find_files, iter_sheets
+from connectors.zipguard import ArchiveTooLarge, ZipLimits
 
 BATCH_ROWS = 10_000
 HOURS_PER_LAG_UNIT = {"h": 1.0, "d": 8.0, "w": 40.0}
@@ -95,14 +96,19 @@ class SpreadsheetConnector(Connector):
         patterns = list(self.options.path)
         sheet_filter = set(self.options.sheets) if self.options.sheets else None
         buffers: dict[str, list[dict[str, Any]]] = {name: [] for name in self.raw_schemas}
+        limits = ZipLimits(self.options.max_uncompressed_mb, self.options.max_compression_ratio)
         for path, name in find_files(patterns, self.source.base_dir):
             context.info(f"{self.source.id}: reading {name}")
-            for sheet in iter_sheets(path, name, sheet_filter):
-                for table, row in self._sheet_records(sheet, context):
-                    buffers[table].append(row)
-                    if len(buffers[table]) >= BATCH_ROWS:
-                        yield self._flush(table, buffers)
-                    yield from context.drain_quarantine()
+            try:
+                for sheet in iter_sheets(path, name, sheet_filter, limits):
+                    for table, row in self._sheet_records(sheet, context):
+                        buffers[table].append(row)
+                        if len(buffers[table]) >= BATCH_ROWS:
+                            yield self._flush(table, buffers)
+                        yield from context.drain_quarantine()
+            except ArchiveTooLarge as exc:  # raised before the file is opened: the other files still load
+                context.info(str(exc))
+                context.quarantine(name, name, str(exc), {"file": name})
         for table in buffers:
             if buffers[table]:
                 yield self._flush(table, buffers)

@@ -6,6 +6,7 @@ from pydantic import Field, StrictBool
 
 from connectors.options import OptionsModel, PathPatterns, Text, one_of
 from connectors.spreadsheet.headers import RISK_FIELDS, TASK_FIELDS
+from connectors.zipguard import DEFAULT_MAX_COMPRESSION_RATIO, DEFAULT_MAX_UNCOMPRESSED_MB
 
 TaskField = one_of(TASK_FIELDS)
 RiskField = one_of(RISK_FIELDS)
@@ -18,3 +19,9 @@ class SpreadsheetOptions(OptionsModel):
     columns: dict[TaskField, Text] = Field({}, description="a mapping of field: header text of a column")
     risk_columns: dict[RiskField, Text] = Field({}, description="a mapping of risk field: header text of a column")
     day_first: StrictBool = Field(False, description="true or false (true: 03/04/2026 is 3 April)")
+    max_uncompressed_mb: float = Field(
+        DEFAULT_MAX_UNCOMPRESSED_MB, strict=True, gt=0, allow_inf_nan=False,
+        description="the megabytes a workbook may inflate to before it is quarantined, a number > 0")
+    max_compression_ratio: float = Field(
+        DEFAULT_MAX_COMPRESSION_RATIO, strict=True, gt=0, allow_inf_nan=False,
+        description="how many times a workbook (or one of its parts) may be compressed, a number > 0")

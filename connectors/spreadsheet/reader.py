@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from connectors.base import SourceError
+from connectors.zipguard import ZipLimits, check_workbook
 
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
 CSV_SUFFIXES = {".csv", ".tsv", ".txt"}
@@ -50,11 +51,15 @@ def find_files(patterns: list[str], base_dir: Path) -> list[tuple[Path, str]]:
     return sorted(found.items(), key=lambda item: item[1])
 
 
-def iter_sheets(path: Path, name: str, sheet_filter: set[str] | None) -> Iterator[SheetRows]:
+def iter_sheets(
+    path: Path, name: str, sheet_filter: set[str] | None, limits: ZipLimits | None = None,
+) -> Iterator[SheetRows]:
+    """Every sheet of the file. A workbook past ``limits`` raises ArchiveTooLarge before it is opened."""
     suffix = path.suffix.lower()
     if suffix in CSV_SUFFIXES:
         yield SheetRows(name, path.stem, _csv_rows(path, name))
     elif suffix in EXCEL_SUFFIXES:
+        check_workbook(path, name, limits or ZipLimits())
         yield from _excel_sheets(path, name, sheet_filter)
     else:
         raise SourceError(f"{name}: unsupported file type {suffix!r}; expected .xlsx, .xls, .ods or .csv")

@@ -9,11 +9,14 @@ Jira does where it matters to a client:
 * ``GET /rest/api/2/search``: ``startAt``/``maxResults``/``total``, a result window (10,000 by
   default) past which Jira refuses to page, page size capped at 1000;
 * JQL as the connector writes it: ``project in (...)``, ``project = ...``, ``updated >= <epoch
-  ms>``, ``key > "K-1"``, ``ORDER BY updated|key``;
-* ``POST /rest/api/3/changelog/bulkfetch`` (status histories, 1000 issues a call), ``/field``,
-  ``/project/search`` and ``/project``;
+  ms>``, ``key > "K-1"``, ``id in (1, 2)``, ``ORDER BY updated|key|id``;
+* ``POST /rest/api/3/changelog/bulkfetch`` (status histories, 1000 issues a call),
+  ``POST /rest/api/3/issue/bulkfetch`` (issues by id, 100 a call), ``/search/approximate-count``,
+  ``/serverInfo`` (the emulator's clock), ``/field``, ``/project/search`` and ``/project``;
 * faults on demand: status codes with ``Retry-After``, slow responses, the near-limit header;
-  edits and deletions between two syncs. Every request is logged for counting.
+  edits and deletions between two syncs, or *between two pages of one search*
+  (:meth:`JiraEmulator.between_pages`), and a ``nextPageToken`` that repeats. Every request is
+  logged for counting.
 """
 
 from __future__ import annotations
@@ -64,6 +67,17 @@ class Fault:
 
 
 @dataclass
+class PageHook:
+    """After the ``after_page``-th page of a full-field search: edit ``edit`` and delete ``delete`` issues."""
+
+    after_page: int
+    edit: int
+    delete: int
+    edited: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+
+
+@dataclass
 class Logged:
     method: str
     path: str
@@ -88,6 +102,11 @@ class JiraEmulator:
         self.slow_requests = -1  # how many of the next requests are delayed (-1: all, while delay_seconds > 0)
         self.near_limit = False
         self.forbidden_projects: set[str] = set()
+        self.page_hooks: list[PageHook] = []
+        self.pages_served = 0  # full-field search pages (not id listings), for the hooks
+        self.repeat_token = False  # Cloud search answers the same nextPageToken again and again
+        self.count_answer: int | None = None  # what /search/approximate-count says (None: the truth)
+        self.tampered: dict[str, tuple[dict[str, Any], set[str]]] = {}  # id -> (field values, names left out)
         self.log: list[Logged] = []
         self._query_cache: dict[str, list[dict[str, Any]]] = {}  # jql -> matches, until the data changes
         self.lock = threading.Lock()
@@ -193,6 +212,33 @@ class JiraEmulator:
         del self.issues[issue_id]
         del self.histories[issue_id]
 
+    def between_pages(self, after_page: int, *, edit: int = 0, delete: int = 0) -> PageHook:
+        """Once the ``after_page``-th page of a search has been served, edit and delete issues picked
+        at random among all of them (read already or not): the next page sees the change."""
+        hook = PageHook(after_page, edit, delete)
+        self.page_hooks.append(hook)
+        return hook
+
+    def tamper(self, issue_id: str, *, omit: tuple[str, ...] = (), **fields: Any) -> None:
+        """Answer values Jira would not validate for us (a text custom field, a broken proxy) for this
+        issue, in every search and fetch; ``omit`` leaves top-level names (``id``) out. Queries still
+        see the stored issue, as Jira's index would."""
+        values, names = self.tampered.setdefault(issue_id, ({}, set()))
+        values.update(fields)
+        names.update(omit)
+
+    def _after_page(self) -> None:
+        self.pages_served += 1
+        for hook in self.page_hooks:
+            if hook.after_page == self.pages_served:
+                live = sorted(self.issues, key=int)
+                chosen = self.rng.sample(live, hook.edit + hook.delete)
+                hook.edited, hook.deleted = chosen[:hook.edit], chosen[hook.edit:]
+                for issue_id in hook.edited:
+                    self.edit(issue_id, ("In Review", "indeterminate"))
+                for issue_id in hook.deleted:
+                    self.delete(issue_id)
+
     # --- request log ----------------------------------------------------------------------------------
 
     def requests_to(self, path: str, *, fields_only_id: bool | None = None) -> list[Logged]:
@@ -221,15 +267,22 @@ class JiraEmulator:
         issues = [i for i in self.issues.values() if all(p(i) for p in predicates)]
         if order.strip().lower().startswith("updated"):
             issues.sort(key=lambda i: (i["fields"]["updated"], _key_order(i["key"])))
+        elif order.strip().lower().startswith("id"):
+            issues.sort(key=lambda i: int(i["id"]))
         else:
             issues.sort(key=lambda i: _key_order(i["key"]))
         return issues
 
-    def _render(self, issue: dict[str, Any], fields: list[str], expand: str = "") -> dict[str, Any]:
-        if fields == ["id"]:
-            return {"id": issue["id"]}
+    def _render(self, issue: dict[str, Any], fields: list[str], expand: str = "", *, with_key: bool = False
+                ) -> dict[str, Any]:
+        if fields == ["id"]:  # Cloud's /search/jql answers the id alone; Data Center adds the key
+            return {"id": issue["id"], "key": issue["key"]} if with_key else {"id": issue["id"]}
         rendered = {"id": issue["id"], "key": issue["key"],
                     "fields": {k: v for k, v in issue["fields"].items() if k in fields}}
+        values, names = self.tampered.get(issue["id"], ({}, set()))
+        rendered["fields"].update({k: v for k, v in values.items() if k in fields})
+        for name in names:
+            rendered.pop(name, None)
         if "changelog" in expand:
             rendered["changelog"] = {"histories": self.histories[issue["id"]]}
         return rendered
@@ -298,6 +351,10 @@ class JiraEmulator:
             ("POST", "/rest/api/3/search/jql"): lambda: self._search_jql(body or {}),
             ("GET", "/rest/api/2/search"): lambda: self._search_v2(params),
             ("POST", "/rest/api/3/changelog/bulkfetch"): lambda: self._bulkfetch(body or {}),
+            ("POST", "/rest/api/3/issue/bulkfetch"): lambda: self._issue_bulkfetch(body or {}),
+            ("POST", "/rest/api/3/search/approximate-count"): lambda: self._count(body or {}),
+            ("GET", "/rest/api/3/serverInfo"): lambda: {"serverTime": jira_time(self.clock)},
+            ("GET", "/rest/api/2/serverInfo"): lambda: {"serverTime": jira_time(self.clock)},
         }
         handler = routes.get((method, path))
         if handler is None:
@@ -342,7 +399,9 @@ class JiraEmulator:
         page = [self._render(i, fields) for i in matches[start:start + size]]
         result: dict[str, Any] = {"issues": page, "isLast": start + size >= len(matches)}
         if not result["isLast"]:
-            result["nextPageToken"] = str(start + size)
+            result["nextPageToken"] = body["nextPageToken"] if self.repeat_token and start else str(start + size)
+        if fields != ["id"]:
+            self._after_page()
         return result
 
     def _search_v2(self, params: dict) -> dict:
@@ -353,8 +412,22 @@ class JiraEmulator:
         if start + size > self.window:
             raise ValueError(f"Result window is too large: startAt + maxResults must be <= {self.window}")
         matches = self._matching(jql)
-        page = [self._render(i, fields, str(params.get("expand", ""))) for i in matches[start:start + size]]
+        page = [self._render(i, fields, str(params.get("expand", "")), with_key=True)
+                for i in matches[start:start + size]]
+        if fields != ["id"]:
+            self._after_page()
         return {"startAt": start, "maxResults": size, "total": len(matches), "issues": page}
+
+    def _count(self, body: dict) -> dict:
+        truth = len(self._matching(body.get("jql", "")))
+        return {"count": truth if self.count_answer is None else self.count_answer}
+
+    def _issue_bulkfetch(self, body: dict) -> dict:
+        ids = body.get("issueIdsOrKeys") or []
+        if len(ids) > 100:
+            raise ValueError("issueIdsOrKeys: at most 100")
+        fields = body.get("fields") or []
+        return {"issues": [self._render(self.issues[i], fields) for i in ids if i in self.issues], "issueErrors": []}
 
     def _bulkfetch(self, body: dict) -> dict:
         ids = body.get("issueIdsOrKeys") or []
@@ -390,6 +463,9 @@ def _predicate(clause: str) -> Callable[[dict[str, Any]], bool]:
     if m := re.fullmatch(r"updated >= (-?\d+)", clause):
         threshold = int(m.group(1))
         return lambda i: _epoch_ms(i["fields"]["updated"]) >= threshold
+    if m := re.fullmatch(r"id in \(([\d, ]*)\)", clause):
+        ids = {k.strip() for k in m.group(1).split(",")}
+        return lambda i: i["id"] in ids
     if m := re.fullmatch(r'key > "([^"]+)"', clause):
         bound = _key_order(m.group(1))
         return lambda i: _key_order(i["key"])[0] == bound[0] and _key_order(i["key"]) > bound
