@@ -77,7 +77,7 @@ class WriterLock:
     """The writer lock of one portfolio's working folder."""
 
     def __init__(self, var_dir: Path) -> None:
-        self.var_dir = Path(var_dir)
+        self.var_dir = Path(var_dir).resolve()  # one lock per folder, however the path was spelt
         self.path = self.var_dir / LOCK_FILE
 
     def acquire(

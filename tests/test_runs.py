@@ -199,3 +199,37 @@ def test_failed_source_exits_1_publishes_the_rest_and_fails_the_dagster_run(tmp_
         published = instance.get_latest_materialization_event(dg.AssetKey(["published", "warehouse"]))
     assert run.status == dg.DagsterRunStatus.FAILURE
     assert published is not None and published.run_id == run.run_id  # published in that same failed run
+
+
+TRY_LOCK = (
+    "import sys; from pipelines.writer_lock import WriterLock, WriterLockTimeout\n"
+    "try:\n    WriterLock(sys.argv[1]).acquire(command='probe', wait_seconds=0)\nexcept WriterLockTimeout:\n"
+    "    sys.exit(9)\n"
+)
+
+
+def other_process_can_lock(folder: Path) -> bool:
+    probe = subprocess.run([sys.executable, "-c", TRY_LOCK, str(folder)], capture_output=True, text=True, timeout=60)
+    assert probe.returncode in (0, 9), probe.stderr
+    return probe.returncode == 0
+
+
+def test_killed_holder_releases_the_lock(tmp_path: Path) -> None:
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(tmp_path)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "held"
+    assert not other_process_can_lock(tmp_path)
+    holder.kill()  # no chance to release: the kernel drops the flock with the process
+    holder.wait(timeout=30)
+    assert other_process_can_lock(tmp_path)
+
+
+def test_lock_is_reentrant_within_a_process_and_held_until_the_outer_release(tmp_path: Path) -> None:
+    outer, inner = WriterLock(tmp_path), WriterLock(tmp_path / "sub" / "..")  # same folder, spelt differently
+    outer.acquire(command="sync", run_id="r1", wait_seconds=0)
+    inner.acquire(command="the run's resource", wait_seconds=0)  # would wait for itself if not re-entrant
+    inner.release()
+    assert not other_process_can_lock(tmp_path)
+    assert '"run_id": "r1"' in (tmp_path / "writer.lock.json").read_text()  # the outer holder stays on record
+    outer.release()
+    assert other_process_can_lock(tmp_path)
