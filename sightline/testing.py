@@ -158,6 +158,9 @@ class ConnectorContract:
 
     @pytest.fixture(autouse=True)
     def _registered(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.register(monkeypatch)
+
+    def register(self, monkeypatch: pytest.MonkeyPatch) -> None:
         """The class under test is found by its kind even when no entry point is installed."""
         cls, installed = self.connector, extract_module.connector_class
         monkeypatch.setattr(extract_module, "connector_class", lambda kind: cls if kind == cls.kind else installed(kind))
