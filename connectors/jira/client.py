@@ -12,6 +12,7 @@ import os
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
@@ -50,6 +51,9 @@ class JiraClient:
         return self.http.requests_made
 
     def _authenticate(self, auth: Mapping[str, str]) -> None:
+        if urlsplit(self.http.base_url).netloc.rpartition("@")[1]:  # config refuses these; specs built by hand too
+            raise SourceError(f"{self.source_id}: the url carries a user name or password; give the address "
+                              f"without it and the credentials in auth ({self._env_names or 'token_env'})")
         token = _env(self.source_id, auth, "token_env")
         if "email_env" in auth:  # Cloud: e-mail + API token, basic auth
             email = _env(self.source_id, auth, "email_env")
@@ -91,13 +95,31 @@ class JiraClient:
 
 
 def _env(source_id: str, auth: Mapping[str, str], key: str) -> str:
+    """The credential an ``auth.*_env`` key names, stripped; a SourceError naming the variable (never
+    quoting its value) when it is missing or could not go into an HTTP header."""
     name = auth.get(key)
     if not name:
         raise SourceError(f"{source_id}: auth.{key} is not set; name the environment variable that holds it")
-    value = os.environ.get(name)
+    value = (os.environ.get(name) or "").strip()  # a pasted token often carries a newline or CR
     if not value:
-        raise SourceError(f"{source_id}: environment variable {name} (auth.{key}) is empty or not set")
+        raise SourceError(f"{source_id}: environment variable {name} (auth.{key}) is empty or not set; "
+                          "set it in the environment that runs sightline")
+    problem = _header_problem(value)
+    if problem:
+        raise SourceError(f"{source_id}: environment variable {name} (auth.{key}) holds {problem}, which cannot "
+                          "be sent in an HTTP header; set it again, copying the credential from Jira itself")
     return value
+
+
+def _header_problem(value: str) -> str:
+    """What makes ``value`` unusable in a header, without quoting it ("" when it is fine)."""
+    if any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in value):
+        return "a control character"
+    try:
+        value.encode("latin-1")
+    except UnicodeEncodeError:
+        return "a character outside Latin-1 (such as a typographic quote)"
+    return ""
 
 
 def _jira_messages(response: requests.Response) -> str:
