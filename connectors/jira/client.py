@@ -87,7 +87,7 @@ class JiraClient:
         advice = ADVICE.get(response.status_code, "unexpected response from Jira").format(
             env=self._env_names or "the source's auth", scope=self.scope
         )
-        detail = _jira_messages(response)
+        detail = self.http.redact(_jira_messages(response))[:300]  # redact first: a cut could halve a secret
         return (
             f"{self.source_id}: {method} {path} -> HTTP {response.status_code}"
             f"{f' ({detail})' if detail else ''}: {advice}"
@@ -123,7 +123,7 @@ def _header_problem(value: str) -> str:
 
 
 def _jira_messages(response: requests.Response) -> str:
-    """Jira's own words (errorMessages / errors), shortened to one line."""
+    """Jira's own words (errorMessages / errors) on one line, whole (the caller redacts, then shortens)."""
     try:
         body = response.json()
     except ValueError:
@@ -131,4 +131,4 @@ def _jira_messages(response: requests.Response) -> str:
     if not isinstance(body, dict):
         return ""
     messages = list(body.get("errorMessages") or []) + [f"{k}: {v}" for k, v in (body.get("errors") or {}).items()]
-    return " ".join("; ".join(str(m) for m in messages).split())[:300]
+    return " ".join("; ".join(str(m) for m in messages).split())
