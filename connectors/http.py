@@ -67,11 +67,15 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
 
 
 def secret_forms(*values: str) -> list[str]:
-    """The values as they may show up in a message: raw, URL-encoded, and as Basic credentials."""
-    forms = [v for v in values if v]
-    forms += [quote(v, safe="") for v in forms]
-    if len(values) == 2 and all(values):  # (user, password): the Basic header's base64
-        forms.append(base64.b64encode(f"{values[0]}:{values[1]}".encode()).decode())
+    """The values as they may show up in a message: raw and stripped (as read and as sent), escaped
+    as Python and JSON print them, URL-encoded, and each pair as Basic credentials (``user:password``
+    and its base64, whichever way round)."""
+    kept = list(dict.fromkeys(v for raw in values if raw for v in (raw, raw.strip()) if v.strip()))
+    forms = [f for v in kept for f in (v, quote(v, safe=""), repr(v)[1:-1], json.dumps(v)[1:-1])]
+    for user, password in itertools.permutations(kept, 2):
+        pair = f"{user}:{password}"
+        # requests encodes Basic credentials as latin-1; utf-8 covers anything else that encodes them
+        forms += [pair, *{base64.b64encode(pair.encode(c, "replace")).decode() for c in ("latin-1", "utf-8")}]
     return forms
 
 
@@ -79,24 +83,14 @@ def redact_sources(text: str, sources: Iterable[SourceSpec]) -> str:
     """The one redaction step for error text that leaves a run (source state, logs, metadata, console).
 
     Removes, as one line, what :func:`redact` does plus the value of every environment variable a
-    ``*_env`` key of any of ``sources`` names, in every form it may take in a message."""
+    ``*_env`` key of any of ``sources`` names, in every form :func:`secret_forms` lists."""
     return " ".join(redact(text, configured_secrets(sources)).split())
 
 
 def configured_secrets(sources: Iterable[SourceSpec]) -> list[str]:
-    """Every form in which the sources' ``*_env`` values may show up: raw and stripped (as read and as
-    sent), escaped as Python and JSON print them, URL-encoded, and each pair of one source's values as
-    Basic credentials (``user:password`` and its base64)."""
-    forms: list[str] = []
-    for source in sources:
-        values = [os.environ.get(name) or "" for name in _env_names(source.options)]
-        values = list(dict.fromkeys(v for raw in values for v in (raw, raw.strip()) if v.strip()))
-        forms += [f for v in values for f in (v, quote(v, safe=""), repr(v)[1:-1], json.dumps(v)[1:-1])]
-        for user, password in itertools.permutations(values, 2):  # the Basic header, whichever way round
-            pair = f"{user}:{password}"
-            # requests encodes Basic credentials as latin-1; utf-8 covers anything else that encodes them
-            forms += [pair, *{base64.b64encode(pair.encode(c, "replace")).decode() for c in ("latin-1", "utf-8")}]
-    return forms
+    """The forms of the values of the environment variables the sources' ``*_env`` keys name."""
+    return [form for source in sources
+            for form in secret_forms(*(os.environ.get(name) or "" for name in _env_names(source.options)))]
 
 
 def _env_names(options: Any) -> list[str]:

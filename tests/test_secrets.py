@@ -22,7 +22,7 @@ from jira_emulator import EMAIL, PAT, JiraEmulator
 from loopback_http import send_json
 
 from connectors.base import Connector, SourceError, SourceSpec
-from connectors.http import RetryPolicy
+from connectors.http import RetryPolicy, redact_sources
 from connectors.jira import JiraConnector
 from connectors.jira.client import JiraClient
 from connectors.jira.options import JiraOptions
@@ -289,3 +289,19 @@ def test_sync_against_a_server_echoing_credentials_leaks_them_nowhere(tmp_path: 
         assert secret not in done.stdout and secret not in done.stderr
         for path in files:
             assert secret not in path.read_bytes(), f"{secret!r} in {path}"
+
+
+def test_redaction_knows_every_form_a_value_takes_in_a_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    token = "pässwörd-Ωmega\t42"  # a tab inside: Python and JSON escape it, URLs encode it
+    monkeypatch.setenv("U_ENV", "bot@example.com")
+    monkeypatch.setenv("T_ENV", f"{token}\n")
+    spec = SourceSpec(id="s", kind="jira", options={"auth": {"token_env": "T_ENV", "user_env": "U_ENV"}},
+                      base_dir=Path())
+    forms = {
+        "raw": token, "python": "pässwörd-Ωmega\\t42", "json": "p\\u00e4ssw\\u00f6rd-\\u03a9mega\\t42",
+        "url": "p%C3%A4ssw%C3%B6rd-%CE%A9mega%0942",
+        "basic": base64.b64encode(f"bot@example.com:{token}".encode()).decode(),
+    }
+    for name, form in forms.items():
+        assert redact_sources(f"seen {form} here", [spec]) == "seen *** here", name
+    assert redact_sources("no secret here", [spec]) == "no secret here"
