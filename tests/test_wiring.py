@@ -41,6 +41,7 @@ def materialize(config: Path, selection: list[dg.AssetKey] | None = None,
     )
 
 
+@pytest.mark.pipeline
 def test_build_file_is_prepared_once_and_shared_by_every_step_and_check(
     sample_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -62,6 +63,7 @@ def test_build_file_is_prepared_once_and_shared_by_every_step_and_check(
         assert con.execute("SELECT count(*) FROM core.work_items").fetchone()[0] > 0
 
 
+@pytest.mark.pipeline
 def test_full_refresh_of_one_source_through_run_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("JIRA_EMAIL", EMAIL)
     monkeypatch.setenv("JIRA_API_TOKEN", TOKEN)
@@ -87,6 +89,7 @@ def test_full_refresh_of_one_source_through_run_config(tmp_path: Path, monkeypat
     assert "updated >=" in first_search["EXP"]  # jira-exp stayed incremental
 
 
+@pytest.mark.slow  # two Python subprocesses that import Dagster
 def test_definitions_load_without_a_portfolio(tmp_path: Path) -> None:
     env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "DAGSTER_HOME": str(tmp_path)}
     dagster = Path(sys.executable).with_name("dagster")
