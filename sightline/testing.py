@@ -26,8 +26,7 @@ contract registers it for the duration of each test.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -45,7 +44,7 @@ from connectors.base import (
     ExtractContext,
     SourceSpec,
 )
-from connectors.http import secret_forms
+from connectors.http import configured_secrets
 from pipelines.extract import LoadOutcome, load_source
 from warehouse import db
 from warehouse.canonical import STAGING_STREAMS
@@ -53,7 +52,7 @@ from warehouse.models import build_canonical_unions, build_kind_staging
 
 PRESENT_KEYS_SCHEMA = pa.schema([("key", pa.string())])
 
-__all__ = ["ConnectorContract", "Extracted", "extract_all", "secret_values"]
+__all__ = ["ConnectorContract", "Extracted", "extract_all"]
 
 
 class _Messages:
@@ -88,26 +87,6 @@ def extract_all(connector: type[Connector], source: SourceSpec,
         data = batch.data if isinstance(batch.data, pa.Table) else pa.Table.from_batches([batch.data])
         result.batches.setdefault(batch.table, []).append(data)
     return result
-
-
-def secret_values(source: SourceSpec) -> list[str]:
-    """The values of the environment variables the source's ``*_env`` options name, in every form
-    they could leak in (raw, URL-encoded, a Basic header's base64)."""
-    options = source.options
-    given = options.model_dump() if hasattr(options, "model_dump") else dict(options)
-    return secret_forms(*[os.environ[name] for name in _env_names(given) if os.environ.get(name)])
-
-
-def _env_names(value: Any) -> Iterator[str]:
-    if isinstance(value, Mapping):
-        for key, item in value.items():
-            if str(key).endswith("_env") and isinstance(item, str):
-                yield item
-            else:
-                yield from _env_names(item)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            yield from _env_names(item)
 
 
 def _expected_schema(connector: type[Connector], table: str) -> pa.Schema | None:
@@ -259,7 +238,8 @@ class ConnectorContract:
 
     def test_secrets_never_leave_the_environment(self, source: SourceSpec, bad_source: SourceSpec,
                                                  failing_source: SourceSpec | None) -> None:
-        secrets = [s for spec in (source, bad_source, failing_source) if spec for s in secret_values(spec)]
+        # The values the sources' *_env options name, as the pipeline's own redaction finds them.
+        secrets = configured_secrets(spec for spec in (source, bad_source, failing_source) if spec)
         if not secrets:
             pytest.skip(f"{self.connector.kind}: the fixture source names no *_env secret")
         texts: list[str] = []

@@ -15,6 +15,7 @@ from pipelines.cli import main
 REPO = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.slow  # a pytest subprocess, from a cold start
 def test_scaffolded_connector_passes_its_contract_tests(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     assert main(["new-connector", "Acme-Tool", "--dir", str(tmp_path)]) == 0
     package = tmp_path / "sightline-acme-tool"
