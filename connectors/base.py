@@ -124,6 +124,9 @@ class Connector(ABC):
     #: records a load carries.
     merge_key: ClassVar[str | None] = None
     primary_table: ClassVar[str | None] = None
+    #: True for sources read from files people drop into a folder (``path:``): a sensor watches
+    #: :meth:`files` and refreshes the source when one is added or changed.
+    watches_files: ClassVar[bool] = False
 
     #: The typed options of this kind (every key but ``id``, ``kind`` and ``status_map``).
     options_model: ClassVar[type[OptionsModel]] = OptionsModel
@@ -132,6 +135,14 @@ class Connector(ABC):
         self.source = source
         given = source.options
         self.options = given if isinstance(given, self.options_model) else self.options_model.model_validate(given)
+
+    def files(self) -> list[tuple[Path, str]]:
+        """(absolute path, key name) of every file the source reads now; [] unless ``watches_files``."""
+        if not self.watches_files:
+            return []
+        from connectors.files import find_files  # connectors.files imports SourceError from here
+
+        return find_files(getattr(self.options, "path"), self.source.base_dir)  # noqa: B009 - only file kinds have it
 
     @abstractmethod
     def extract(self, context: ExtractContext) -> Iterator[Batch]:

@@ -19,7 +19,8 @@ from pipelines.config import Portfolio
 from pipelines.extract import load_source
 from pipelines.portfolio_tables import config_tables, run_table
 from pipelines.resources import DUCKDB_POOL, SightlineWarehouse
-from warehouse.docs import load_docs
+from warehouse.db import MACROS
+from warehouse.docs import table_doc
 from warehouse.metadata import table_summary
 from warehouse.models import (
     Model,
@@ -82,7 +83,7 @@ def model_key(model: Model) -> dg.AssetKey:
 
 def table_metadata(con, table: str) -> dict:
     count, columns, preview = table_summary(con, table)
-    docs = load_docs().get(table, {}).get("columns", {})
+    docs = doc.columns if (doc := table_doc(table)) else {}
     return {
         "dagster/row_count": count,
         "dagster/column_schema": dg.TableSchema(
@@ -129,7 +130,8 @@ def extract_asset(source: SourceSpec) -> dg.AssetsDefinition:
         started = time.monotonic()
         with sightline.connect() as con:
             outcome = load_source(con, source, sightline.landing_dir, sightline.portfolio.landing_retention_days,
-                                  context.log, full_refresh=config.full_refresh)
+                                  context.log, full_refresh=config.full_refresh,
+                                  other_sources=sightline.portfolio.sources)  # error: metadata, log, check
         seconds = time.monotonic() - started
         if outcome.ok:
             report(context, f"source {source.id}: loaded {outcome.rows} in {seconds:.1f}s")
@@ -201,12 +203,12 @@ def model_asset(model: Model, models: dict[str, Model]) -> dg.AssetsDefinition:
             deps.add(CANONICAL_KEY)
         elif schema in {"config", "meta"}:
             deps.add(CONFIG_KEY)
-    description = _leading_comment(model.sql)
+    description = f"{doc.description}\n\nGrain: {doc.grain}." if (doc := table_doc(model.table)) else None
 
     @dg.asset(
         key=model_key(model), deps=sorted(deps, key=str), group_name=model.schema, kinds={"duckdb", "sql"},
         pool=DUCKDB_POOL, description=description or f"{model.table}, built from {model.path.name}",
-        owners=OWNERS, tags=layer_tags(model.schema), code_version=code_version([model.sql]),
+        owners=OWNERS, tags=layer_tags(model.schema), code_version=code_version([model.sql, *MACROS]),  # a macro edit changes its callers
     )
     def _model(context: dg.AssetExecutionContext, sightline: SightlineWarehouse) -> dg.MaterializeResult:
         started = time.monotonic()
@@ -262,12 +264,3 @@ def build_assets(portfolio: Portfolio) -> list[dg.AssetsDefinition]:
         *transforms,
         publish_asset([model_key(m) for m in models.values()]),
     ]
-
-
-def _leading_comment(sql: str) -> str:
-    lines = []
-    for line in sql.splitlines():
-        if not line.startswith("--"):
-            break
-        lines.append(line[2:].strip())
-    return " ".join(lines).strip()

@@ -11,7 +11,7 @@ from pipelines.assets import CONFIG_KEY, build_assets, source_key
 from pipelines.checks import build_checks
 from pipelines.config import Portfolio
 from pipelines.resources import SightlineWarehouse
-from pipelines.sensors import WATCHED_KINDS, folder_sensor
+from pipelines.sensors import folder_sensor, watches_files
 
 SYNC_JOB = "sightline_sync"
 
@@ -35,7 +35,7 @@ def build_definitions(portfolio: Portfolio) -> dg.Definitions:
     )
     refresh_jobs, sensors = [], []
     for source in portfolio.sources:
-        if source.kind in WATCHED_KINDS:
+        if watches_files(source):
             job = dg.define_asset_job(
                 f"refresh_{source.id.replace('-', '_')}",
                 selection=dg.AssetSelection.assets(dg.AssetKey(["raw", source.id])).downstream()

@@ -1,4 +1,4 @@
-"""Blocking asset checks on core: unique keys and resolvable references.
+"""Blocking asset checks on core and marts: unique keys and resolvable references, as the model YAMLs declare.
 
 A failing check stops everything downstream of that table, publishing included, so a broken
 model never reaches the published warehouse.
@@ -8,7 +8,7 @@ model never reaches the published warehouse.
 import dagster as dg
 
 from pipelines.resources import SightlineWarehouse
-from warehouse.quality import PRIMARY_KEYS, REFERENCES, Finding, check_reference, check_unique
+from warehouse.quality import Finding, check_reference, check_unique, references, unique_keys
 
 
 def _asset_key(table: str) -> dg.AssetKey:
@@ -24,14 +24,14 @@ def _result(finding: Finding) -> dg.AssetCheckResult:
     )
 
 
-def unique_key_check(table: str) -> dg.AssetChecksDefinition:
+def unique_key_check(table: str, columns: tuple[str, ...]) -> dg.AssetChecksDefinition:
     @dg.asset_check(
         asset=_asset_key(table), name="unique_key", blocking=True,
-        description=f"({', '.join(PRIMARY_KEYS[table])}) identifies one row of {table}",
+        description=f"({', '.join(columns)}) identifies one row of {table}",
     )
     def _check(sightline: SightlineWarehouse) -> dg.AssetCheckResult:
         with sightline.connect() as con:
-            return _result(check_unique(con, table))
+            return _result(check_unique(con, table, columns))
 
     return _check
 
@@ -50,4 +50,4 @@ def reference_check(table: str, column: str, target: str, target_column: str) ->
 
 
 def build_checks() -> list[dg.AssetChecksDefinition]:
-    return [unique_key_check(t) for t in PRIMARY_KEYS] + [reference_check(*r) for r in REFERENCES]
+    return [unique_key_check(t, k) for t, k in unique_keys().items()] + [reference_check(*r) for r in references()]

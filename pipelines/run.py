@@ -21,6 +21,7 @@ import duckdb
 import sqlalchemy
 
 from connectors.base import QUARANTINE_TABLE
+from connectors.http import redact_sources
 from pipelines.assets import SOURCES_FAILED, source_key
 from pipelines.build import SYNC_JOB, build_definitions, full_refresh_run_config
 from pipelines.config import Portfolio
@@ -169,13 +170,13 @@ def _run_locked(portfolio: Portfolio, run_id: str, full_refresh: bool) -> SyncRe
     )
     if warehouse.build_path.exists():
         with duckdb.connect(str(warehouse.build_path), read_only=True) as con:
-            report.failed_sources = dict(
-                con.execute(
+            report.failed_sources = {
+                source_id: redact_sources(error or "", portfolio.sources) for source_id, error in con.execute(
                     "SELECT source_id, last_error FROM meta.source_state WHERE last_status <> 'ok' "
                     "AND last_attempt_at >= ? ORDER BY source_id",
                     [started],
                 ).fetchall()
-            )
+            }
     report.sources = _source_summaries(portfolio, events, report.failed_sources)
     if published.exists():
         with duckdb.connect(str(published), read_only=True) as con:

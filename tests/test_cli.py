@@ -20,31 +20,34 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "pipelines.cli", *args], capture_output=True, text=True, timeout=300)
 
 
-def test_init_writes_a_portfolio_that_syncs_and_answers_queries(tmp_path: Path) -> None:
+@pytest.mark.pipeline
+@pytest.mark.slow  # a subprocess, from a cold start
+def test_init_writes_a_portfolio_that_syncs_and_answers_queries(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     target = tmp_path / "pmo"
     assert main(["init", str(target)]) == 0
     assert (target / "portfolio.yaml").exists() and (target / "sheets" / "tracker.csv").exists()
     assert main(["init", str(target)]) == 1  # never overwrites
 
+    # The one smoke test of `sightline sync` as a user runs it: a subprocess, from a cold start.
     result = run("sync", "--config", str(target / "portfolio.yaml"))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "core.work_items: 3 rows" in result.stderr  # progress per asset
     assert "Published:" in result.stdout
 
-    answer = run("query", "--config", str(target / "portfolio.yaml"), "--format", "json",
-                 "SELECT project_id, items_total, items_done, pct_complete_count FROM marts.project_health")
-    assert answer.returncode == 0, answer.stderr
-    assert json.loads(answer.stdout) == [
+    capsys.readouterr()
+    code = main(["query", "--config", str(target / "portfolio.yaml"), "--format", "json",
+                 "SELECT project_id, items_total, items_done, pct_complete_count FROM marts.project_health"])
+    answer = capsys.readouterr()
+    assert code == 0, answer.err
+    assert json.loads(answer.out) == [
         {"project_id": "first-project", "items_total": 3, "items_done": 1, "pct_complete_count": pytest.approx(100 / 3)}
     ]
 
 
-def test_query_is_read_only(tmp_path: Path) -> None:
-    target = tmp_path / "pmo"
-    main(["init", str(target)])
-    assert run("sync", "--config", str(target / "portfolio.yaml")).returncode == 0
-    result = run("query", "--config", str(target / "portfolio.yaml"), "DELETE FROM core.work_items")
-    assert result.returncode == 1 and "read-only" in result.stderr.lower()
+def test_query_is_read_only(synced_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # A writable copy: were the query not read-only, the DELETE could succeed, and the test fail.
+    code = main(["query", "--config", str(synced_copy / "portfolio.yaml"), "DELETE FROM core.work_items"])
+    assert code == 1 and "read-only" in capsys.readouterr().err.lower()
 
 
 def test_config_error_exits_2_with_key_path(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

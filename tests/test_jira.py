@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import math
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -167,6 +168,7 @@ def test_full_refresh_ignores_the_cursor(jira: JiraEmulator, tmp_path: Path) -> 
     assert searches[-1].body["fields"] == ["id"] and "updated >=" not in searches[-1].body["jql"]
 
 
+@pytest.mark.slow  # honours real Retry-After pauses
 def test_429_storm_is_survived_honouring_retry_after(jira: JiraEmulator, tmp_path: Path) -> None:
     jira.add_issues(20)
     jira.faults.append(Fault(429, times=3, path=SEARCH, headers={"Retry-After": "1"}))
@@ -176,6 +178,15 @@ def test_429_storm_is_survived_honouring_retry_after(jira: JiraEmulator, tmp_pat
     assert [r.status for r in attempts] == [429, 429, 429, 200]
     gaps = [b.at - a.at for a, b in zip(attempts, attempts[1:], strict=False)]
     assert all(gap >= 0.95 for gap in gaps), gaps  # waited as told, not the 0.01 s backoff
+
+
+def test_a_retry_after_beyond_max_wait_fails_the_source_without_waiting(jira: JiraEmulator, tmp_path: Path) -> None:
+    jira.add_issues(5)
+    jira.faults.append(Fault(429, times=100, path=SEARCH, headers={"Retry-After": "600"}))
+    started = time.monotonic()
+    outcome = Warehouse(tmp_path).sync(cloud_source(jira, max_wait_seconds=30))
+    assert time.monotonic() - started < 10 and len([r for r in jira.log if r.path == SEARCH]) == 1
+    assert not outcome.ok and "asked to wait 600 s" in outcome.error and "max_wait_seconds (30)" in outcome.error
 
 
 def test_server_errors_are_retried_with_backoff(jira: JiraEmulator, tmp_path: Path) -> None:
@@ -190,6 +201,7 @@ def test_server_errors_are_retried_with_backoff(jira: JiraEmulator, tmp_path: Pa
     assert len(jira.requests_to(SEARCH)) == 0 and len([r for r in jira.log if r.path == SEARCH]) == 3
 
 
+@pytest.mark.slow  # waits out real timeouts
 def test_slow_responses_time_out_and_are_retried(jira: JiraEmulator, tmp_path: Path) -> None:
     jira.add_issues(10)
     jira.delay_seconds, jira.slow_requests = 1.5, 2  # the first two requests hang past the read timeout
@@ -232,7 +244,8 @@ def test_expired_token_names_the_variable_not_the_secret(jira: JiraEmulator, tmp
     assert "expired-token-value-42" not in outcome.error
     monkeypatch.delenv("JIRA_API_TOKEN")
     outcome = Warehouse(tmp_path).sync(cloud_source(jira))
-    assert outcome.error == "jira-cloud: environment variable JIRA_API_TOKEN (auth.token_env) is empty or not set"
+    assert outcome.error == ("jira-cloud: environment variable JIRA_API_TOKEN (auth.token_env) is empty or not set; "
+                             "set it in the environment that runs sightline")
 
 
 def test_unknown_project_and_unknown_field_say_what_to_check(jira: JiraEmulator, tmp_path: Path) -> None:

@@ -3,6 +3,11 @@ in the published warehouse, and the token is nowhere to be found."""
 
 from __future__ import annotations
 
+import contextlib
+import io
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -10,7 +15,9 @@ import pytest
 from jira_emulator import EMAIL, TOKEN, JiraEmulator
 
 from pipelines.config import load_portfolio
-from pipelines.run import run_sync
+from pipelines.run import SyncReport, run_sync
+
+pytestmark = pytest.mark.pipeline  # every test here runs the whole pipeline
 
 PORTFOLIO = """
 warehouse: var/sightline.duckdb
@@ -35,8 +42,17 @@ sources:
 """
 
 
+@dataclass
+class FirstSync:
+    jira: JiraEmulator
+    config: Path
+    report: SyncReport
+    output: str  # what the run printed, searched for the token too
+
+
 @pytest.fixture
-def portfolio(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def portfolio(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[JiraEmulator, Path]]:
+    """A fresh emulator and portfolio, not yet synced: for a test that shapes Jira before the first sync."""
     monkeypatch.setenv("JIRA_EMAIL", EMAIL)
     monkeypatch.setenv("JIRA_API_TOKEN", TOKEN)
     with JiraEmulator() as jira:
@@ -46,9 +62,23 @@ def portfolio(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
         yield jira, config
 
 
-def test_jira_issues_reach_core_and_marts(portfolio) -> None:
-    jira, config = portfolio
-    report = run_sync(load_portfolio(config))
+@pytest.fixture(scope="module")
+def first_sync(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FirstSync]:
+    """One emulator and one first sync for the module; a test that changes something works on a copy."""
+    with pytest.MonkeyPatch.context() as env, JiraEmulator() as jira:
+        env.setenv("JIRA_EMAIL", EMAIL)
+        env.setenv("JIRA_API_TOKEN", TOKEN)
+        jira.add_issues(120)
+        config = tmp_path_factory.mktemp("jira") / "portfolio.yaml"
+        config.write_text(PORTFOLIO.format(url=jira.url))
+        output = io.StringIO()
+        with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
+            report = run_sync(load_portfolio(config))
+        yield FirstSync(jira, config, report, output.getvalue())
+
+
+def test_jira_issues_reach_core_and_marts(first_sync: FirstSync) -> None:
+    jira, report = first_sync.jira, first_sync.report
     assert report.success, report
     with duckdb.connect(str(report.published), read_only=True) as con:
         items = dict(con.execute("SELECT project_id, count(*) FROM core.work_items WHERE item_type <> 'release' "
@@ -73,12 +103,17 @@ def test_jira_issues_reach_core_and_marts(portfolio) -> None:
 
 
 def test_failing_jira_keeps_last_good_data_and_never_leaks_the_token(
-    portfolio, capsys: pytest.CaptureFixture[str]
+    first_sync: FirstSync, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    jira, config = portfolio
-    assert run_sync(load_portfolio(config)).success
-    jira.forbidden_projects.add("PAY")
-    report = run_sync(load_portfolio(config))
+    assert first_sync.report.success
+    # A copy of the synced folder, build state included: the module's first sync stays as it was.
+    shutil.copytree(first_sync.config.parent, tmp_path / "p", copy_function=shutil.copyfile)
+    config = tmp_path / "p" / "portfolio.yaml"
+    first_sync.jira.forbidden_projects.add("PAY")
+    try:
+        report = run_sync(load_portfolio(config))
+    finally:
+        first_sync.jira.forbidden_projects.discard("PAY")
     assert not report.success and report.published_this_run
     assert report.failed_sources["jira-cloud"].startswith("jira-cloud: POST /rest/api/3/search/jql -> HTTP 403")
     with duckdb.connect(str(report.published), read_only=True) as con:
@@ -90,7 +125,7 @@ def test_failing_jira_keeps_last_good_data_and_never_leaks_the_token(
 
     # The token is in no output, no published table, no landing file and no build file.
     out = capsys.readouterr()
-    assert TOKEN not in out.out + out.err
+    assert TOKEN not in first_sync.output + out.out + out.err
     assert TOKEN not in every_text
     var = config.parent / "var"
     for path in var.rglob("*"):

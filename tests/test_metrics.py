@@ -13,6 +13,8 @@ import pytest
 from pipelines.config import load_portfolio
 from pipelines.run import run_sync
 
+pytestmark = pytest.mark.pipeline  # every test here runs the whole pipeline
+
 HEADER = ["ID", "Task", "Status", "Start", "Finish", "Due", "% Complete", "Owner", "Work", "Milestone",
           "Depends on", "Baseline Start", "Baseline Finish", "Budget", "Actual cost"]
 PROJECTS = {

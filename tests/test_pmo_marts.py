@@ -4,8 +4,8 @@ generator's own data: deployment, linkages, investment against the strategy, tre
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -16,25 +16,14 @@ from generate_sample import PEOPLE, build_sample
 from pipelines.config import load_portfolio
 from pipelines.run import run_sync
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+pytestmark = pytest.mark.pipeline  # every test here runs the whole pipeline
 
 
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, duckdb.DuckDBPyConnection]:
-    folder = tmp_path_factory.mktemp("sample")
-    shutil.copy(EXAMPLES / "portfolio.yaml", folder / "portfolio.yaml")
-    for sub in ("sheets", "exports", "plans"):
-        shutil.copytree(EXAMPLES / sub, folder / sub)
-    report = run_sync(load_portfolio(folder / "portfolio.yaml"))
-    assert report.success, report
-    return folder, duckdb.connect(str(report.published), read_only=True)
-
-
-def fresh_copy(folder: Path, tmp_path: Path) -> tuple[Path, Path]:
-    """The sample's inputs without its warehouse: (folder, portfolio.yaml) for a run of its own."""
-    copy = tmp_path / "p"
-    shutil.copytree(folder, copy, ignore=shutil.ignore_patterns("var"))
-    return copy, copy / "portfolio.yaml"
+def sample(synced_sample_dir: Path, sample_published: Path) -> Iterator[tuple[Path, duckdb.DuckDBPyConnection]]:
+    """The sample synced once per session (conftest): its folder and a read-only connection."""
+    with duckdb.connect(str(sample_published), read_only=True) as con:
+        yield synced_sample_dir, con
 
 
 def weekday_spread(tasks) -> dict[tuple[str, str, dt.date], float]:
@@ -129,10 +118,8 @@ def test_objective_investment_splits_all_effort_by_weight(sample) -> None:
         assert drift == pytest.approx(share - target)
 
 
-def test_milestone_slips_are_counted_across_snapshots(sample, tmp_path: Path) -> None:
-    folder, _ = sample
-    copy, config = fresh_copy(folder, tmp_path)
-    assert run_sync(load_portfolio(config)).success
+def test_milestone_slips_are_counted_across_snapshots(synced_copy: Path) -> None:
+    copy, config = synced_copy, synced_copy / "portfolio.yaml"  # day one is synced: its build state is copied
     config.write_text(config.read_text().replace("as_of: 2026-11-16", "as_of: 2026-11-17"))
     tracker = copy / "sheets" / "digital" / "web_portal.csv"
     lines = tracker.read_text().splitlines()
@@ -167,9 +154,9 @@ def test_dependency_cycles_are_reported(tmp_path: Path) -> None:
     assert found == [("s:loop.csv#loop#A",), ("s:loop.csv#loop#B",), ("s:loop.csv#loop#C",)]  # D is not on it
 
 
-def test_rules_in_the_config_change_the_numbers_as_documented(sample, tmp_path: Path) -> None:
-    folder, defaults = sample
-    copy, config = fresh_copy(folder, tmp_path)
+def test_rules_in_the_config_change_the_numbers_as_documented(sample, synced_copy: Path) -> None:
+    _, defaults = sample
+    config = synced_copy / "portfolio.yaml"
     raw = yaml.safe_load(config.read_text())
     raw["rules"] = {"red_milestone_days_late": 100, "red_cpi": 0.5, "red_spi": 0.5, "alignment_threshold": 0.95,
                     "program_rag": "majority", "overallocation_margin": 5}
@@ -261,10 +248,8 @@ def test_status_map_words_and_patterns(tmp_path: Path) -> None:
     assert len(unmapped) == 1 and "'Parked' on 1 item(s)" in unmapped[0][0]
 
 
-def test_a_removed_item_leaves_core_and_stays_in_history_with_its_day(sample, tmp_path: Path) -> None:
-    folder, _ = sample
-    copy, config = fresh_copy(folder, tmp_path)
-    assert run_sync(load_portfolio(config)).success
+def test_a_removed_item_leaves_core_and_stays_in_history_with_its_day(synced_copy: Path) -> None:
+    copy, config = synced_copy, synced_copy / "portfolio.yaml"  # day one is synced: its build state is copied
     tracker = copy / "sheets" / "digital" / "crm_migration.csv"
     lines = tracker.read_text().splitlines()
     removed_id = lines[3].split(",")[0]

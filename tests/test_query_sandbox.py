@@ -50,6 +50,7 @@ def assert_refused(result: subprocess.CompletedProcess[str]) -> None:
     assert result.stderr.startswith(("query refused:", "query failed:"))
 
 
+@pytest.mark.slow  # sightline query in a subprocess
 def test_copy_to_a_file_is_refused_and_writes_nothing(portfolio: Path) -> None:
     target = portfolio.parent.parent / "stolen.csv"
     result = query(portfolio, f"COPY core.cells TO '{target}' (FORMAT csv)")
@@ -58,6 +59,7 @@ def test_copy_to_a_file_is_refused_and_writes_nothing(portfolio: Path) -> None:
     assert not target.exists()
 
 
+@pytest.mark.slow  # sightline query in a subprocess
 @pytest.mark.parametrize("sql", [
     "SELECT * FROM read_csv('{canary}', header = false)",
     "SELECT * FROM read_text('{canary}')",
@@ -78,6 +80,7 @@ def test_file_network_and_settings_access_are_refused(portfolio: Path, sql: str)
     assert not (folder / "other.duckdb").exists()
 
 
+@pytest.mark.slow  # sightline query in a subprocess
 def test_re_enabling_access_in_the_same_statement_list_is_refused(portfolio: Path) -> None:
     canary = portfolio.parent.parent / "canary.txt"
     result = query(portfolio, f"SET enable_external_access = true; SELECT * FROM read_text('{canary}')")
@@ -85,6 +88,7 @@ def test_re_enabling_access_in_the_same_statement_list_is_refused(portfolio: Pat
     assert CANARY not in result.stdout
 
 
+@pytest.mark.slow  # sightline query in a subprocess
 def test_writes_are_refused_as_read_only(portfolio: Path) -> None:
     result = query(portfolio, "DELETE FROM core.cells")
     assert_refused(result)

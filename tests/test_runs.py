@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import dagster as dg
@@ -20,6 +21,7 @@ from pipelines.resources import SightlineWarehouse
 from pipelines.writer_lock import WriterLock
 
 SYNC = [sys.executable, "-m", "pipelines.cli", "sync", "--config"]
+# Tests that run `sightline sync` or a Dagster run; the writer lock's own tests at the end are unit tests.
 # The starter tracker (pipelines/starter.py): 3 tasks, T-2 depends on T-1 and T-3 on T-2.
 STARTER_TASKS, STARTER_LINKS = 3, 2
 HOLD_LOCK = (
@@ -27,6 +29,11 @@ HOLD_LOCK = (
     "lock.acquire(command='holder-process', run_id='run-of-the-holder', wait_seconds=0); "
     "print('held', flush=True); sys.stdin.read(); lock.release()"
 )
+
+
+def slow_pipeline(test: Callable[..., None]) -> Callable[..., None]:
+    """A test that runs `sightline sync` or a Dagster run (the writer lock's own tests are unit tests)."""
+    return pytest.mark.slow(pytest.mark.pipeline(test))
 
 
 def starter(folder: Path) -> Path:
@@ -67,6 +74,7 @@ def two_syncs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[subp
     return config, processes, outputs
 
 
+@slow_pipeline
 def test_second_sync_waits_naming_the_holder_then_both_publish(two_syncs) -> None:
     config, processes, outputs = two_syncs
     assert [p.returncode for p in processes] == [0, 0], outputs
@@ -81,6 +89,7 @@ def test_second_sync_waits_naming_the_holder_then_both_publish(two_syncs) -> Non
     assert not (var_dir(config) / "writer.lock.json").exists()  # released: no holder left on record
 
 
+@slow_pipeline
 def test_cli_runs_are_in_the_persistent_instance_the_ui_uses(two_syncs) -> None:
     config, _, outputs = two_syncs
     printed = {run_id_printed(out) for out, _ in outputs}
@@ -90,6 +99,7 @@ def test_cli_runs_are_in_the_persistent_instance_the_ui_uses(two_syncs) -> None:
     assert all(r.job_name == "sightline_sync" and r.status == dg.DagsterRunStatus.SUCCESS for r in runs)
 
 
+@slow_pipeline
 def test_clean_sync_exits_0_with_per_source_summary(two_syncs) -> None:
     _, _, outputs = two_syncs
     out = outputs[0][0]
@@ -99,6 +109,7 @@ def test_clean_sync_exits_0_with_per_source_summary(two_syncs) -> None:
     assert "Data quality (marts.data_quality): 0 error(s), 0 warning(s)" in out
 
 
+@slow_pipeline
 def test_config_defaults_to_portfolio_yaml_in_the_current_folder(
     two_syncs, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -111,6 +122,7 @@ def test_config_defaults_to_portfolio_yaml_in_the_current_folder(
     assert "portfolio.yaml: (file): not found" in capsys.readouterr().err
 
 
+@slow_pipeline
 def test_sync_refuses_cleanly_after_wait_while_another_writer_holds_the_lock(tmp_path: Path) -> None:
     config = starter(tmp_path / "pmo")
     lock = WriterLock(var_dir(config))
@@ -130,6 +142,7 @@ def test_sync_refuses_cleanly_after_wait_while_another_writer_holds_the_lock(tmp
     assert not (config.parent / "var" / "sightline.duckdb").exists()
 
 
+@slow_pipeline
 def test_dagster_run_takes_the_writer_lock_waits_then_runs(tmp_path: Path) -> None:
     config = starter(tmp_path / "pmo")
     portfolio = load_portfolio(config)
@@ -160,6 +173,7 @@ def test_dagster_run_takes_the_writer_lock_waits_then_runs(tmp_path: Path) -> No
     assert (var_dir(config) / "build.duckdb").exists()
 
 
+@slow_pipeline
 def test_data_quality_error_exits_3_unless_told_0(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     config = starter(tmp_path / "pmo")
     with (config.parent / "sheets" / "tracker.csv").open("a") as tracker:
@@ -178,6 +192,7 @@ def test_data_quality_error_exits_3_unless_told_0(tmp_path: Path, capsys: pytest
     assert "1 error(s)" in capsys.readouterr().out  # still reported
 
 
+@slow_pipeline
 def test_failed_source_exits_1_publishes_the_rest_and_fails_the_dagster_run(tmp_path: Path) -> None:
     config = starter(tmp_path / "pmo")
     (config.parent / "broken").mkdir()

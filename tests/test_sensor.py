@@ -1,18 +1,28 @@
-"""The drop-folder sensor of MS Project sources: a run when a plan is added or changed, not before."""
+"""The drop-folder sensors of file sources: a run when a file is added or changed, not before."""
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
+import pytest
 
+from connectors.jira import JiraConnector
 from pipelines.build import build_definitions
 from pipelines.config import load_portfolio
 
 
-def test_sensor_requests_a_run_when_a_plan_is_added_or_changed(sample_dir: Path) -> None:
+@pytest.fixture
+def instance() -> Iterator[dg.DagsterInstance]:
+    """One instance for every tick (each new one costs a fresh storage): the sensor's state is its cursor."""
+    with dg.instance_for_test() as test_instance:
+        yield test_instance
+
+
+def test_sensor_requests_a_run_when_a_plan_is_added_or_changed(sample_dir: Path, instance: dg.DagsterInstance) -> None:
     defs = build_definitions(load_portfolio(sample_dir / "portfolio.yaml"))
     sensor = defs.resolve_sensor_def("hr_plans_files")
     job = defs.resolve_job_def("refresh_hr_plans")
@@ -23,8 +33,7 @@ def test_sensor_requests_a_run_when_a_plan_is_added_or_changed(sample_dir: Path)
     assert "raw/hr-tracker" not in selected  # the other sources are not reloaded
 
     def tick(cursor: str | None) -> dg.SensorResult:
-        with dg.instance_for_test() as instance:
-            return sensor(dg.build_sensor_context(instance=instance, cursor=cursor))
+        return sensor(dg.build_sensor_context(instance=instance, cursor=cursor))
 
     first = tick(None)  # the first look only records what is there
     assert not first.run_requests and set(json.loads(first.cursor)) == {"expenses.xml"}
@@ -42,3 +51,24 @@ def test_sensor_requests_a_run_when_a_plan_is_added_or_changed(sample_dir: Path)
     added = tick(changed.cursor)
     assert len(added.run_requests) == 1 and added.run_requests[0].tags["sightline/changed"] == "travel.xml"
     assert added.run_requests[0].run_key != changed.run_requests[0].run_key
+
+
+def test_spreadsheet_and_jira_csv_folders_are_watched_too(sample_dir: Path, instance: dg.DagsterInstance) -> None:
+    defs = build_definitions(load_portfolio(sample_dir / "portfolio.yaml"))
+    for source_id in ("digital-tracker", "hr-tracker", "jira-export"):  # every file source of the sample
+        assert defs.resolve_sensor_def(f"{source_id.replace('-', '_')}_files").job_name == (
+            f"refresh_{source_id.replace('-', '_')}")
+    sensor = defs.resolve_sensor_def("digital_tracker_files")
+    assert "when a file is added or changed" in sensor.description
+    assert not JiraConnector.watches_files  # a REST source has no folder to watch
+
+    def tick(cursor: str | None) -> dg.SensorResult:
+        return sensor(dg.build_sensor_context(instance=instance, cursor=cursor))
+
+    first = tick(None)
+    assert set(json.loads(first.cursor)) == {"crm_migration.csv", "data_platform.csv", "mobile_app.csv",
+                                             "web_portal.csv"}
+    tracker = sample_dir / "sheets" / "digital" / "mobile_app.csv"
+    tracker.write_text(tracker.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    changed = tick(first.cursor)
+    assert len(changed.run_requests) == 1 and changed.run_requests[0].tags["sightline/changed"] == "mobile_app.csv"

@@ -12,7 +12,6 @@ import pytest
 
 from pipelines.build import build_definitions
 from pipelines.config import load_portfolio
-from pipelines.run import run_sync
 from warehouse import db
 from warehouse.landing import LandingWriter, new_load_id, prune
 from warehouse.models import build_canonical_unions, discover_models
@@ -20,10 +19,8 @@ from warehouse.publish import UNDOCUMENTED
 from warehouse.raw import Load, apply_load, record_failure
 
 
-def test_every_published_table_and_column_is_documented(sample_dir: Path) -> None:
-    report = run_sync(load_portfolio(sample_dir / "portfolio.yaml"))
-    assert report.success, report
-    with duckdb.connect(str(report.published), read_only=True) as con:
+def test_every_published_table_and_column_is_documented(sample_published: Path) -> None:
+    with duckdb.connect(str(sample_published), read_only=True) as con:
         tables = con.execute("SELECT schema_name || '.' || table_name, comment FROM duckdb_tables() WHERE NOT internal").fetchall()
         columns = con.execute(
             "SELECT schema_name || '.' || table_name || '.' || column_name, comment FROM duckdb_columns() WHERE NOT internal").fetchall()
@@ -111,8 +108,7 @@ def test_models_are_ordered_after_what_they_read() -> None:
                                           ("2026-01-12", "2026-01-09", -1), ("2026-01-10", "2026-01-11", 0)])
 def test_working_days_between(a: str, b: str, expected: int) -> None:
     con = duckdb.connect()
-    for macro in db.MACROS:
-        con.execute(macro)
+    db.prepare(con, {})
     assert con.execute("SELECT working_days_between(?::DATE, ?::DATE)", [a, b]).fetchone()[0] == expected
 
 
@@ -123,8 +119,7 @@ def test_definitions_build_for_the_sample(sample_dir: Path) -> None:
 
 def test_working_day_macros_match_counting_day_by_day() -> None:
     con = duckdb.connect()
-    for macro in db.MACROS:
-        con.execute(macro)
+    db.prepare(con, {})
 
     def weekdays(a: dt.date, b: dt.date) -> int:  # inclusive, by walking the calendar
         return sum(1 for n in range((b - a).days + 1) if (a + dt.timedelta(days=n)).weekday() < 5)

@@ -41,6 +41,7 @@ def materialize(config: Path, selection: list[dg.AssetKey] | None = None,
     )
 
 
+@pytest.mark.pipeline
 def test_build_file_is_prepared_once_and_shared_by_every_step_and_check(
     sample_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -62,6 +63,7 @@ def test_build_file_is_prepared_once_and_shared_by_every_step_and_check(
         assert con.execute("SELECT count(*) FROM core.work_items").fetchone()[0] > 0
 
 
+@pytest.mark.pipeline
 def test_full_refresh_of_one_source_through_run_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("JIRA_EMAIL", EMAIL)
     monkeypatch.setenv("JIRA_API_TOKEN", TOKEN)
@@ -87,6 +89,7 @@ def test_full_refresh_of_one_source_through_run_config(tmp_path: Path, monkeypat
     assert "updated >=" in first_search["EXP"]  # jira-exp stayed incremental
 
 
+@pytest.mark.slow  # two Python subprocesses that import Dagster
 def test_definitions_load_without_a_portfolio(tmp_path: Path) -> None:
     env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "DAGSTER_HOME": str(tmp_path)}
     dagster = Path(sys.executable).with_name("dagster")
@@ -117,3 +120,18 @@ def test_code_version_follows_the_sql_file(tmp_path: Path) -> None:
     assert version() == first  # same SQL, same version: Dagster sees nothing changed
     sql.write_text("SELECT 2 AS n\n")
     assert version() != first
+
+
+def test_code_version_follows_the_macros_the_sql_calls(tmp_path: Path, monkeypatch) -> None:
+    import pipelines.assets as assets
+
+    sql = tmp_path / "widgets.sql"
+    sql.write_text("SELECT as_of() AS today\n")
+    model = Model("marts", "widgets", sql)
+
+    def version() -> str:
+        return model_asset(model, {}).code_versions_by_key[dg.AssetKey(["marts", "widgets"])]
+
+    first = version()
+    monkeypatch.setattr(assets, "MACROS", (*assets.MACROS, "CREATE OR REPLACE MACRO as_of() AS DATE '2026-01-01'"))
+    assert version() != first  # an edited macro changes the version of the models built on it

@@ -7,36 +7,32 @@ open it: they read the published copy (see ``warehouse.publish``).
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
+from transforms import TRANSFORMS_DIR
+
 SCHEMAS = ("raw", "config", "meta", "staging", "core", "intermediate", "marts", "history")
 
-# Macros used by staging and transforms, arithmetic (no row expansion), so they stay cheap on
-# millions of rows. weekdays_in counts Monday-Friday dates in [a, b] for a <= b: whole weeks give
-# five each; the remaining days are a run starting at weekday e (0 = Monday) that may wrap once.
-MACROS = (
-    """CREATE OR REPLACE MACRO weekdays_in(a, b) AS (
-        ((b - a + 1) // 7) * 5
-        + greatest(0, least(5, (isodow(a) - 1) + (b - a + 1) % 7) - least(5, isodow(a) - 1))
-        + greatest(0, least(12, (isodow(a) - 1) + (b - a + 1) % 7) - 7))""",
-    # Monday-Friday dates in [a, b]; negative, counting [b, a), when b is before a.
-    """CREATE OR REPLACE MACRO working_days(a, b) AS (
-        CASE WHEN a IS NULL OR b IS NULL THEN NULL
-             WHEN b < a THEN -weekdays_in(b, a - 1)
-             ELSE weekdays_in(a, b)
-        END)""",
-    # Signed working days from a to b, not counting a itself: 0 when equal.
-    """CREATE OR REPLACE MACRO working_days_between(a, b) AS (
-        CASE WHEN a IS NULL OR b IS NULL THEN NULL
-             WHEN b > a THEN weekdays_in(a + 1, b)
-             WHEN b < a THEN -weekdays_in(b + 1, a)
-             ELSE 0
-        END)""",
-)
+# Macros used by staging and transforms live as SQL in transforms/macros/*.sql, each statement
+# ending with ";" at the end of a line. Files load in name order.
+MACROS_DIR = TRANSFORMS_DIR / "macros"
+
+
+def load_macros(folder: Path = MACROS_DIR) -> tuple[str, ...]:
+    """Every CREATE MACRO statement of the folder's .sql files, in file order."""
+    statements = []
+    for path in sorted(folder.glob("*.sql")):
+        text = "\n".join(line for line in path.read_text(encoding="utf-8").splitlines() if not line.lstrip().startswith("--"))
+        statements += [s.strip() for s in re.split(r";\s*$", text, flags=re.MULTILINE) if s.strip()]
+    return tuple(statements)
+
+
+MACROS = load_macros()
 
 BOOKKEEPING = (
     """CREATE TABLE IF NOT EXISTS meta.source_state (
@@ -53,6 +49,8 @@ BOOKKEEPING = (
     )""",
     # Build files from before sync_state existed get the column.
     "ALTER TABLE meta.source_state ADD COLUMN IF NOT EXISTS sync_state VARCHAR",
+    # The run's facts, replaced by the config asset; it exists from the start so the as_of() macro binds.
+    """CREATE TABLE IF NOT EXISTS meta.run (as_of DATE, timezone VARCHAR, started_at TIMESTAMP, config_path VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS raw.quarantine (
         source_id VARCHAR, load_id VARCHAR, object_key VARCHAR, location VARCHAR, reason VARCHAR, record VARCHAR
     )""",
@@ -95,7 +93,7 @@ def prepare(con: duckdb.DuckDBPyConnection, raw_schemas: dict[str, dict[str, pa.
     """
     for schema in SCHEMAS:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
-    for statement in MACROS + BOOKKEEPING:
+    for statement in BOOKKEEPING + MACROS:
         con.execute(statement)
     for kind, tables in raw_schemas.items():
         for table, schema in tables.items():

@@ -16,11 +16,11 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-import transforms
+from transforms import TRANSFORMS_DIR
 from warehouse.canonical import STAGING_STREAMS
 from warehouse.db import quote, raw_table
+from warehouse.docs import table_doc
 
-TRANSFORMS_DIR = Path(transforms.__file__).parent
 TABLE_LAYERS = ("core", "intermediate", "marts")
 HISTORY_LAYER = "history"
 _OWN_RAW = re.compile(r"\braw\.this__([a-z_][a-z0-9_]*)\b")  # a kind's own raw table in its staging SQL
@@ -81,8 +81,11 @@ def discover_models() -> tuple[Model, ...]:
 
 
 def build_model(con: duckdb.DuckDBPyConnection, model: Model) -> int:
-    """(Re)build one table model; history models append today's snapshot instead. Returns row count."""
-    if model.schema == HISTORY_LAYER:
+    """(Re)build one table model; snapshot models (materialisation in their YAML) append today's instead.
+
+    Returns the row count.
+    """
+    if (doc := table_doc(model.table)) is not None and doc.materialisation == "snapshot":
         return _snapshot(con, model)
     con.execute(f"CREATE OR REPLACE TABLE {model.schema}.{quote(model.name)} AS {model.sql}")
     return con.execute(f"SELECT count(*) FROM {model.schema}.{quote(model.name)}").fetchone()[0]

@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 
 from warehouse.db import quote, sql_literal
-from warehouse.docs import load_docs
+from warehouse.docs import TableDoc, table_doc
 from warehouse.landing import fsync_directory
 
 PUBLISHED_SCHEMAS = ("core", "marts", "history", "meta")
@@ -30,7 +30,6 @@ def publish(con: duckdb.DuckDBPyConnection, published: Path) -> dict[str, int]:
     remove_leftovers(published)
     temporary = published.with_name(f".{published.name}.{uuid.uuid4().hex}.tmp")
     counts: dict[str, int] = {}
-    docs = load_docs()
     con.execute(f"ATTACH {sql_literal(str(temporary))} AS pub")
     try:
         for schema, table in _tables(con):
@@ -38,7 +37,7 @@ def publish(con: duckdb.DuckDBPyConnection, published: Path) -> dict[str, int]:
             con.execute(f"CREATE SCHEMA IF NOT EXISTS pub.{schema}")
             con.execute(f"CREATE TABLE {target} AS SELECT * FROM {schema}.{quote(table)}")
             counts[f"{schema}.{table}"] = con.execute(f"SELECT count(*) FROM {target}").fetchone()[0]
-            _comment(con, target, docs.get(f"{schema}.{table}", {}))
+            _comment(con, target, table_doc(f"{schema}.{table}"))
         con.execute("DETACH pub")
         _fsync(temporary)
         os.replace(temporary, published)
@@ -76,9 +75,10 @@ def _tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
     ).fetchall()
 
 
-def _comment(con: duckdb.DuckDBPyConnection, target: str, doc: dict) -> None:
-    con.execute(f"COMMENT ON TABLE {target} IS {sql_literal(doc.get('description') or UNDOCUMENTED)}")
-    columns = doc.get("columns", {})
+def _comment(con: duckdb.DuckDBPyConnection, target: str, doc: TableDoc | None) -> None:
+    """COMMENT ON the table and each column from its model YAML (transforms/<schema>/<table>.yml)."""
+    con.execute(f"COMMENT ON TABLE {target} IS {sql_literal(doc.description if doc else UNDOCUMENTED)}")
+    columns = doc.columns if doc else {}
     for (column,) in con.execute(f"SELECT column_name FROM (DESCRIBE {target})").fetchall():
         text = columns.get(column) or UNDOCUMENTED
         con.execute(f"COMMENT ON COLUMN {target}.{quote(column)} IS {sql_literal(text)}")

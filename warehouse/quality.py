@@ -1,4 +1,4 @@
-"""Integrity rules of the canonical model: keys unique, references resolvable.
+"""Integrity rules of core and marts: keys unique, references resolvable (declared in the model YAMLs).
 
 These numbers make the marts wrong when they fail, so Dagster runs them as blocking checks.
 """
@@ -10,35 +10,24 @@ from dataclasses import dataclass
 import duckdb
 
 from warehouse.db import quote
+from warehouse.docs import load_docs
 
-#: table -> the columns that identify a row
-PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
-    "core.programs": ("program_id",),
-    "core.projects": ("project_id",),
-    "core.work_items": ("work_item_id",),
-    "core.resources": ("resource_id",),
-    "core.resource_identities": ("source_id", "source_key"),
-    "core.risks": ("risk_id",),
-    "core.objectives": ("objective_id",),
-    "core.project_objectives": ("project_id", "objective_id"),
-    "core.dependencies": ("predecessor_id", "successor_id", "link_type"),
-}
+#: Layers whose declared keys and references Dagster enforces as blocking checks.
+CHECKED_LAYERS = ("core", "marts")
 
-#: (table, column) must be NULL or found in (referenced table, column)
-REFERENCES: tuple[tuple[str, str, str, str], ...] = (
-    ("core.projects", "program_id", "core.programs", "program_id"),
-    ("core.work_items", "project_id", "core.projects", "project_id"),
-    ("core.work_items", "parent_id", "core.work_items", "work_item_id"),
-    ("core.work_items", "assignee_id", "core.resources", "resource_id"),
-    ("core.dependencies", "predecessor_id", "core.work_items", "work_item_id"),
-    ("core.dependencies", "successor_id", "core.work_items", "work_item_id"),
-    ("core.assignments", "work_item_id", "core.work_items", "work_item_id"),
-    ("core.assignments", "resource_id", "core.resources", "resource_id"),
-    ("core.risks", "project_id", "core.projects", "project_id"),
-    ("core.project_objectives", "project_id", "core.projects", "project_id"),
-    ("core.project_objectives", "objective_id", "core.objectives", "objective_id"),
-    ("core.status_changes", "work_item_id", "core.work_items", "work_item_id"),
-)
+
+def unique_keys() -> dict[str, tuple[str, ...]]:
+    """table -> the columns that identify a row, as its YAML declares them (checked layers only)."""
+    return {t: d.keys for t, d in load_docs().items() if d.keys and t.split(".")[0] in CHECKED_LAYERS}
+
+
+def references() -> list[tuple[str, str, str, str]]:
+    """(table, column, referenced table, column): the column must be NULL or found there (checked layers only)."""
+    return [
+        (t, column, target, target_column)
+        for t, d in load_docs().items() if t.split(".")[0] in CHECKED_LAYERS
+        for column, (target, target_column) in d.references.items()
+    ]
 
 
 @dataclass(frozen=True)
@@ -54,8 +43,7 @@ def _name(table: str) -> str:
     return f"{schema}.{quote(name)}"
 
 
-def check_unique(con: duckdb.DuckDBPyConnection, table: str) -> Finding:
-    columns = PRIMARY_KEYS[table]
+def check_unique(con: duckdb.DuckDBPyConnection, table: str, columns: tuple[str, ...]) -> Finding:
     key = ", ".join(quote(c) for c in columns)
     rows = con.execute(
         f"SELECT {key}, count(*) AS n FROM {_name(table)} GROUP BY ALL HAVING count(*) > 1 ORDER BY n DESC"

@@ -1,26 +1,26 @@
-"""A thin, careful HTTP client for Jira's REST API.
+"""Jira's REST API on the shared HTTP plumbing (``connectors.http``).
 
-One ``requests.Session`` per source; connect and read timeouts; retries with exponential backoff
-and jitter on 429, 5xx and connection errors, honouring ``Retry-After``; a pause when Jira says
-``X-RateLimit-NearLimit: true``. Client errors (400, 401, 403, 404) fail at once with a one-line
-reason naming the source and what to check. Credentials never appear in a message or a log.
+What is Jira's own here: authentication (Cloud basic auth with an API token, Data Center bearer
+PATs, both read from environment variables), the pause when Jira says ``X-RateLimit-NearLimit:
+true``, and one-line reasons for 400, 401, 403 and 404 naming the source and what to check.
+Sessions, timeouts, retries, bounded waits and the redaction of credentials are ``HttpSource``'s.
 """
 
 from __future__ import annotations
 
-import email.utils
 import os
-import random
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
 from connectors.base import SourceError
+from connectors.http import DEFAULT_POLICY, HttpSource, RetryPolicy
 
-RETRYABLE = {429, 500, 502, 503, 504}
+__all__ = ["JiraClient", "RetryPolicy"]
+
 ADVICE = {
     400: "Jira rejected the request; check the source's projects, jql and field names",
     401: "authentication failed; check the credentials in {env} (an API token may have expired or been revoked)",
@@ -29,41 +29,39 @@ ADVICE = {
 }
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
-    max_retries: int = 8
-    backoff_base_seconds: float = 1.0
-    backoff_cap_seconds: float = 60.0
-    near_limit_pause_seconds: float = 1.0
-    connect_timeout_seconds: float = 10.0
-    read_timeout_seconds: float = 60.0
-
-
 class JiraClient:
-    """GET/POST JSON against one Jira site, with the reliability rules above."""
+    """GET/POST JSON against one Jira site."""
 
     def __init__(
         self, source_id: str, base_url: str, auth: Mapping[str, str], *, verify: bool | str = True,
-        retry: RetryPolicy = RetryPolicy(), scope: str = "the projects", sleep: Callable[[float], None] = time.sleep,
+        retry: RetryPolicy = DEFAULT_POLICY, scope: str = "the projects", sleep: Callable[[float], None] = time.sleep,
     ):
         self.source_id = source_id
-        self.base_url = base_url.rstrip("/")
         self.retry = retry
         self.scope = scope
-        self.sleep = sleep
-        self.requests_made = 0
         self._env_names = ", ".join(v for k, v in auth.items() if k.endswith("_env"))
-        self.session = requests.Session()
-        self.session.verify = verify
-        self.session.headers.update({"Accept": "application/json", "User-Agent": "sightline-jira-connector"})
+        self.http = HttpSource(
+            source_id, base_url, verify=verify, policy=retry, sleep=sleep,
+            headers={"Accept": "application/json", "User-Agent": "sightline-jira-connector"},
+        )
         self._authenticate(auth)
 
+    @property
+    def requests_made(self) -> int:
+        return self.http.requests_made
+
     def _authenticate(self, auth: Mapping[str, str]) -> None:
+        if urlsplit(self.http.base_url).netloc.rpartition("@")[1]:  # config refuses these; specs built by hand too
+            raise SourceError(f"{self.source_id}: the url carries a user name or password; give the address "
+                              f"without it and the credentials in auth ({self._env_names or 'token_env'})")
         token = _env(self.source_id, auth, "token_env")
         if "email_env" in auth:  # Cloud: e-mail + API token, basic auth
-            self.session.auth = (_env(self.source_id, auth, "email_env"), token)
+            email = _env(self.source_id, auth, "email_env")
+            self.http.session.auth = (email, token)
+            self.http.add_secrets(email, token)
         else:  # Data Center / Server: personal access token
-            self.session.headers["Authorization"] = f"Bearer {token}"
+            self.http.session.headers["Authorization"] = f"Bearer {token}"
+            self.http.add_secrets(token)
 
     def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
         return self._request("GET", path, params=params)
@@ -72,49 +70,24 @@ class JiraClient:
         return self._request("POST", path, json=body)
 
     def _request(self, method: str, path: str, **kwargs: Any) -> Any:
-        url = f"{self.base_url}{path}"
-        timeout = (self.retry.connect_timeout_seconds, self.retry.read_timeout_seconds)
-        for attempt in range(self.retry.max_retries + 1):
-            self.requests_made += 1
-            try:
-                response = self.session.request(method, url, timeout=timeout, **kwargs)
-            except (requests.ConnectionError, requests.Timeout) as exc:
-                if attempt == self.retry.max_retries:
-                    raise SourceError(
-                        f"{self.source_id}: {method} {path} failed after {attempt + 1} attempts "
-                        f"({type(exc).__name__}); check that {self.base_url} is reachable"
-                    ) from None
-                self.sleep(self._backoff(attempt))
-                continue
-            if response.status_code in RETRYABLE and attempt < self.retry.max_retries:
-                self.sleep(self._retry_after(response) or self._backoff(attempt))
-                continue
-            if response.status_code >= 400:
-                raise SourceError(self._describe(method, path, response)) from None
-            if response.headers.get("X-RateLimit-NearLimit", "").lower() == "true":
-                self.sleep(self.retry.near_limit_pause_seconds)  # slow down before Jira makes us
-            return response.json() if response.content else None
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    def _backoff(self, attempt: int) -> float:
-        delay = min(self.retry.backoff_cap_seconds, self.retry.backoff_base_seconds * 2**attempt)
-        return delay * random.uniform(0.5, 1.0)  # noqa: S311 - jitter, not cryptography
-
-    @staticmethod
-    def _retry_after(response: requests.Response) -> float | None:
-        value = response.headers.get("Retry-After")
-        if not value:
+        response = self.http.request(method, path, describe=self._describe, **kwargs)
+        if response.headers.get("X-RateLimit-NearLimit", "").lower() == "true":
+            self.http.sleep(self.retry.near_limit_pause_seconds)  # slow down before Jira makes us
+        if not response.content:
             return None
-        if value.strip().isdigit():
-            return float(value)
-        parsed = email.utils.parsedate_to_datetime(value)
-        return max(0.0, parsed.timestamp() - time.time()) if parsed else None
+        try:
+            return response.json()
+        except ValueError:
+            raise self.http.fail(
+                f"{self.source_id}: {method} {path} answered something other than JSON; "
+                "check that the source url is the Jira site itself, not a login or proxy page"
+            ) from None
 
     def _describe(self, method: str, path: str, response: requests.Response) -> str:
         advice = ADVICE.get(response.status_code, "unexpected response from Jira").format(
             env=self._env_names or "the source's auth", scope=self.scope
         )
-        detail = _jira_messages(response)
+        detail = self.http.redact(_jira_messages(response))[:300]  # redact first: a cut could halve a secret
         return (
             f"{self.source_id}: {method} {path} -> HTTP {response.status_code}"
             f"{f' ({detail})' if detail else ''}: {advice}"
@@ -122,17 +95,35 @@ class JiraClient:
 
 
 def _env(source_id: str, auth: Mapping[str, str], key: str) -> str:
+    """The credential an ``auth.*_env`` key names, stripped; a SourceError naming the variable (never
+    quoting its value) when it is missing or could not go into an HTTP header."""
     name = auth.get(key)
     if not name:
         raise SourceError(f"{source_id}: auth.{key} is not set; name the environment variable that holds it")
-    value = os.environ.get(name)
+    value = (os.environ.get(name) or "").strip()  # a pasted token often carries a newline or CR
     if not value:
-        raise SourceError(f"{source_id}: environment variable {name} (auth.{key}) is empty or not set")
+        raise SourceError(f"{source_id}: environment variable {name} (auth.{key}) is empty or not set; "
+                          "set it in the environment that runs sightline")
+    problem = _header_problem(value)
+    if problem:
+        raise SourceError(f"{source_id}: environment variable {name} (auth.{key}) holds {problem}, which cannot "
+                          "be sent in an HTTP header; set it again, copying the credential from Jira itself")
     return value
 
 
+def _header_problem(value: str) -> str:
+    """What makes ``value`` unusable in a header, without quoting it ("" when it is fine)."""
+    if any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in value):
+        return "a control character"
+    try:
+        value.encode("latin-1")
+    except UnicodeEncodeError:
+        return "a character outside Latin-1 (such as a typographic quote)"
+    return ""
+
+
 def _jira_messages(response: requests.Response) -> str:
-    """Jira's own words (errorMessages / errors), shortened to one line."""
+    """Jira's own words (errorMessages / errors) on one line, whole (the caller redacts, then shortens)."""
     try:
         body = response.json()
     except ValueError:
@@ -140,4 +131,4 @@ def _jira_messages(response: requests.Response) -> str:
     if not isinstance(body, dict):
         return ""
     messages = list(body.get("errorMessages") or []) + [f"{k}: {v}" for k, v in (body.get("errors") or {}).items()]
-    return " ".join("; ".join(str(m) for m in messages).split())[:300]
+    return " ".join("; ".join(str(m) for m in messages).split())

@@ -90,12 +90,15 @@ class JiraConnector(Connector):
             max_retries=options.max_retries,
             backoff_base_seconds=options.backoff_seconds,
             read_timeout_seconds=timeout, connect_timeout_seconds=min(timeout, 10.0),
+            max_wait_seconds=options.max_wait_seconds,
         )
         keys = self.project_keys()
         scope = f"project(s) {', '.join(keys)}" if keys else "the projects"
+        verify = options.verify_tls
+        if isinstance(verify, str):  # a CA bundle, relative to portfolio.yaml like every other path
+            verify = str(self.source.resolve(verify))
         return JiraClient(self.source.id, options.url, options.auth.model_dump(exclude_none=True),
-                          verify=options.verify_tls,
-                          retry=retry, scope=scope)
+                          verify=verify, retry=retry, scope=scope)
 
     def project_keys(self) -> list[str]:
         return list(self.options.projects or self.source.project_keys)

@@ -23,7 +23,6 @@ import pyarrow as pa
 from connectors.base import Batch, Connector, ExtractContext, SourceError
 from connectors.jira.mapping import CUSTOM_FIELD_NAMES, RAW_SCHEMAS, FieldIds, issue_rows
 from connectors.jira.options import JiraCsvOptions
-from connectors.spreadsheet.reader import find_files
 
 BATCH_ROWS = 5_000
 CATEGORY_KEYS = {"to do": "new", "in progress": "indeterminate", "done": "done"}
@@ -34,6 +33,7 @@ _ISSUE_KEY = re.compile(r"^[A-Z][A-Z0-9_]*-\d+$")
 
 class JiraCsvConnector(Connector):
     kind: ClassVar[str] = "jira_csv"
+    watches_files: ClassVar[bool] = True
     raw_schemas: ClassVar[Mapping[str, pa.Schema]] = RAW_SCHEMAS
     options_model: ClassVar[type[JiraCsvOptions]] = JiraCsvOptions
     options: JiraCsvOptions
@@ -45,7 +45,7 @@ class JiraCsvConnector(Connector):
     def extract(self, context: ExtractContext) -> Iterator[Batch]:
         zone = ZoneInfo(self.options.timezone)
         projects: dict[str, dict[str, Any]] = {}
-        for path, name in find_files([self.options.path], self.source.base_dir):
+        for path, name in self.files():
             context.info(f"{self.source.id}: reading {name}")
             yield from self._file(path, name, zone, projects, context)
         yield Batch("projects", pa.Table.from_pylist(list(projects.values()), schema=RAW_SCHEMAS["projects"]))

@@ -55,6 +55,8 @@ class JiraOptions(OptionsModel):
     timeout_seconds: Seconds = Field(60, gt=0, description="the read timeout in seconds, a number > 0")
     max_retries: int = Field(8, strict=True, ge=0, description="retries per request, a whole number >= 0")
     backoff_seconds: Seconds = Field(1.0, description="the first retry's backoff in seconds, a number >= 0")
+    max_wait_seconds: Seconds = Field(
+        120, description="the longest Retry-After waited for in seconds, a number >= 0 (longer fails the source)")
     result_window: int = Field(DC_WINDOW, strict=True, ge=1,
                                description="how far the site lets one search page (Data Center), a whole number >= 1")
     verify_tls: BoolOrPath = Field(True, description="true, false or the path of a CA bundle")

@@ -10,8 +10,7 @@ load; the unreadable file's rows from its last good load are kept (loads merge b
 
 from __future__ import annotations
 
-import contextlib
-import gc
+import importlib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import ClassVar
@@ -20,14 +19,14 @@ import pyarrow as pa
 
 from connectors.base import PRESENT_KEYS_TABLE, Batch, Connector, ExtractContext, SourceError
 from connectors.msproject.options import MsProjectOptions
-from connectors.msproject.records import RAW_SCHEMAS, PlanBuilder
-from connectors.spreadsheet.reader import find_files
+from connectors.msproject.records import RAW_SCHEMAS, PlanBuilder, Reader
 
 READERS = {".xml": "mspdi", ".mpp": "mpp", ".mpt": "mpp", ".csv": "export_wizard", ".xlsx": "export_wizard"}
 
 
 class MsProjectConnector(Connector):
     kind: ClassVar[str] = "msproject"
+    watches_files: ClassVar[bool] = True
     raw_schemas: ClassVar[Mapping[str, pa.Schema]] = RAW_SCHEMAS
     merge_key: ClassVar[str | None] = "file"
     primary_table: ClassVar[str | None] = "projects"
@@ -37,9 +36,6 @@ class MsProjectConnector(Connector):
     @classmethod
     def staging_sql_dir(cls) -> Path:
         return Path(__file__).parent / "staging"
-
-    def files(self) -> list[tuple[Path, str]]:
-        return find_files(list(self.options.path), self.source.base_dir)
 
     def extract(self, context: ExtractContext) -> Iterator[Batch]:
         # Merging by file keeps a bad file's last good rows while the good files refresh.
@@ -69,38 +65,10 @@ class MsProjectConnector(Connector):
               context: ExtractContext) -> Iterator[Batch]:
         """One file's batches, streamed in bounded slices; its projects row comes last, once the
         whole file has been read."""
-        if reader == "mspdi":
-            from connectors.msproject.mspdi import iter_records
-
-            properties: dict[str, str] = {}
-            with _no_cyclic_gc():
-                for count, (kind, record) in enumerate(iter_records(path, name, properties)):
-                    builder.add(kind, record, properties, context)
-                    if count % 1000 == 999:
-                        yield from builder.drain()
-            builder.finish(properties)
-        elif reader == "mpp":
-            from connectors.msproject.mpp import read_mpp
-
-            read_mpp(path, name, builder, context)
-        else:
-            from connectors.msproject.export_wizard import read_export
-
-            read_export(path, name, builder, context, day_first=self.options.day_first)
+        # Imported on use: a source of XML plans never loads the .mpp machinery (JPype, Java).
+        read: Reader = importlib.import_module(f"connectors.msproject.{reader}").read
+        yield from read(path, name, builder, context, self.options)
         yield from builder.drain(force=True)
-
-
-@contextlib.contextmanager
-def _no_cyclic_gc() -> Iterator[None]:
-    """Parsing a plan allocates millions of short-lived, acyclic objects; the cycle collector would
-    walk them over and over for nothing. Reference counting still frees them as they go."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 __all__ = ["MsProjectConnector"]

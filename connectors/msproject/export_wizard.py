@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from connectors import values as v
-from connectors.base import ExtractContext, SourceError
+from connectors.base import Batch, ExtractContext, SourceError
+from connectors.msproject.options import MsProjectOptions
 from connectors.msproject.records import PlanBuilder
 from connectors.spreadsheet.reader import iter_sheets
 
@@ -76,6 +78,13 @@ def project_time(value: Any, day_first: bool) -> dt.datetime | None:
         clock = time_part.group(1).upper().replace(" ", "")
         moment = dt.datetime.combine(day, dt.datetime.strptime(clock, "%I:%M%p" if clock[-1] == "M" else "%H:%M").time())
     return moment
+
+
+def read(path: Path, name: str, builder: PlanBuilder, context: ExtractContext,
+         options: MsProjectOptions) -> Iterator[Batch]:
+    """The Export Wizard reader (``records.Reader``); ``day_first`` says how to read 03/04/26."""
+    read_export(path, name, builder, context, day_first=options.day_first)
+    yield from builder.drain()
 
 
 def read_export(path: Path, name: str, builder: PlanBuilder, context: ExtractContext, *, day_first: bool) -> None:

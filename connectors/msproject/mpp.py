@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from connectors.base import ExtractContext, SourceError
+from connectors.base import Batch, ExtractContext, SourceError
+from connectors.msproject.options import MsProjectOptions
 from connectors.msproject.records import PlanBuilder
 
 INSTALL_HINT = ("install the optional extra with: pip install 'pmo-sightline[mpp]', and a Java runtime 11+ "
@@ -45,6 +47,13 @@ def mpp_available() -> bool:
 
 def _time(value: Any) -> dt.datetime | None:
     return None if value is None else dt.datetime.fromisoformat(str(value))
+
+
+def read(path: Path, name: str, builder: PlanBuilder, context: ExtractContext,
+         options: MsProjectOptions) -> Iterator[Batch]:
+    """The .mpp reader (``records.Reader``): MPXJ loads the whole plan, so batches come at the end."""
+    read_mpp(path, name, builder, context)
+    yield from builder.drain()
 
 
 def read_mpp(path: Path, name: str, builder: PlanBuilder, context: ExtractContext) -> None:

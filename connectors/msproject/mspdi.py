@@ -13,21 +13,23 @@ to define entities), the parser resolves no entities, loads no DTD and never tou
 from __future__ import annotations
 
 import codecs
-import datetime as dt
+import contextlib
+import gc
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from lxml import etree
 
-from connectors.base import SourceError
+from connectors.base import Batch, ExtractContext, SourceError
+from connectors.msproject.options import MsProjectOptions
+from connectors.msproject.records import PlanBuilder, number, timestamp
 
 LINK_TYPES = {"0": "FF", "1": "FS", "2": "SF", "3": "SS"}
 PERCENT_LAG_FORMATS = {"19", "20"}  # LinkLag is a percentage of the predecessor's duration
 RESOURCE_TYPES = {"0": "material", "1": "work", "2": "cost"}
-UNASSIGNED_RESOURCE = "-65535"
 PROJECT_PROPERTIES = {"Name", "Title", "StatusDate", "MinutesPerDay", "MinutesPerWeek", "CurrencyCode",
                       "StartDate", "FinishDate", "Author", "Manager"}
 SCAN_CHUNK = 64 * 1024  # the prolog scan reads this much at a time, however long the prolog
@@ -69,14 +71,6 @@ def iso_hours(value: str | None, hours_per_day: float = 8.0) -> float | None:
         raise ValueError(f"{value!r}: durations in years or months are ambiguous")
     total = float(days or 0) * hours_per_day + float(hours or 0) + float(minutes or 0) / 60 + float(seconds or 0) / 3600
     return -total if sign else total
-
-
-def timestamp(value: str | None) -> dt.datetime | None:
-    return dt.datetime.fromisoformat(value) if value else None
-
-
-def number(value: str | None) -> float | None:
-    return float(value) if value not in (None, "") else None
 
 
 @dataclass
@@ -248,3 +242,138 @@ def _read_properties(root: etree._Element, properties: dict[str, str]) -> None:
         tag = local(child.tag)
         if tag in PROJECT_PROPERTIES and len(child) == 0:
             properties[tag] = (child.text or "").strip()
+
+
+def read(path: Path, name: str, builder: PlanBuilder, context: ExtractContext,
+         options: MsProjectOptions) -> Iterator[Batch]:
+    """The MSPDI reader (``records.Reader``): streamed, a batch out every thousand records."""
+    mapper = _Mapper(builder)
+    properties: dict[str, str] = {}
+    with _no_cyclic_gc():
+        for count, (kind, record) in enumerate(iter_records(path, name, properties)):
+            mapper.add(kind, record, properties, context)
+            if count % 1000 == 999:
+                yield from builder.drain()
+    builder.finish(properties)
+
+
+@contextlib.contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Parsing a plan allocates millions of short-lived, acyclic objects; the cycle collector would
+    walk them over and over for nothing. Reference counting still frees them as they go."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+class _Mapper:
+    """MSPDI records of one file into the project model. Custom fields are found through their
+    definitions (alias or field name), which MSPDI writes before the tasks using them."""
+
+    def __init__(self, builder: PlanBuilder):
+        self.builder = builder
+        self.wanted = {name.lower(): role for role, name in builder.wanted_aliases().items()}
+        self.field_roles: dict[str, str] = {}  # FieldID -> systems | objectives
+
+    def add(self, kind: str, record: Collected, properties: Mapping[str, str], context: ExtractContext) -> None:
+        try:
+            if kind == "task":
+                self._mspdi_task(record, properties)
+            elif kind == "resource":
+                self._mspdi_resource(record)
+            elif kind == "assignment":
+                self._mspdi_assignment(record, properties)
+            elif kind == "attribute_definition":
+                self._attribute_definition(record.values)
+        except ValueError as exc:
+            uid = record.values.get("UID", "?")
+            context.quarantine(f"{self.builder.file}#{uid}", f"{self.builder.file}, {kind} UID {uid}", str(exc),
+                               {**record.values})
+
+    def _attribute_definition(self, values: Mapping[str, str]) -> None:
+        for name in (values.get("Alias"), values.get("FieldName")):
+            if name and name.lower() in self.wanted:
+                self.field_roles[values.get("FieldID", "")] = self.wanted[name.lower()]
+
+    def _mspdi_task(self, record: Collected, properties: Mapping[str, str]) -> None:
+        values = record.values
+        if values.get("IsNull") == "1":
+            return  # a blank row in Project's grid, not a task
+        hours_per_day = (number(properties.get("MinutesPerDay")) or 480) / 60
+        baselines = {int(b.get("Number", "0")): b for b in record.lists.get("Baseline", [])}
+        base = baselines.get(0, {})
+        tagged: dict[str, list[str]] = {"systems": [], "objectives": []}
+        for attribute in record.lists.get("ExtendedAttribute", []):
+            role = self.field_roles.get(attribute.get("FieldID", ""))
+            if role and attribute.get("Value"):
+                tagged[role].extend(p.strip() for p in attribute["Value"].replace(";", ",").split(",") if p.strip())
+        uid = int(values["UID"])
+        self.builder.task(
+            uid=uid, id=_int(values.get("ID")), name=values.get("Name"), wbs=values.get("WBS"),
+            outline_number=values.get("OutlineNumber"), outline_level=_int(values.get("OutlineLevel")) or 0,
+            summary_flag=_flag(values.get("Summary")), is_milestone=_flag(values.get("Milestone")),
+            start=timestamp(values.get("Start")), finish=timestamp(values.get("Finish")),
+            duration_hours=iso_hours(values.get("Duration"), hours_per_day),
+            work_hours=iso_hours(values.get("Work"), hours_per_day),
+            percent_complete=number(values.get("PercentComplete")),
+            percent_work_complete=number(values.get("PercentWorkComplete")),
+            actual_start=timestamp(values.get("ActualStart")), actual_finish=timestamp(values.get("ActualFinish")),
+            cost=_cents(values.get("Cost")), actual_cost=_cents(values.get("ActualCost")),
+            priority=_int(values.get("Priority")), critical=_flag(values.get("Critical")),
+            baseline_start=timestamp(base.get("Start")), baseline_finish=timestamp(base.get("Finish")),
+            baseline_duration_hours=iso_hours(base.get("Duration"), hours_per_day),
+            baseline_work_hours=iso_hours(base.get("Work"), hours_per_day), baseline_cost=_cents(base.get("Cost")),
+            systems=tagged["systems"], objectives=tagged["objectives"],
+        )
+        for number_, baseline in sorted(baselines.items()):
+            self.builder.rows["baselines"].append({
+                "file": self.builder.file, "uid": uid, "number": number_, "start": timestamp(baseline.get("Start")),
+                "finish": timestamp(baseline.get("Finish")),
+                "duration_hours": iso_hours(baseline.get("Duration"), hours_per_day),
+                "work_hours": iso_hours(baseline.get("Work"), hours_per_day), "cost": _cents(baseline.get("Cost")),
+            })
+        for link in record.lists.get("PredecessorLink", []):
+            lag = number(link.get("LinkLag")) or 0.0
+            percent = link.get("LagFormat") in PERCENT_LAG_FORMATS
+            self.builder.link(
+                successor_uid=uid, predecessor_uid=_int(link.get("PredecessorUID")),
+                link_type=LINK_TYPES.get(link.get("Type", "1"), "FS"),
+                lag_hours=None if percent else lag / 600,  # tenths of a minute
+                lag_percent=lag / 10 if percent else None,
+                cross_project=link.get("CrossProject") == "1", cross_project_name=link.get("CrossProjectName"),
+            )
+
+    def _mspdi_resource(self, record: Collected) -> None:
+        values = record.values
+        self.builder.resource(uid=int(values["UID"]), name=values.get("Name"),
+                      type=RESOURCE_TYPES.get(values.get("Type", "1"), "work"),
+                      max_units=number(values.get("MaxUnits")), email=values.get("EmailAddress"),
+                      group_name=values.get("Group"))
+
+    def _mspdi_assignment(self, record: Collected, properties: Mapping[str, str]) -> None:
+        values = record.values
+        hours_per_day = (number(properties.get("MinutesPerDay")) or 480) / 60
+        self.builder.assignment(
+            uid=int(values["UID"]), task_uid=_int(values.get("TaskUID")), resource_uid=_int(values.get("ResourceUID")),
+            units=number(values.get("Units")), work_hours=iso_hours(values.get("Work"), hours_per_day),
+            actual_work_hours=iso_hours(values.get("ActualWork"), hours_per_day),
+            start=timestamp(values.get("Start")), finish=timestamp(values.get("Finish")),
+        )
+
+
+def _flag(value: str | None) -> bool | None:
+    return None if value in (None, "") else value == "1"
+
+
+def _int(value: str | None) -> int | None:
+    return None if value in (None, "") else int(float(value))
+
+
+def _cents(value: str | None) -> float | None:
+    """MSPDI stores money in cents (hundredths of the currency unit)."""
+    amount = number(value)
+    return None if amount is None else amount / 100

@@ -1,25 +1,24 @@
 """One project model for every MS Project format: the raw tables, and a builder that every reader
-(MSPDI, .mpp through MPXJ, Export Wizard) feeds with plain values."""
+(MSPDI, .mpp through MPXJ, Export Wizard) feeds with plain values.
+
+Every reader module has the same entry point, ``read(path, name, builder, context, options)``: it
+fills the :class:`PlanBuilder` of one file and yields the batches that filled up on the way. This
+module depends on none of the readers.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator, Mapping
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol
 
 import pyarrow as pa
 
 from connectors.base import Batch, ExtractContext
-from connectors.msproject.mspdi import (
-    LINK_TYPES,
-    PERCENT_LAG_FORMATS,
-    RESOURCE_TYPES,
-    UNASSIGNED_RESOURCE,
-    Collected,
-    iso_hours,
-    number,
-    timestamp,
-)
+from connectors.msproject.options import MsProjectOptions
 
+UNASSIGNED_RESOURCE = "-65535"  # Project's placeholder resource on a task nobody is assigned to
 TEXT, INT, NUM, TS, FLAG = pa.string(), pa.int64(), pa.float64(), pa.timestamp("us"), pa.bool_()
 BATCH_ROWS = 5_000
 
@@ -58,14 +57,6 @@ RAW_SCHEMAS = {
 }
 
 
-def _flag(value: str | None) -> bool | None:
-    return None if value in (None, "") else value == "1"
-
-
-def _int(value: str | None) -> int | None:
-    return None if value in (None, "") else int(float(value))
-
-
 class PlanBuilder:
     """Gathers one file's rows and hands them out in bounded batches.
 
@@ -78,98 +69,9 @@ class PlanBuilder:
         self.rows: dict[str, list[dict[str, Any]]] = {table: [] for table in RAW_SCHEMAS}
         self.outline: list[tuple[int, int]] = []  # (level, uid) of the open ancestors
         self.roles = dict(attribute_roles)  # systems | objectives -> custom field alias or name
-        self.wanted = {name.lower(): role for role, name in attribute_roles.items()}
-        self.field_roles: dict[str, str] = {}  # FieldID -> systems | objectives
-
-    # --- MSPDI records -----------------------------------------------------------------------------
-
-    def add(self, kind: str, record: Collected, properties: Mapping[str, str], context: ExtractContext) -> None:
-        try:
-            if kind == "task":
-                self._mspdi_task(record, properties)
-            elif kind == "resource":
-                self._mspdi_resource(record)
-            elif kind == "assignment":
-                self._mspdi_assignment(record, properties)
-            elif kind == "attribute_definition":
-                self._attribute_definition(record.values)
-        except ValueError as exc:
-            uid = record.values.get("UID", "?")
-            context.quarantine(f"{self.file}#{uid}", f"{self.file}, {kind} UID {uid}", str(exc),
-                               {**record.values})
 
     def wanted_aliases(self) -> dict[str, str]:
         return dict(self.roles)
-
-    def _attribute_definition(self, values: Mapping[str, str]) -> None:
-        for name in (values.get("Alias"), values.get("FieldName")):
-            if name and name.lower() in self.wanted:
-                self.field_roles[values.get("FieldID", "")] = self.wanted[name.lower()]
-
-    def _mspdi_task(self, record: Collected, properties: Mapping[str, str]) -> None:
-        values = record.values
-        if values.get("IsNull") == "1":
-            return  # a blank row in Project's grid, not a task
-        hours_per_day = (number(properties.get("MinutesPerDay")) or 480) / 60
-        baselines = {int(b.get("Number", "0")): b for b in record.lists.get("Baseline", [])}
-        base = baselines.get(0, {})
-        tagged: dict[str, list[str]] = {"systems": [], "objectives": []}
-        for attribute in record.lists.get("ExtendedAttribute", []):
-            role = self.field_roles.get(attribute.get("FieldID", ""))
-            if role and attribute.get("Value"):
-                tagged[role].extend(p.strip() for p in attribute["Value"].replace(";", ",").split(",") if p.strip())
-        uid = int(values["UID"])
-        self.task(
-            uid=uid, id=_int(values.get("ID")), name=values.get("Name"), wbs=values.get("WBS"),
-            outline_number=values.get("OutlineNumber"), outline_level=_int(values.get("OutlineLevel")) or 0,
-            summary_flag=_flag(values.get("Summary")), is_milestone=_flag(values.get("Milestone")),
-            start=timestamp(values.get("Start")), finish=timestamp(values.get("Finish")),
-            duration_hours=iso_hours(values.get("Duration"), hours_per_day),
-            work_hours=iso_hours(values.get("Work"), hours_per_day),
-            percent_complete=number(values.get("PercentComplete")),
-            percent_work_complete=number(values.get("PercentWorkComplete")),
-            actual_start=timestamp(values.get("ActualStart")), actual_finish=timestamp(values.get("ActualFinish")),
-            cost=_cents(values.get("Cost")), actual_cost=_cents(values.get("ActualCost")),
-            priority=_int(values.get("Priority")), critical=_flag(values.get("Critical")),
-            baseline_start=timestamp(base.get("Start")), baseline_finish=timestamp(base.get("Finish")),
-            baseline_duration_hours=iso_hours(base.get("Duration"), hours_per_day),
-            baseline_work_hours=iso_hours(base.get("Work"), hours_per_day), baseline_cost=_cents(base.get("Cost")),
-            systems=tagged["systems"], objectives=tagged["objectives"],
-        )
-        for number_, baseline in sorted(baselines.items()):
-            self.rows["baselines"].append({
-                "file": self.file, "uid": uid, "number": number_, "start": timestamp(baseline.get("Start")),
-                "finish": timestamp(baseline.get("Finish")),
-                "duration_hours": iso_hours(baseline.get("Duration"), hours_per_day),
-                "work_hours": iso_hours(baseline.get("Work"), hours_per_day), "cost": _cents(baseline.get("Cost")),
-            })
-        for link in record.lists.get("PredecessorLink", []):
-            lag = number(link.get("LinkLag")) or 0.0
-            percent = link.get("LagFormat") in PERCENT_LAG_FORMATS
-            self.link(
-                successor_uid=uid, predecessor_uid=_int(link.get("PredecessorUID")),
-                link_type=LINK_TYPES.get(link.get("Type", "1"), "FS"),
-                lag_hours=None if percent else lag / 600,  # tenths of a minute
-                lag_percent=lag / 10 if percent else None,
-                cross_project=link.get("CrossProject") == "1", cross_project_name=link.get("CrossProjectName"),
-            )
-
-    def _mspdi_resource(self, record: Collected) -> None:
-        values = record.values
-        self.resource(uid=int(values["UID"]), name=values.get("Name"),
-                      type=RESOURCE_TYPES.get(values.get("Type", "1"), "work"),
-                      max_units=number(values.get("MaxUnits")), email=values.get("EmailAddress"),
-                      group_name=values.get("Group"))
-
-    def _mspdi_assignment(self, record: Collected, properties: Mapping[str, str]) -> None:
-        values = record.values
-        hours_per_day = (number(properties.get("MinutesPerDay")) or 480) / 60
-        self.assignment(
-            uid=int(values["UID"]), task_uid=_int(values.get("TaskUID")), resource_uid=_int(values.get("ResourceUID")),
-            units=number(values.get("Units")), work_hours=iso_hours(values.get("Work"), hours_per_day),
-            actual_work_hours=iso_hours(values.get("ActualWork"), hours_per_day),
-            start=timestamp(values.get("Start")), finish=timestamp(values.get("Finish")),
-        )
 
     def finish(self, properties: Mapping[str, str], fmt: str = "mspdi") -> None:
         """The file's project row, written last: it confirms the file was read whole."""
@@ -214,8 +116,16 @@ class PlanBuilder:
                 self.rows[table] = []
 
 
-def _cents(value: str | None) -> float | None:
-    """MSPDI stores money in cents (hundredths of the currency unit)."""
-    amount = number(value)
-    return None if amount is None else amount / 100
+class Reader(Protocol):
+    """What ``connectors.msproject.<reader>.read`` is: one file into the builder, full batches out."""
 
+    def __call__(self, path: Path, name: str, builder: PlanBuilder, context: ExtractContext,
+                 options: MsProjectOptions) -> Iterator[Batch]: ...
+
+
+def timestamp(value: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(value) if value else None
+
+
+def number(value: str | None) -> float | None:
+    return float(value) if value not in (None, "") else None

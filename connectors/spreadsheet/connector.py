@@ -26,7 +26,7 @@ from connectors.spreadsheet.headers import (
     match_columns,
 )
 from connectors.spreadsheet.options import SpreadsheetOptions
-from connectors.spreadsheet.reader import SheetRows, find_files, iter_sheets
+from connectors.spreadsheet.reader import SheetRows, iter_sheets
 from connectors.zipguard import ArchiveTooLarge, ZipLimits
 
 BATCH_ROWS = 10_000
@@ -80,6 +80,7 @@ TEXT_FIELDS = ("name", "item_type", "status", "owner", "owner_email", "team")
 
 class SpreadsheetConnector(Connector):
     kind: ClassVar[str] = "spreadsheet"
+    watches_files: ClassVar[bool] = True
     raw_schemas: ClassVar[Mapping[str, pa.Schema]] = {
         "tasks": TASK_SCHEMA,
         "dependencies": DEPENDENCY_SCHEMA,
@@ -93,11 +94,10 @@ class SpreadsheetConnector(Connector):
         return Path(__file__).parent / "staging"
 
     def extract(self, context: ExtractContext) -> Iterator[Batch]:
-        patterns = list(self.options.path)
         sheet_filter = set(self.options.sheets) if self.options.sheets else None
         buffers: dict[str, list[dict[str, Any]]] = {name: [] for name in self.raw_schemas}
         limits = ZipLimits(self.options.max_uncompressed_mb, self.options.max_compression_ratio)
-        for path, name in find_files(patterns, self.source.base_dir):
+        for path, name in self.files():
             context.info(f"{self.source.id}: reading {name}")
             try:
                 for sheet in iter_sheets(path, name, sheet_filter, limits):

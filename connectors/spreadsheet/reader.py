@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import glob
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,34 +20,6 @@ class SheetRows:
     file: str  # path relative to the source folder, as used in keys
     sheet: str
     rows: Iterator[tuple[int, list[Any]]]  # (1-based row number as Excel shows it, cells)
-
-
-def glob_base(pattern: str) -> Path:
-    """The folder part of a path pattern before its first wildcard: keys are relative to it."""
-    parts = Path(pattern).parts
-    fixed = []
-    for part in parts:
-        if glob.has_magic(part):
-            break
-        fixed.append(part)
-    base = Path(*fixed) if fixed else Path(".")
-    return base if glob.has_magic(pattern) else base.parent
-
-
-def find_files(patterns: list[str], base_dir: Path) -> list[tuple[Path, str]]:
-    """(absolute path, key-relative name) for every file matching the patterns, sorted, de-duplicated."""
-    found: dict[Path, str] = {}
-    for pattern in patterns:
-        absolute = pattern if Path(pattern).is_absolute() else str(base_dir / pattern)
-        folder = glob_base(absolute)
-        matches = sorted(Path(p) for p in glob.glob(absolute, recursive=True) if Path(p).is_file())
-        if not matches:
-            raise SourceError(
-                f"no file matches {pattern!r} (looked for {absolute}); check the source's path"
-            )
-        for match in matches:
-            found.setdefault(match, match.relative_to(folder).as_posix())
-    return sorted(found.items(), key=lambda item: item[1])
 
 
 def iter_sheets(

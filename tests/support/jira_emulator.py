@@ -34,6 +34,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+from loopback_http import send_json
+
 EMAIL, TOKEN, PAT = "robot@example.com", "cloud-token-s3cr3t-0123456789", "dc-pat-s3cr3t-9876543210"
 FIELDS = [
     {"id": "customfield_10016", "name": "Story point estimate", "custom": True},
@@ -318,14 +320,7 @@ class JiraEmulator:
                         emulator.slow_requests -= 1
                 if delay:
                     time.sleep(delay)
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(data)
+                send_json(self, status, headers, payload)
 
         return Handler
 

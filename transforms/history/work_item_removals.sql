@@ -4,10 +4,10 @@
 WITH previous AS (
     SELECT max(snapshot_date) AS day
     FROM history.work_item_snapshots
-    WHERE snapshot_date < (SELECT as_of FROM meta.run)
+    WHERE snapshot_date < as_of()
 )
 SELECT
-    (SELECT as_of FROM meta.run) AS snapshot_date,
+    as_of() AS snapshot_date,
     h.work_item_id,
     h.project_id,
     h.snapshot_date AS last_seen

@@ -1,6 +1,6 @@
 -- Daily snapshot of every work item's status, progress and dates (one per day; a rerun replaces it).
 SELECT
-    (SELECT as_of FROM meta.run) AS snapshot_date,
+    as_of() AS snapshot_date,
     work_item_id,
     project_id,
     status,

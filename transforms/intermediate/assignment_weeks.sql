@@ -13,7 +13,7 @@ WITH assignments AS (
     FROM core.assignments AS a
     JOIN core.work_items AS w USING (work_item_id)
     WHERE a.start IS NOT NULL AND a.finish IS NOT NULL AND a.finish >= a.start AND a.work_hours > 0
-      AND NOT w.is_summary AND coalesce(w.status, '') <> 'cancelled'
+      AND NOT w.is_summary AND in_scope(w.status)
       AND working_days(a.start, a.finish) > 0
 ),
 weeks AS (

@@ -2,7 +2,7 @@
 -- Work hours when the item has them; else story points x the project's hours per point, calibrated
 -- from its items that carry both (at least 3 of them), else rules.story_point_hours (8). method says which.
 WITH items AS (
-    SELECT * FROM core.work_items WHERE NOT is_summary AND coalesce(status, '') <> 'cancelled'
+    SELECT * FROM core.work_items WHERE NOT is_summary AND in_scope(status)
 ),
 calibration AS (
     SELECT project_id, sum(work_hours) / sum(story_points) AS hours_per_point

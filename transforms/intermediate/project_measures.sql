@@ -40,7 +40,7 @@ risks AS (
         count(*) FILTER (WHERE is_open AND severity >= (SELECT high_risk_severity FROM config.rules))
             AS open_risks_high,
         count(*) FILTER (WHERE is_open AND severity >= (SELECT high_risk_severity FROM config.rules)
-                         AND due_date < (SELECT as_of FROM meta.run)) AS high_risks_past_due,
+                         AND due_date < as_of()) AS high_risks_past_due,
         arg_max(title, severity) FILTER (WHERE is_open) AS top_risk,
         max(severity) FILTER (WHERE is_open) AS top_risk_severity
     FROM core.risks

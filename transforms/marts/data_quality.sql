@@ -33,14 +33,14 @@ UNION ALL
 SELECT 'items_without_owner', 'warning', any_value(source_id), project_id,
        count(*) || ' open item(s) have no owner'
 FROM core.work_items
-WHERE assignee_id IS NULL AND NOT is_summary AND coalesce(status NOT IN ('done', 'cancelled'), true)
+WHERE assignee_id IS NULL AND NOT is_summary AND is_open(status)
 GROUP BY project_id
 UNION ALL
 SELECT 'items_without_dates', 'warning', any_value(source_id), project_id,
        count(*) || ' open item(s) have neither a finish nor a due date'
 FROM core.work_items
 WHERE planned_finish IS NULL AND due_date IS NULL AND NOT is_summary
-  AND coalesce(status NOT IN ('done', 'cancelled'), true)
+  AND is_open(status)
 GROUP BY project_id
 UNION ALL
 SELECT 'project_without_objectives', 'warning', p.source_id, p.project_id,

@@ -5,10 +5,7 @@ WITH snapshots AS (
     SELECT
         work_item_id,
         snapshot_date,
-        CASE
-            WHEN status IN ('done', 'cancelled') THEN planned_finish
-            ELSE greatest(coalesce(due_date, planned_finish), snapshot_date)
-        END AS forecast_finish
+        forecast_finish(status, planned_finish, coalesce(due_date, planned_finish), snapshot_date) AS forecast_finish
     FROM history.work_item_snapshots
     WHERE is_milestone
 ),

@@ -69,17 +69,18 @@ SELECT
     s.items_done,
     s.items_cancelled,
     s.items_unmapped_status,
-    CASE b.chosen_basis
-        WHEN 'work' THEN 100.0 * s.work_hours_earned / nullif(s.work_hours_total, 0)
-        WHEN 'duration' THEN 100.0 * s.duration_hours_earned / nullif(s.duration_hours_total, 0)
-        WHEN 'points' THEN 100.0 * s.story_points_earned / nullif(s.story_points_total, 0)
-        ELSE 100.0 * s.items_done / nullif(s.items_in_scope, 0)
-    END AS pct_complete,
+    pct_on_basis(
+        b.chosen_basis,
+        pct(s.work_hours_earned, s.work_hours_total),
+        pct(s.duration_hours_earned, s.duration_hours_total),
+        pct(s.story_points_earned, s.story_points_total),
+        pct(s.items_done, s.items_in_scope)
+    ) AS pct_complete,
     b.chosen_basis AS pct_complete_basis,
-    100.0 * s.work_hours_earned / nullif(s.work_hours_total, 0) AS pct_complete_work,
-    100.0 * s.duration_hours_earned / nullif(s.duration_hours_total, 0) AS pct_complete_duration,
-    100.0 * s.story_points_earned / nullif(s.story_points_total, 0) AS pct_complete_points,
-    100.0 * s.items_done / nullif(s.items_in_scope, 0) AS pct_complete_count,
+    pct(s.work_hours_earned, s.work_hours_total) AS pct_complete_work,
+    pct(s.duration_hours_earned, s.duration_hours_total) AS pct_complete_duration,
+    pct(s.story_points_earned, s.story_points_total) AS pct_complete_points,
+    pct(s.items_done, s.items_in_scope) AS pct_complete_count,
     s.work_hours_total,
     s.planned_finish,
     s.baseline_finish,
@@ -108,9 +109,7 @@ JOIN rag AS r USING (program_id)
 JOIN (
     SELECT
         g.program_id,
-        CASE coalesce(g.pct_complete_basis, (SELECT pct_complete_basis FROM config.rules))
-            WHEN 'auto' THEN CASE WHEN s.work_hours_total > 0 THEN 'work' ELSE 'count' END
-            ELSE coalesce(g.pct_complete_basis, (SELECT pct_complete_basis FROM config.rules))
-        END AS chosen_basis
+        resolve_basis(coalesce(g.pct_complete_basis, (SELECT pct_complete_basis FROM config.rules)), s.work_hours_total)
+            AS chosen_basis
     FROM core.programs AS g JOIN sums AS s USING (program_id)
 ) AS b USING (program_id)

@@ -13,10 +13,10 @@
 WITH m AS (
     SELECT
         *,
-        100.0 * work_hours_earned / nullif(work_hours_total, 0) AS pct_complete_work,
-        100.0 * duration_hours_earned / nullif(duration_hours_total, 0) AS pct_complete_duration,
-        100.0 * story_points_earned / nullif(story_points_total, 0) AS pct_complete_points,
-        100.0 * items_done / nullif(items_in_scope, 0) AS pct_complete_count,
+        pct(work_hours_earned, work_hours_total) AS pct_complete_work,
+        pct(duration_hours_earned, duration_hours_total) AS pct_complete_duration,
+        pct(story_points_earned, story_points_total) AS pct_complete_points,
+        pct(items_done, items_in_scope) AS pct_complete_count,
         ev / nullif(pv, 0) AS spi,
         ev / nullif(ac, 0) AS cpi,
         working_days_between(baseline_finish, forecast_finish) AS schedule_variance_days
@@ -59,10 +59,7 @@ rag AS (
 basis AS (
     SELECT
         r.*,
-        CASE coalesce(g.pct_complete_basis, r.pct_complete_basis)
-            WHEN 'auto' THEN CASE WHEN r.work_hours_total > 0 THEN 'work' ELSE 'count' END
-            ELSE coalesce(g.pct_complete_basis, r.pct_complete_basis)
-        END AS chosen_basis
+        resolve_basis(coalesce(g.pct_complete_basis, r.pct_complete_basis), r.work_hours_total) AS chosen_basis
     FROM rag AS r
     LEFT JOIN core.programs AS g USING (program_id)
 )
@@ -76,12 +73,8 @@ SELECT
     items_done,
     items_cancelled,
     items_unmapped_status,
-    CASE chosen_basis
-        WHEN 'work' THEN pct_complete_work
-        WHEN 'duration' THEN pct_complete_duration
-        WHEN 'points' THEN pct_complete_points
-        ELSE pct_complete_count
-    END AS pct_complete,
+    pct_on_basis(chosen_basis, pct_complete_work, pct_complete_duration, pct_complete_points, pct_complete_count)
+        AS pct_complete,
     chosen_basis AS pct_complete_basis,
     pct_complete_work,
     pct_complete_duration,
