@@ -22,3 +22,7 @@ CREATE OR REPLACE MACRO link_push(link_type, lag_days, pred_start, pred_finish, 
         WHEN 'SF' THEN pred_start + lag_days - succ_finish
         ELSE 0
     END));
+
+-- The working day nearest a date: a Saturday counts on the Friday before, a Sunday on the Monday after.
+CREATE OR REPLACE MACRO nearest_working_day(d) AS (
+    CAST(CASE isodow(d) WHEN 6 THEN d - 1 WHEN 7 THEN d + 1 ELSE d END AS DATE));
