@@ -3,10 +3,11 @@
 -- link_push(): FS start >= the working day after the predecessor's finish + lag, SS start >= start
 -- + lag, FF finish >= finish + lag, SF finish >= start + lag, lag in working days (8 h each). The
 -- push runs transitively down the chain (a recursive query over the links, keeping the largest
--- push per item). Links inside a dependency cycle are not followed (marts.data_quality reports the
--- cycle), so the query always ends. A done or cancelled item is never pushed, and a cancelled
--- predecessor pushes nothing. An item already started keeps its actual start; the push then
--- moves its finish only.
+-- push per item). Links inside a dependency cycle (intermediate.dependency_cycles; marts.data_quality
+-- reports it) are not followed, so the query ends; a push is capped at 10,000 working days (40
+-- years), so even a cycle longer than the 50 links the cycle search follows cannot loop for ever.
+-- A done or cancelled item is never pushed, and a cancelled predecessor pushes nothing. An item
+-- already started keeps its actual start; the push then moves its finish only.
 WITH RECURSIVE items AS (
     SELECT
         w.work_item_id,
@@ -23,18 +24,6 @@ WITH RECURSIVE items AS (
     FROM core.work_items AS w
     JOIN intermediate.item_measures AS m USING (work_item_id)
 ),
--- Every (item, item it can reach) pair, without a depth limit: a pair is only added once, so the
--- walk ends even around a cycle. An item that reaches itself is in a cycle.
-reach(from_id, to_id) AS (
-    SELECT predecessor_id, successor_id FROM core.dependencies
-    UNION
-    SELECT r.from_id, d.successor_id
-    FROM reach AS r
-    JOIN core.dependencies AS d ON d.predecessor_id = r.to_id
-),
-cyclic AS (
-    SELECT from_id AS work_item_id FROM reach WHERE from_id = to_id
-),
 links AS (
     SELECT
         d.predecessor_id,
@@ -44,8 +33,8 @@ links AS (
     FROM core.dependencies AS d
     JOIN items AS p ON p.work_item_id = d.predecessor_id
     WHERE p.status IS DISTINCT FROM 'cancelled'
-      AND NOT (d.predecessor_id IN (SELECT work_item_id FROM cyclic)
-               AND d.successor_id IN (SELECT work_item_id FROM cyclic))
+      AND NOT (d.predecessor_id IN (SELECT work_item_id FROM intermediate.dependency_cycles)
+               AND d.successor_id IN (SELECT work_item_id FROM intermediate.dependency_cycles))
 ),
 -- Candidate pushes: every item starts unpushed; a predecessor pushed by p days forecasts its start
 -- p later (unless started) and its finish at the later of its own forecast and plan + p.
@@ -68,7 +57,7 @@ pushes(work_item_id, push_days, via_project_id) AS (
       AND link_push(l.link_type, l.lag_days,
                     CASE WHEN p.is_closed OR p.is_started THEN p.own_start ELSE p.own_start + r.push_days END,
                     CASE WHEN p.is_closed THEN p.own_finish ELSE greatest(p.own_finish, p.plan_finish + r.push_days) END,
-                    s.plan_start, s.plan_finish) > 0
+                    s.plan_start, s.plan_finish) BETWEEN 1 AND 10000
 ),
 -- The largest push wins; among equal pushes, the first other project by id (min skips NULL).
 best AS (
@@ -88,6 +77,6 @@ SELECT
         AS forecast_start,
     CASE WHEN b.push_days = 0 THEN i.finish_date
          ELSE greatest(i.finish_date, wd_date(i.plan_finish + b.push_days)) END AS forecast_finish,
-    i.work_item_id IN (SELECT work_item_id FROM cyclic) AS is_in_cycle
+    i.work_item_id IN (SELECT work_item_id FROM intermediate.dependency_cycles) AS is_in_cycle
 FROM items AS i
 JOIN best AS b USING (work_item_id)

@@ -2,7 +2,7 @@
 -- severity 'error' = numbers are wrong or missing; 'warning' = numbers are incomplete.
 -- An assignment whose dates hold no working day is counted on the nearest one (intermediate.assignment_weeks).
 -- Over-allocation: above 100% + rules.overallocation_margin (10%) of capacity in a week. Cycles: a work item reachable from itself
--- through dependencies (searched up to 50 links deep).
+-- through dependencies (searched up to 50 links deep; intermediate.dependency_cycles).
 SELECT 'quarantined_row' AS check_name, 'error' AS severity, source_id, object_key,
        location || ': ' || reason AS detail
 FROM core.quarantine
@@ -76,15 +76,5 @@ UNION ALL
 SELECT 'dependency_cycle', 'error', w.source_id, c.work_item_id,
        'work item ' || c.work_item_id || ' depends on itself through ' || c.steps
        || ' link(s); a cycle makes its dates and the slip propagation meaningless - break one link'
-FROM (
-    WITH RECURSIVE walk(start_id, current_id, steps) AS (
-        SELECT predecessor_id, successor_id, 1 FROM core.dependencies
-        UNION
-        SELECT w.start_id, d.successor_id, w.steps + 1
-        FROM walk AS w
-        JOIN core.dependencies AS d ON d.predecessor_id = w.current_id
-        WHERE w.steps < 50 AND w.current_id <> w.start_id
-    )
-    SELECT start_id AS work_item_id, min(steps) AS steps FROM walk WHERE current_id = start_id GROUP BY start_id
-) AS c
+FROM intermediate.dependency_cycles AS c
 JOIN core.work_items AS w USING (work_item_id)
