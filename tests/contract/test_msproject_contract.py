@@ -27,6 +27,7 @@ def plans(folder: Path) -> SourceSpec:
 
 class TestMsProjectContract(ConnectorContract):
     connector = MsProjectConnector
+    empty_streams = ("status_reports",)  # the fixture plans map no custom field as reported_status
 
     @pytest.fixture
     def source(self, tmp_path: Path) -> SourceSpec:

@@ -16,12 +16,14 @@ TRACKER = (
     "2,Build,In progress,2026-01-19,2026-02-27,50%,Bo Chen,,80,1\n"
 )
 RISKS = "ID,Risk,Probability,Impact,Owner,Status\nR1,Vendor late,High,4,Ann Lee,Open\n"
+STATUS = "Project,RAG,Date\ntracker,Green,2026-01-16\n"  # a status register: no task-name column
 BAD_ROW = "3,Test,To do,2026-03-02,not a date,0%,Bo Chen,,8,2\n"  # its Finish cannot be read
 
 
 def tracker(folder: Path, extra: str = "") -> SourceSpec:
     (folder / "tracker.csv").write_text(TRACKER + extra, encoding="utf-8")
     (folder / "risks.csv").write_text(RISKS, encoding="utf-8")
+    (folder / "status.csv").write_text(STATUS, encoding="utf-8")
     return SourceSpec(id="sheets", kind="spreadsheet", options={"path": "*.csv"}, base_dir=folder)
 
 
