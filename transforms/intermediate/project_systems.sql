@@ -15,7 +15,7 @@ WITH named AS (
 SELECT
     n.project_id,
     lower(trim(regexp_replace(n.system_name, '\s+', ' ', 'g'))) AS system_key,
-    mode(n.system_name) AS system_name,
+    stable_mode(list(n.system_name)) AS system_name,  -- ties: the first in order (macros/stable.sql)
     -- Both ends from the items, or both from the project: never one of each.
     CASE WHEN min(n.first_day) IS NULL THEN any_value(p.planned_start) ELSE min(n.first_day) END AS first_day,
     CASE WHEN min(n.first_day) IS NULL THEN any_value(p.planned_finish) ELSE max(n.last_day) END AS last_day,

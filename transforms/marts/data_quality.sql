@@ -7,7 +7,7 @@ SELECT 'quarantined_row' AS check_name, 'error' AS severity, source_id, object_k
        location || ': ' || reason AS detail
 FROM core.quarantine
 UNION ALL
-SELECT 'unmapped_status', 'warning', w.source_id, any_value(w.project_id),
+SELECT 'unmapped_status', 'warning', w.source_id, min(w.project_id),
        'status ' || coalesce('''' || w.status_raw || '''', '(empty)') || ' on ' || count(*)
        || ' item(s) is not mapped to a canonical status; add it to the source''s status_map'
 FROM core.work_items AS w
@@ -66,7 +66,7 @@ UNION ALL
 SELECT 'overallocated_resource', 'warning', NULL, resource_id,
        coalesce(any_value(resource_name), resource_id) || ' is over '
        || CAST(round(100 * (1 + (SELECT overallocation_margin FROM config.rules))) AS INTEGER) || '% of capacity in ' || count(*)
-       || ' week(s), at most ' || CAST(round(100 * max(utilisation)) AS INTEGER) || '% (week of ' || arg_max(week_start, utilisation)
+       || ' week(s), at most ' || CAST(round(100 * max(utilisation)) AS INTEGER) || '% (week of ' || first(week_start ORDER BY utilisation DESC, week_start)
        || '); rebalance the assignments or correct the capacity'
 FROM marts.resource_deployment
 WHERE utilisation > 1 + (SELECT overallocation_margin FROM config.rules)
