@@ -13,7 +13,8 @@ spelled AS (
         name,
         nullif(lower(trim(email)), '') AS email,
         trim(regexp_replace(lower(coalesce(name, source_key)), '[^a-z0-9]+', ' ', 'g')) AS name_norm
-    FROM staging.resources
+    FROM ranked_copies('staging.resources')
+    WHERE copy_rank = 1  -- one row per person-key (a plan listing a resource UID twice keeps the last)
 ),
 people AS (
     SELECT
