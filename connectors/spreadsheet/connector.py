@@ -74,7 +74,7 @@ RISK_SCHEMA = pa.schema(
 
 DATE_FIELDS = ("start", "finish", "due", "baseline_start", "baseline_finish", "actual_start", "actual_finish")
 HOUR_FIELDS = ("work_hours", "actual_work_hours")
-NUMBER_FIELDS = ("story_points", "cost", "baseline_cost", "actual_cost")
+NUMBER_FIELDS = {"story_points": v.STORY_POINTS, "cost": v.COST, "baseline_cost": v.COST, "actual_cost": v.COST}
 TEXT_FIELDS = ("name", "item_type", "status", "owner", "owner_email", "team")
 
 
@@ -257,9 +257,9 @@ def _parse_task(
     for field_name in DATE_FIELDS:
         attempt(field_name, lambda c: v.parse_date(c, day_first=day_first))
     for field_name in HOUR_FIELDS:
-        attempt(field_name, v.parse_hours)
-    for field_name in NUMBER_FIELDS:
-        attempt(field_name, v.parse_number)
+        attempt(field_name, lambda c: v.in_range(v.parse_hours(c), v.HOURS))
+    for field_name, bounds in NUMBER_FIELDS.items():
+        attempt(field_name, lambda c, bounds=bounds: v.in_range(v.parse_number(c), bounds))
     for field_name in TEXT_FIELDS:
         parsed[field_name] = v.as_text(cells.get(field_name))
     attempt("milestone", v.parse_bool)
@@ -278,6 +278,8 @@ def _parse_dependency(token: str) -> dict[str, Any] | None:
     if not match:
         return None
     lag = float(match["lag"] or 0) * HOURS_PER_LAG_UNIT[(match["unit"] or "d").lower()]
+    if not v.LAG_HOURS[0] <= lag <= v.LAG_HOURS[1]:
+        return None  # an implausible lag is quarantined like any unreadable dependency
     return {
         "predecessor_scope": match["scope"].strip() if match["scope"] else None,
         "predecessor_id": match["id"],
