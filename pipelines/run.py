@@ -47,7 +47,7 @@ def run_sync(
             event.step_key for event in result.all_events if event.event_type == dg.DagsterEventType.STEP_FAILURE
         ]
         failed_checks = [
-            f"{e.asset_key.to_user_string()}:{e.check_name}"
+            f"{e.asset_key.to_user_string()}:{e.check_name}" + (f" ({e.description})" if e.description else "")
             for e in (ev.event_specific_data for ev in result.all_events
                       if ev.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION)
             if not e.passed
