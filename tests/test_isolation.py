@@ -122,6 +122,27 @@ def test_overlapping_jira_exports_keep_the_latest_copy_and_quarantine_the_other(
     assert location == "customer_api.csv, row 2" and "kept the copy at customer_api_b.csv, row 2" in reason
 
 
+def test_a_repeated_sheet_id_keeps_the_most_recently_updated_row(synced_copy: Path) -> None:
+    crm_hours = _refresh_healthy(synced_copy)
+    web = synced_copy / "sheets" / "digital" / "web_portal.csv"
+    with web.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    rows[0].append("Updated")
+    for row in rows[1:]:
+        row.append("2026-11-01")
+    rows[1][-1] = "2026-11-10"  # WEB-01, row 2: edited after its copy below
+    rows.append([*rows[1][:1], "Web portal: Discovery 1 (stale copy)", *rows[1][2:-1], "2026-11-02"])
+    _write_rows(web, rows)
+
+    con = _published_and_healthy(synced_copy, _sync(synced_copy), crm_hours)
+
+    name = con.execute("SELECT name FROM core.work_items WHERE source_key LIKE 'web_portal.csv#%#WEB-01'").fetchall()
+    assert name == [(rows[1][1],)]  # the row updated 2026-11-10, though it comes first
+    [(_, location, reason)] = _quarantined(con, "digital-tracker", "%web_portal%WEB-01")
+    assert location == f"web_portal.csv, sheet 'web_portal', row {len(rows)}"
+    assert "kept the copy at web_portal.csv, sheet 'web_portal', row 2 (updated 2026-11-10 00:00)" in reason
+
+
 def test_a_plan_with_a_duplicate_task_uid_keeps_one_task_and_quarantines_the_other(synced_copy: Path) -> None:
     crm_hours = _refresh_healthy(synced_copy)
     plan = synced_copy / "plans" / "expenses.xml"

@@ -162,7 +162,6 @@ class SpreadsheetConnector(Connector):
     ) -> Iterator[tuple[str, dict[str, Any]]]:
         day_first = self.options.day_first
         is_csv = sheet.file.lower().endswith((".csv", ".tsv", ".txt"))
-        seen_ids: set[str] = set()
         for number, row in rows:
             cells = {name: (row[i] if i < len(row) else None) for name, i in columns.items()}
             if all(v.is_blank(c) for c in row):
@@ -174,12 +173,9 @@ class SpreadsheetConnector(Connector):
             parsed, errors = _parse_task(cells, columns, header, day_first)
             if not errors and parsed.get("name") is None:
                 errors.append(f"column {header[columns['name']]!r}: empty; every task needs a name")
-            if not errors and task_id in seen_ids:
-                errors.append(f"id {task_id!r} appears twice in this sheet; ids must be unique")
             if errors:
                 context.quarantine(item_key, location, "; ".join(errors), record)
                 continue
-            seen_ids.add(task_id)
             project = v.as_text(cells.get("project"))
             if project:
                 project_key = f"{sheet.file}#{project}"
