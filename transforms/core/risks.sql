@@ -3,7 +3,7 @@
 -- probability x impact on 1-5 scales (1-25); status words other than closed/done/resolved/
 -- cancelled/retired count as open. Of several copies of one risk key the most recently updated,
 -- then the latest in the load, is kept (the others are in core.quarantine).
-WITH kept AS (
+WITH kept AS MATERIALIZED (
     SELECT * EXCLUDE (copy_rank, kept_location, kept_updated_at)
     FROM ranked_copies('staging.risks')
     WHERE copy_rank = 1

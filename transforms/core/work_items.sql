@@ -6,7 +6,7 @@
 -- updated, then the latest in the load, is kept; core.quarantine lists the others. A parent that is
 -- not loaded (out of the source's scope, or quarantined) leaves parent_id NULL - the item counts at
 -- the top - with the source's reference kept in parent_source_key (reported in marts.data_quality).
-WITH kept AS (
+WITH kept AS MATERIALIZED (
     SELECT * EXCLUDE (copy_rank, kept_location, kept_updated_at)
     FROM ranked_copies('staging.work_items')
     WHERE copy_rank = 1
@@ -27,12 +27,19 @@ mapped AS (
         AND CASE WHEN m.is_pattern THEN regexp_matches(w.word, m.status_word) ELSE m.status_word = w.word END
     GROUP BY w.source_id, w.word
 ),
-items AS (
+-- Items that will be loaded (their project is found): the parents a reference can resolve to.
+loaded AS (
+    SELECT w.source_id, w.source_key
+    FROM kept AS w
+    JOIN core.projects AS p
+        ON p.source_id = w.source_id AND p.source_key = w.project_source_key AND p.is_found_in_source
+)
 SELECT
     w.source_id || ':' || w.source_key AS work_item_id,
     p.project_id,
     w.source_id,
     w.source_key,
+    parent.source_id || ':' || parent.source_key AS parent_id,
     w.parent_source_key,
     w.name,
     w.item_type,
@@ -71,13 +78,5 @@ LEFT JOIN mapped AS m
     ON m.source_id = w.source_id AND m.word = lower(trim(w.status_raw))
 LEFT JOIN core.resource_identities AS i
     ON i.source_id = w.source_id AND i.source_key = w.assignee_key
-)
-SELECT
-    i.work_item_id,
-    i.project_id,
-    i.source_id,
-    i.source_key,
-    parent.work_item_id AS parent_id,
-    i.* EXCLUDE (work_item_id, project_id, source_id, source_key)
-FROM items AS i
-LEFT JOIN items AS parent ON parent.source_id = i.source_id AND parent.source_key = i.parent_source_key
+LEFT JOIN loaded AS parent
+    ON parent.source_id = w.source_id AND parent.source_key = w.parent_source_key
