@@ -9,6 +9,11 @@ Keys here are the source's own keys (``PAY-12``, ``plan.xml#12``); core prefixes
 
 from __future__ import annotations
 
+#: Optional on keyed streams: where a row is (``plan.xml, task UID 12``) and its order in the load
+#: (a later file, then a later row, is larger). Core keeps one row per key - the most recently
+#: updated, then the largest position - and quarantines the others naming both locations.
+_WHERE = (("location", "VARCHAR"), ("position", "BIGINT"))
+
 STAGING_STREAMS: dict[str, list[tuple[str, str]]] = {
     "projects": [
         ("source_id", "VARCHAR"),
@@ -54,6 +59,7 @@ STAGING_STREAMS: dict[str, list[tuple[str, str]]] = {
         ("objectives", "VARCHAR[]"),
         ("updated_at", "TIMESTAMP"),
         ("source_url", "VARCHAR"),  # a locator a person can open: Jira browse URL, file.xml#UID, file.xlsx!Sheet!row
+        *_WHERE,
     ],
     "dependencies": [
         ("source_id", "VARCHAR"),
@@ -74,6 +80,8 @@ STAGING_STREAMS: dict[str, list[tuple[str, str]]] = {
         ("email", "VARCHAR"),
         ("team", "VARCHAR"),
         ("capacity_hours_per_week", "DOUBLE"),
+        ("updated_at", "TIMESTAMP"),
+        *_WHERE,
     ],
     "assignments": [
         ("source_id", "VARCHAR"),
@@ -95,6 +103,8 @@ STAGING_STREAMS: dict[str, list[tuple[str, str]]] = {
         ("owner", "VARCHAR"),
         ("due_date", "DATE"),
         ("mitigation", "VARCHAR"),
+        ("updated_at", "TIMESTAMP"),
+        *_WHERE,
     ],
     # What a project reports about itself (a status register row, a plan's custom field, a Jira
     # status report); core.status_reports keeps them all and the latest on or before as_of wins.

@@ -76,7 +76,8 @@ SELECT
     list_sort(list_distinct(list_concat(components, labels))) AS systems,
     objectives,
     updated_at,
-    site_url || '/browse/' || issue_key AS source_url
+    site_url || '/browse/' || issue_key AS source_url,
+    'issue ' || issue_key AS location
 FROM issues
 LEFT JOIN parents USING (source_id, issue_key)
 LEFT JOIN sites USING (source_id, project_key)

@@ -70,5 +70,7 @@ SELECT
     systems,
     objectives,
     updated_at,
-    file || '!' || sheet || '!' || row_number AS source_url  -- where a person finds the row
+    file || '!' || sheet || '!' || row_number AS source_url,  -- where a person finds the row
+    file || ', sheet ''' || sheet || ''', row ' || row_number AS location,  -- as the connector words it
+    row_number() OVER (PARTITION BY source_id ORDER BY file, sheet, row_number) AS position
 FROM typed
