@@ -280,6 +280,7 @@ def test_sync_opens_each_run_history_file_once_and_still_records_every_event(tmp
     with dg.DagsterInstance.from_config(str(var_dir(config) / "dagster")) as instance:
         assert not {"_connect", "has_table"} & set(vars(instance.event_log_storage))  # a fresh instance: Dagster's own storage
         materialized = {
-            e.asset_key for e in instance.all_logs(report.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION)
+            e.dagster_event.asset_key
+            for e in instance.all_logs(report.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION)
         }
     assert {CONFIG_KEY, dg.AssetKey(["core", "work_items"])} <= materialized
