@@ -41,7 +41,6 @@ EXIT_DQ_ERRORS = 3  # published, but marts.data_quality has findings of severity
 TOP_FINDINGS = 10
 
 
-
 @dataclass
 class SourceSummary:
     """One source in this run: its load, and what of it the published warehouse quarantined."""
@@ -143,7 +142,7 @@ class _RunHistoryTuning:
 def _reused_event_log_engines(instance: dg.DagsterInstance) -> Iterator[None]:
     """Dagster's SQLite event log builds a new SQLAlchemy engine, and opens a new connection, for each
     of its ~2,500 reads and writes a sync; a new engine has an empty statement cache, so every
-    statement was compiled again (a third of Dagster's CPU time on the sample). For this run, each
+    statement was compiled again (half of Dagster's CPU time on the sample). For this run, each
     history file keeps one engine with one connection, and whether a table exists (asked ~120 times, on
     a new engine each) is asked once: no table appears or goes during a run. Dagster's own lock
     serialises their use; the storage is put back as it was when the run ends. A user's own event log
