@@ -9,6 +9,7 @@ import csv
 import duckdb
 import pytest
 
+from connectors.jira.mapping import FieldIds, issue_rows
 from pipelines.config import load_portfolio
 from pipelines.run import run_sync
 
@@ -148,3 +149,12 @@ def test_source_weights_of_a_project_never_exceed_1(con) -> None:
     assert weights == {"grow": pytest.approx((2 + 10 / 3) / 30), "save": pytest.approx((10 + 10 / 3) / 30),
                        "keep": pytest.approx((2 + 10 / 3) / 30)}
     assert sum(weights.values()) == pytest.approx(0.8)
+
+
+def test_the_jira_team_field_becomes_the_items_team() -> None:
+    issue = {"id": "1", "key": "PAY-1", "fields": {
+        "summary": "s", "project": {"key": "PAY"}, "issuetype": {"name": "Story"}, "status": {"name": "To Do"},
+        "customfield_10001": {"id": "a1b2", "name": "Payments squad"}}}
+    rows = issue_rows(issue, FieldIds({"team": "customfield_10001"}), "Risk")
+    assert rows["issues"][0]["team"] == "Payments squad"
+    assert issue_rows(issue, FieldIds({}), "Risk")["issues"][0]["team"] is None  # no team field on the site
