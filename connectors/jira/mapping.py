@@ -24,7 +24,7 @@ ISSUES = pa.schema([
     ("original_estimate_hours", NUM), ("time_spent_hours", NUM), ("remaining_hours", NUM),
     ("story_points", NUM), ("is_flagged", FLAG), ("priority", TEXT),
     ("components", pa.list_(TEXT)), ("labels", pa.list_(TEXT)), ("objectives", pa.list_(TEXT)),
-    ("probability", NUM), ("impact", NUM),
+    ("team", TEXT), ("probability", NUM), ("impact", NUM),
 ])
 LINKS = pa.schema([("issue_id", TEXT), ("issue_key", TEXT), ("link_type", TEXT), ("direction", TEXT),
                    ("other_key", TEXT)])
@@ -50,6 +50,7 @@ CUSTOM_FIELD_NAMES = {
     "flagged": ("Flagged",),
     "epic_link": ("Epic Link",),
     "objectives": (),
+    "team": ("Team",),
     "probability": (),
     "impact": (),
 }
@@ -57,8 +58,8 @@ _DC_SPRINT = re.compile(r"(\w+)=([^,\]]*)")
 #: What a believable value of each numeric column is; anything else is a data-entry slip or a
 #: mis-mapped field, quarantined rather than allowed to skew every rollup above it.
 LIMITS = {
-    "original_estimate_hours": (0.0, 100_000.0), "time_spent_hours": (0.0, 100_000.0),
-    "remaining_hours": (0.0, 100_000.0), "story_points": (0.0, 10_000.0),
+    "original_estimate_hours": v.HOURS, "time_spent_hours": v.HOURS,
+    "remaining_hours": v.HOURS, "story_points": v.STORY_POINTS,
 }
 LABELS = {"original_estimate_hours": "original estimate (hours)", "time_spent_hours": "time spent (hours)",
           "remaining_hours": "remaining estimate (hours)", "story_points": "story points"}
@@ -146,12 +147,11 @@ def _why(exc: ValueError) -> str:
 
 def check_ranges(row: dict[str, Any]) -> None:
     """Numbers must be finite and believable (LIMITS); the error names the field and the value."""
-    for column, (low, high) in LIMITS.items():
-        value = row.get(column)
-        if value is None:
-            continue
-        if not math.isfinite(value) or not low <= value <= high:
-            raise IssueError(f"{LABELS[column]} {value:g} is out of range; expected {low:g} to {high:g}")
+    for column, bounds in LIMITS.items():
+        try:
+            v.in_range(row.get(column), bounds)
+        except v.CellError as exc:
+            raise IssueError(f"{LABELS[column]} {exc}") from None
 
 
 def _names(items: Any, key: str = "name") -> list[str]:
@@ -227,6 +227,7 @@ def issue_rows(issue: Mapping[str, Any], fields_by_name: FieldIds, risk_type: st
         "priority": (f.get("priority") or {}).get("name"),
         "components": _names(f.get("components")), "labels": [str(x) for x in f.get("labels") or []],
         "objectives": _option_values(fields_by_name.get(f, "objectives")),
+        "team": next(iter(_option_values(fields_by_name.get(f, "team"))), None),
         "probability": _field("probability", v.parse_level, probability[0]) if probability else None,
         "impact": _field("impact", v.parse_level, impact[0]) if impact else None,
     }

@@ -9,7 +9,8 @@
 -- RAG (config rules, defaults in brackets): red when SPI or CPI < red_spi/red_cpi [0.90], a
 -- milestone is more than red_milestone_days_late [10] working days late, or a high risk is open past
 -- its due date; amber when SPI or CPI < amber_spi/amber_cpi [0.95], any milestone is late, any item
--- is blocked, or the forecast finish is after the baseline finish; green otherwise.
+-- is blocked, the forecast finish is after the baseline finish, or another project's forecast
+-- pushes its items past their plan through a dependency chain; green otherwise.
 WITH m AS (
     SELECT
         *,
@@ -40,7 +41,10 @@ reasons AS (
                 THEN milestones_late || ' milestone(s) late' END,
             CASE WHEN items_blocked > 0 THEN items_blocked || ' item(s) blocked' END,
             CASE WHEN schedule_variance_days > 0
-                THEN 'forecast finish ' || schedule_variance_days || ' working days after baseline' END
+                THEN 'forecast finish ' || schedule_variance_days || ' working days after baseline' END,
+            CASE WHEN pushed_days > 0 THEN 'pushed ' || pushed_days || ' working days by '
+                || coalesce((SELECT name FROM core.projects AS q WHERE q.project_id = m.pushed_by_project_id),
+                            pushed_by_project_id) END
         ], lambda x: x IS NOT NULL) AS amber_reasons
     FROM m
 ),
