@@ -148,7 +148,9 @@ def _reused_event_log_engines(instance: dg.DagsterInstance) -> Iterator[None]:
     serialises their use; the storage is put back as it was when the run ends. A user's own event log
     storage is left alone."""
     storage = instance.event_log_storage
-    if type(storage) is not SqliteEventLogStorage:
+    if type(storage) is not SqliteEventLogStorage or not all(
+        hasattr(storage, name) for name in ("_connect", "_db_lock", "_initialized_dbs", "_initdb", "conn_string_for_shard")
+    ):  # another storage, or a Dagster whose internals moved: run as Dagster ships it
         yield
         return
     engines: dict[str, sqlalchemy.Engine] = {}
