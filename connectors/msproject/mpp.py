@@ -104,7 +104,7 @@ def read_mpp(path: Path, name: str, builder: PlanBuilder, context: ExtractContex
             baseline_start=_time(task.getBaselineStart()), baseline_finish=_time(task.getBaselineFinish()),
             baseline_duration_hours=hours(task.getBaselineDuration()), baseline_work_hours=hours(task.getBaselineWork()),
             baseline_cost=number(task.getBaselineCost()),
-            systems=tags.get("systems", []), objectives=tags.get("objectives", []),
+            systems=tags.get("systems", []), objectives=tags.get("objectives", []), deadline=_time(task.getDeadline()),
         )
         for number_ in range(11):
             finish = task.getBaselineFinish(number_) if number_ else task.getBaselineFinish()
