@@ -9,13 +9,13 @@ import datetime as dt
 from pathlib import Path
 
 import duckdb
-import xlsxwriter
 import pytest
+import xlsxwriter
 
 from pipelines.config import load_portfolio
 from pipelines.run import run_sync
 
-pytestmark = pytest.mark.pipeline  # every test here runs the whole pipeline
+pipeline = pytest.mark.pipeline  # every test but the reader one runs the whole pipeline
 
 HEADER = ["ID", "Task", "Status", "Start", "Finish", "Due", "% Complete", "Milestone",
           "Baseline Start", "Baseline Finish", "Budget", "Actual cost"]
@@ -130,6 +130,7 @@ def health(con: duckdb.DuckDBPyConnection, project: str) -> dict:
     return {k: (None if v != v else v) for k, v in frame.iloc[0].to_dict().items()}  # NaN -> None
 
 
+@pipeline
 def test_earned_value_over_one_baseline_with_working_day_pv(con) -> None:
     ev = health(con, "ev")
     # EV1: PV 1000 x 5/10 = 500, EV 1000 x 50% = 500, AC 400.
@@ -143,6 +144,7 @@ def test_earned_value_over_one_baseline_with_working_day_pv(con) -> None:
     assert ev["eac"] == pytest.approx(1500 / (600 / 550))
 
 
+@pipeline
 def test_a_budget_without_baseline_dates_is_a_finding(con) -> None:
     rows = con.execute("SELECT object_key, severity, detail FROM marts.data_quality "
                        "WHERE check_name = 'budget_without_baseline_dates'").fetchall()
@@ -152,12 +154,14 @@ def test_a_budget_without_baseline_dates_is_a_finding(con) -> None:
     assert detail.startswith("1 item(s) have a budget but no baseline dates") and "ev.csv#ev#EV3" in detail
 
 
+@pipeline
 def test_spi_and_cpi_are_null_when_pv_and_ac_are_zero(con) -> None:
     z = health(con, "ev0")
     assert (z["bac"], z["pv"], z["ev"], z["ac"]) == (1000, 0, 0, 0)
     assert z["spi"] is None and z["cpi"] is None and z["eac"] is None
 
 
+@pipeline
 def test_a_milestone_due_friday_is_late_on_saturday(con) -> None:
     ms = health(con, "ms")
     assert ms["milestones_total"] == 2 and ms["milestones_late"] == 1  # M1; M2 is due today
@@ -166,6 +170,7 @@ def test_a_milestone_due_friday_is_late_on_saturday(con) -> None:
     assert (ms["overdue_items"], ms["items_open"]) == (1, 11)
 
 
+@pipeline
 def test_a_milestone_without_due_date_is_held_to_its_baseline(con) -> None:
     mb = health(con, "mb")
     assert mb["milestones_late"] == 1 and mb["overdue_items"] == 1
@@ -173,6 +178,7 @@ def test_a_milestone_without_due_date_is_held_to_its_baseline(con) -> None:
     assert "1 milestone(s) late" in mb["rag_reasons"]
 
 
+@pipeline
 @pytest.mark.parametrize(("project", "rag", "reason", "share"), [
     ("o20", "amber", "2 of 10 open items overdue, above 0.1", 2 / 10),
     ("o30", "red", "3 of 10 open items overdue, above 0.25", 3 / 10),
@@ -184,6 +190,7 @@ def test_the_overdue_share_rule_at_both_thresholds(con, project: str, rag: str, 
     assert (row["rag"], row["rag_reasons"]) == (rag, reason)
 
 
+@pipeline
 @pytest.mark.parametrize(("project", "reason"), [
     ("nothing", "no work items loaded"),
     ("stale", "only stale data: the last load of its source failed"),
@@ -194,12 +201,14 @@ def test_no_false_greens(con, project: str, reason: str) -> None:
     assert row["rag"] == "unknown" and row["rag_reasons"].startswith(reason)
 
 
+@pipeline
 def test_program_schedule_variance_is_the_largest_among_baselined_projects(con) -> None:
     rows = dict(con.execute("SELECT program_id, schedule_variance_days FROM marts.program_rollup").fetchall())
     assert rows["mixed"] == 3  # max(+3, -2); pu has no baseline and is not mixed in
     assert rows["none"] is None  # no project has a baseline
 
 
+@pipeline
 def test_program_earned_value_sums_first(con) -> None:
     spi, cpi, pv, ev = con.execute("SELECT spi, cpi, pv, ev FROM marts.program_rollup WHERE program_id = 'mixed'"
                                    ).fetchone()
@@ -210,6 +219,7 @@ def test_program_earned_value_sums_first(con) -> None:
     assert cpi == pytest.approx(1340 / 1300)
 
 
+@pipeline
 def test_program_rag_is_never_green_over_an_unknown_project(con) -> None:
     rag, unknown = con.execute("SELECT rag, projects_unknown FROM marts.program_rollup WHERE program_id = 'rest'"
                                ).fetchone()
@@ -257,6 +267,7 @@ sources:
             "forecast_finish, is_overdue, slip_count FROM marts.milestone_trend ORDER BY 1, 2").fetchall()
 
 
+@pipeline
 def test_a_milestone_re_planned_twice_slipped_twice(trend) -> None:
     d = dt.date
     t1 = [row[1:] for row in trend if row[0] == "T1"]
@@ -269,9 +280,30 @@ def test_a_milestone_re_planned_twice_slipped_twice(trend) -> None:
     ]
 
 
+@pipeline
 def test_a_milestone_only_overdue_never_slips(trend) -> None:
     d = dt.date
     t2 = [(row[1], row[3], row[6], row[7]) for row in trend if row[0] == "T2"]
     # Deadline 4 Mar: overdue from the 6 Mar snapshot on (the 4th itself is not yet late); no slip.
     assert t2 == [(d(2026, 3, 2), d(2026, 3, 4), False, 0), (d(2026, 3, 4), d(2026, 3, 4), False, 0),
                   (d(2026, 3, 6), d(2026, 3, 4), True, 0), (d(2026, 3, 9), d(2026, 3, 4), True, 0)]
+
+
+def test_ms_project_deadline_is_the_due_date(tmp_path: Path) -> None:
+    from test_msproject import load
+
+    # One milestone with a Deadline (Fri 6 Mar) before its planned finish (Tue 10 Mar), one without.
+    tasks = "".join(
+        f"<Task><UID>{uid}</UID><ID>{uid}</ID><Name>{name}</Name><OutlineLevel>1</OutlineLevel><Milestone>1</Milestone>"
+        f"<Start>2026-03-10T08:00:00</Start><Finish>2026-03-10T17:00:00</Finish>{extra}</Task>"
+        for uid, name, extra in [(1, "Go live", "<Deadline>2026-03-06T17:00:00</Deadline>"), (2, "Party", "")])
+    (tmp_path / "plan.xml").write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<Project xmlns="http://schemas.microsoft.com/project"><Name>plan'
+        "</Name><Tasks><Task><UID>0</UID><ID>0</ID><Name>plan</Name><OutlineLevel>0</OutlineLevel></Task>"
+        f"{tasks}</Tasks></Project>")
+    (tmp_path / "wizard.csv").write_text("ID,Unique_ID,Name,Start_Date,Finish_Date,Deadline,Milestone,Outline_Level\n"
+                                         "1,11,Cutover,Mon 3/9/26,Mon 3/9/26,Thu 3/5/26,Yes,1\n", encoding="utf-8")
+    con, outcome = load(tmp_path, "*")
+    assert outcome.ok, outcome.error
+    due = dict(con.execute("SELECT source_key, due_date FROM staging.msproject__work_items").fetchall())
+    assert due == {"plan.xml#1": dt.date(2026, 3, 6), "plan.xml#2": None, "wizard.csv#11": dt.date(2026, 3, 5)}
