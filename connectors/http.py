@@ -8,7 +8,8 @@
 * ``verify`` (``verify_tls``) is passed on every request, because requests' ``trust_env`` would
   otherwise let ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE`` silently replace a session's CA bundle.
 * :func:`redact` — every message raised here has the source's secrets and any
-  ``Authorization``/``Basic``/``Bearer`` material removed.
+  ``Authorization``/``Basic``/``Bearer`` material removed; :func:`redact_sources` is the one step
+  every error text leaving a run goes through (the secrets of every configured source).
 * :func:`token_pages`, :func:`offset_pages` — the two common ways REST APIs page.
 """
 
@@ -17,7 +18,10 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import email.utils
+import itertools
+import json
 import math
+import os
 import random
 import re
 import time
@@ -29,7 +33,7 @@ from urllib.parse import quote, urlsplit
 import requests
 import urllib3.exceptions
 
-from connectors.base import SourceError
+from connectors.base import SourceError, SourceSpec
 
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 MASK = "***"
@@ -63,12 +67,42 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
 
 
 def secret_forms(*values: str) -> list[str]:
-    """The values as they may show up in a message: raw, URL-encoded, and as Basic credentials."""
-    forms = [v for v in values if v]
-    forms += [quote(v, safe="") for v in forms]
-    if len(values) == 2 and all(values):  # (user, password): the Basic header's base64
-        forms.append(base64.b64encode(f"{values[0]}:{values[1]}".encode()).decode())
+    """The values as they may show up in a message: raw and stripped (as read and as sent), escaped
+    as Python and JSON print them, URL-encoded, and each pair as Basic credentials (``user:password``
+    and its base64, whichever way round)."""
+    kept = list(dict.fromkeys(v for raw in values if raw for v in (raw, raw.strip()) if v.strip()))
+    forms = [f for v in kept for f in (v, quote(v, safe=""), repr(v)[1:-1], json.dumps(v)[1:-1])]
+    for user, password in itertools.permutations(kept, 2):
+        pair = f"{user}:{password}"
+        # requests encodes Basic credentials as latin-1; utf-8 covers anything else that encodes them
+        forms += [pair, *{base64.b64encode(pair.encode(c, "replace")).decode() for c in ("latin-1", "utf-8")}]
     return forms
+
+
+def redact_sources(text: str, sources: Iterable[SourceSpec]) -> str:
+    """The one redaction step for error text that leaves a run (source state, logs, metadata, console).
+
+    Removes, as one line, what :func:`redact` does plus the value of every environment variable a
+    ``*_env`` key of any of ``sources`` names, in every form :func:`secret_forms` lists."""
+    return " ".join(redact(text, configured_secrets(sources)).split())
+
+
+def configured_secrets(sources: Iterable[SourceSpec]) -> list[str]:
+    """The forms of the values of the environment variables the sources' ``*_env`` keys name."""
+    return [form for source in sources
+            for form in secret_forms(*(os.environ.get(name) or "" for name in _env_names(source.options)))]
+
+
+def _env_names(options: Any) -> list[str]:
+    """Names held by ``*_env`` keys at any depth of a source's options (typed model or plain mapping)."""
+    if hasattr(options, "model_dump"):
+        options = options.model_dump()
+    if isinstance(options, Mapping):
+        return [name for key, value in options.items() for name in (
+            [value] if str(key).endswith("_env") and isinstance(value, str) else _env_names(value))]
+    if isinstance(options, list | tuple):
+        return [name for value in options for name in _env_names(value)]
+    return []
 
 
 def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:

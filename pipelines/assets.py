@@ -128,7 +128,8 @@ def extract_asset(source: SourceSpec) -> dg.AssetsDefinition:
         started = time.monotonic()
         with sightline.connect() as con:
             outcome = load_source(con, source, sightline.landing_dir, sightline.portfolio.landing_retention_days,
-                                  context.log, full_refresh=config.full_refresh)
+                                  context.log, full_refresh=config.full_refresh,
+                                  other_sources=sightline.portfolio.sources)  # error: metadata, log, check
         seconds = time.monotonic() - started
         if outcome.ok:
             report(context, f"source {source.id}: loaded {outcome.rows} in {seconds:.1f}s")

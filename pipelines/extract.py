@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
 from connectors.base import QUARANTINE_TABLE, ExtractContext, SourceSpec
+from connectors.http import redact_sources
 from connectors.registry import connector_class
 from warehouse.landing import LandingWriter, new_load_id, prune
 from warehouse.raw import Load, apply_load, previous_state, record_failure
@@ -33,13 +35,14 @@ class LoadOutcome:
 
 def load_source(
     con: duckdb.DuckDBPyConnection, source: SourceSpec, landing_root: Path, retention_days: int,
-    logger: logging.Logger | None = None, *, full_refresh: bool = False,
+    logger: logging.Logger | None = None, *, full_refresh: bool = False, other_sources: Iterable[SourceSpec] = (),
 ) -> LoadOutcome:
     """Extract one source into a new landing folder and bring it into the raw tables.
 
     Any failure of the source (unreachable, corrupt, unexpected error in the connector) is caught:
     the source's rows from its last good load stay, and the outcome carries a one-line reason.
     ``full_refresh`` ignores the saved sync state, so an incremental connector reloads everything.
+    The reason is recorded, and returned, without the secrets of this source and ``other_sources``.
     """
     logger = logger or log
     cls = connector_class(source.kind)
@@ -52,7 +55,7 @@ def load_source(
         landing_dir = writer.commit()
     except Exception as exc:  # the source failed; keep its last good data
         writer.abort()
-        reason = _one_line(exc)
+        reason = redact_sources(_one_line(exc), [source, *other_sources])  # before it is stored anywhere
         record_failure(con, source.id, source.kind, reason)
         return LoadOutcome(source.id, source.kind, False, load_id, error=reason)
     load = Load(

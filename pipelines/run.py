@@ -9,6 +9,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from connectors.http import redact_sources
 from pipelines.build import SYNC_JOB, build_definitions, full_refresh_run_config
 from pipelines.config import Portfolio
 from pipelines.resources import SightlineWarehouse
@@ -62,13 +63,13 @@ def run_sync(
     )
     if warehouse.build_path.exists():
         with duckdb.connect(str(warehouse.build_path), read_only=True) as con:
-            report.failed_sources = dict(
-                con.execute(
+            report.failed_sources = {
+                source_id: redact_sources(error or "", portfolio.sources) for source_id, error in con.execute(
                     "SELECT source_id, last_error FROM meta.source_state WHERE last_status <> 'ok' "
                     "AND last_attempt_at >= ? ORDER BY source_id",
                     [started],
                 ).fetchall()
-            )
+            }
     if published.exists():
         with duckdb.connect(str(published), read_only=True) as con:
             tables = con.execute(

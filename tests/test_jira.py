@@ -244,7 +244,8 @@ def test_expired_token_names_the_variable_not_the_secret(jira: JiraEmulator, tmp
     assert "expired-token-value-42" not in outcome.error
     monkeypatch.delenv("JIRA_API_TOKEN")
     outcome = Warehouse(tmp_path).sync(cloud_source(jira))
-    assert outcome.error == "jira-cloud: environment variable JIRA_API_TOKEN (auth.token_env) is empty or not set"
+    assert outcome.error == ("jira-cloud: environment variable JIRA_API_TOKEN (auth.token_env) is empty or not set; "
+                             "set it in the environment that runs sightline")
 
 
 def test_unknown_project_and_unknown_field_say_what_to_check(jira: JiraEmulator, tmp_path: Path) -> None:

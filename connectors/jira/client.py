@@ -12,6 +12,7 @@ import os
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
@@ -50,6 +51,9 @@ class JiraClient:
         return self.http.requests_made
 
     def _authenticate(self, auth: Mapping[str, str]) -> None:
+        if urlsplit(self.http.base_url).netloc.rpartition("@")[1]:  # config refuses these; specs built by hand too
+            raise SourceError(f"{self.source_id}: the url carries a user name or password; give the address "
+                              f"without it and the credentials in auth ({self._env_names or 'token_env'})")
         token = _env(self.source_id, auth, "token_env")
         if "email_env" in auth:  # Cloud: e-mail + API token, basic auth
             email = _env(self.source_id, auth, "email_env")
@@ -83,7 +87,7 @@ class JiraClient:
         advice = ADVICE.get(response.status_code, "unexpected response from Jira").format(
             env=self._env_names or "the source's auth", scope=self.scope
         )
-        detail = _jira_messages(response)
+        detail = self.http.redact(_jira_messages(response))[:300]  # redact first: a cut could halve a secret
         return (
             f"{self.source_id}: {method} {path} -> HTTP {response.status_code}"
             f"{f' ({detail})' if detail else ''}: {advice}"
@@ -91,17 +95,35 @@ class JiraClient:
 
 
 def _env(source_id: str, auth: Mapping[str, str], key: str) -> str:
+    """The credential an ``auth.*_env`` key names, stripped; a SourceError naming the variable (never
+    quoting its value) when it is missing or could not go into an HTTP header."""
     name = auth.get(key)
     if not name:
         raise SourceError(f"{source_id}: auth.{key} is not set; name the environment variable that holds it")
-    value = os.environ.get(name)
+    value = (os.environ.get(name) or "").strip()  # a pasted token often carries a newline or CR
     if not value:
-        raise SourceError(f"{source_id}: environment variable {name} (auth.{key}) is empty or not set")
+        raise SourceError(f"{source_id}: environment variable {name} (auth.{key}) is empty or not set; "
+                          "set it in the environment that runs sightline")
+    problem = _header_problem(value)
+    if problem:
+        raise SourceError(f"{source_id}: environment variable {name} (auth.{key}) holds {problem}, which cannot "
+                          "be sent in an HTTP header; set it again, copying the credential from Jira itself")
     return value
 
 
+def _header_problem(value: str) -> str:
+    """What makes ``value`` unusable in a header, without quoting it ("" when it is fine)."""
+    if any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in value):
+        return "a control character"
+    try:
+        value.encode("latin-1")
+    except UnicodeEncodeError:
+        return "a character outside Latin-1 (such as a typographic quote)"
+    return ""
+
+
 def _jira_messages(response: requests.Response) -> str:
-    """Jira's own words (errorMessages / errors), shortened to one line."""
+    """Jira's own words (errorMessages / errors) on one line, whole (the caller redacts, then shortens)."""
     try:
         body = response.json()
     except ValueError:
@@ -109,4 +131,4 @@ def _jira_messages(response: requests.Response) -> str:
     if not isinstance(body, dict):
         return ""
     messages = list(body.get("errorMessages") or []) + [f"{k}: {v}" for k, v in (body.get("errors") or {}).items()]
-    return " ".join("; ".join(str(m) for m in messages).split())[:300]
+    return " ".join("; ".join(str(m) for m in messages).split())
