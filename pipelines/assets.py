@@ -19,6 +19,7 @@ from pipelines.config import Portfolio
 from pipelines.extract import load_source
 from pipelines.portfolio_tables import config_tables, run_table
 from pipelines.resources import DUCKDB_POOL, SightlineWarehouse
+from warehouse.db import MACROS
 from warehouse.docs import table_doc
 from warehouse.metadata import table_summary
 from warehouse.models import (
@@ -205,7 +206,7 @@ def model_asset(model: Model, models: dict[str, Model]) -> dg.AssetsDefinition:
     @dg.asset(
         key=model_key(model), deps=sorted(deps, key=str), group_name=model.schema, kinds={"duckdb", "sql"},
         pool=DUCKDB_POOL, description=description or f"{model.table}, built from {model.path.name}",
-        owners=OWNERS, tags=layer_tags(model.schema), code_version=code_version([model.sql]),
+        owners=OWNERS, tags=layer_tags(model.schema), code_version=code_version([model.sql, *MACROS]),  # a macro edit changes its callers
     )
     def _model(context: dg.AssetExecutionContext, sightline: SightlineWarehouse) -> dg.MaterializeResult:
         started = time.monotonic()

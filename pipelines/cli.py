@@ -1,4 +1,4 @@
-"""The `sightline` command: demo, sync, init, ui, query, schema."""
+"""The `sightline` command: demo, sync, init, ui, query, schema, new-connector."""
 
 from __future__ import annotations
 
@@ -44,6 +44,9 @@ def main(argv: list[str] | None = None) -> int:
                        help="csv: write text cells as they are (no ' before a leading = + - @ tab or CR)")
     query.add_argument("sql")
     commands.add_parser("schema", help="print the JSON Schema of portfolio.yaml (for editor completion)")
+    scaffold = commands.add_parser("new-connector", help="write a connector package that passes the contract tests")
+    scaffold.add_argument("name", help="the new source kind, e.g. asana")
+    scaffold.add_argument("--dir", type=Path, default=Path("."), help="where to create sightline-<name>/ (default: .)")
     args = parser.parse_args(argv)
 
     try:
@@ -55,6 +58,8 @@ def main(argv: list[str] | None = None) -> int:
             return init_command(args.directory)
         if args.command == "schema":
             return schema_command()
+        if args.command == "new-connector":
+            return new_connector_command(args.name, args.dir)
         if args.command == "ui":
             return ui_command(load_portfolio(args.config), args.port)
         return query_command(load_portfolio(args.config), args.sql, args.format, raw=args.raw)
@@ -214,6 +219,21 @@ def schema_command() -> int:
     from pipelines.config import portfolio_json_schema
 
     print(json.dumps(portfolio_json_schema(), indent=2))
+    return 0
+
+
+def new_connector_command(name: str, directory: Path) -> int:
+    from sightline.scaffold import ScaffoldError, new_connector
+
+    try:
+        written = new_connector(name, directory)
+    except ScaffoldError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    for path in written:
+        print(f"wrote {path}")
+    root = next(path.parent for path in written if path.name == "pyproject.toml")
+    print(f"\nnext: cd {root} && pip install -e '.[dev]' && python -m pytest   (docs/connectors.md says what to change)")
     return 0
 
 

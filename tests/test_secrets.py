@@ -11,15 +11,14 @@ import json
 import os
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
 from jira_emulator import EMAIL, PAT, JiraEmulator
-from loopback_http import send_json
+from loopback_http import send_json, serving
 
 from connectors.base import Connector, SourceError, SourceSpec
 from connectors.http import RetryPolicy, redact_sources
@@ -93,14 +92,9 @@ def echo_server() -> Iterator[Echo]:
             status, body = echo.reply(dict(self.headers.items()))
             return status, {}, body
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    echo.url = f"http://127.0.0.1:{server.server_address[1]}"
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    with serving(Handler) as url:
+        echo.url = url
         yield echo
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def assert_no_secret(text: str) -> None:

@@ -120,3 +120,18 @@ def test_code_version_follows_the_sql_file(tmp_path: Path) -> None:
     assert version() == first  # same SQL, same version: Dagster sees nothing changed
     sql.write_text("SELECT 2 AS n\n")
     assert version() != first
+
+
+def test_code_version_follows_the_macros_the_sql_calls(tmp_path: Path, monkeypatch) -> None:
+    import pipelines.assets as assets
+
+    sql = tmp_path / "widgets.sql"
+    sql.write_text("SELECT as_of() AS today\n")
+    model = Model("marts", "widgets", sql)
+
+    def version() -> str:
+        return model_asset(model, {}).code_versions_by_key[dg.AssetKey(["marts", "widgets"])]
+
+    first = version()
+    monkeypatch.setattr(assets, "MACROS", (*assets.MACROS, "CREATE OR REPLACE MACRO as_of() AS DATE '2026-01-01'"))
+    assert version() != first  # an edited macro changes the version of the models built on it

@@ -35,15 +35,23 @@ class Scripted:
 def serve(script: list[Reply], *, tls: tuple[Path, Path] | None = None) -> Iterator[Scripted]:
     """A server answering GETs from ``script`` while the block runs; ``tls`` = (certificate chain, key)."""
     state = Scripted(list(script))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
+    with serving(_handler(state), tls=tls) as url:
+        state.url = url
+        yield state
+
+
+@contextlib.contextmanager
+def serving(handler: type[BaseHTTPRequestHandler], *, tls: tuple[Path, Path] | None = None) -> Iterator[str]:
+    """Run ``handler`` on a loopback port (TLS with ``tls`` = (certificate chain, key)) while the block
+    runs; yields the base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     if tls is not None:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(str(tls[0]), str(tls[1]))
         server.socket = context.wrap_socket(server.socket, server_side=True)
-    state.url = f"{'https' if tls else 'http'}://127.0.0.1:{server.server_address[1]}"
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        yield state
+        yield f"{'https' if tls else 'http'}://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()

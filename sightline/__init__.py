@@ -1,0 +1,1 @@
+"""Sightline's helpers for connector packages: ``sightline.testing`` (the contract suite)."""
