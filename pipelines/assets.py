@@ -8,7 +8,7 @@ Every asset that writes the build file is in the ``sightline_duckdb`` pool: one 
 import hashlib
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import dagster as dg
@@ -37,6 +37,7 @@ CONFIG_KEY = dg.AssetKey(["config", "portfolio"])
 CANONICAL_KEY = dg.AssetKey(["staging", "canonical"])
 PUBLISHED_KEY = dg.AssetKey(["published", "warehouse"])
 FRESH_LOAD_CHECK = "fresh_load"
+SOURCES_FAILED = "sources failed in this run"
 OWNERS = ["team:pmo-data"]
 
 
@@ -135,6 +136,7 @@ def extract_asset(source: SourceSpec) -> dg.AssetsDefinition:
         if outcome.ok:
             report(context, f"source {source.id}: loaded {outcome.rows} in {seconds:.1f}s")
         else:
+            sightline.note_source_failure(source.id, outcome.error or "failed")
             report(context, f"source {source.id}: FAILED, keeping last good data: {outcome.error}")
         return dg.MaterializeResult(
             metadata={
@@ -224,20 +226,30 @@ def publish_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
         key=PUBLISHED_KEY, deps=upstream, group_name="publish", kinds={"duckdb"}, pool=DUCKDB_POOL,
         owners=OWNERS, tags=layer_tags("publish"),
         description="The published warehouse BI tools open: core, marts, history and meta copied into a new file, "
-        "documented with COMMENT ON, then renamed over the old one.",
+        "documented with COMMENT ON, then renamed over the old one. Published even when a source failed "
+        "(its last good rows, marked stale); the run is then failed after publishing, so it is not shown as a success.",
     )
-    def published_warehouse(context: dg.AssetExecutionContext, sightline: SightlineWarehouse) -> dg.MaterializeResult:
+    def published_warehouse(
+        context: dg.AssetExecutionContext, sightline: SightlineWarehouse
+    ) -> Iterator[dg.MaterializeResult]:
         with sightline.connect() as con:
             counts = publish(con, sightline.published_path)
         report(context, f"published {sightline.published_path} ({len(counts)} tables)")
         rows = "\n".join(f"| {table} | {n} |" for table, n in counts.items())
-        return dg.MaterializeResult(
+        yield dg.MaterializeResult(
             metadata={
                 "path": str(sightline.published_path),
                 "tables": dg.MetadataValue.md("| table | rows |\n|---|---|\n" + rows),
                 "bytes": sightline.published_path.stat().st_size,
             }
         )
+        failed = sightline.failed_sources
+        if failed:
+            raise dg.Failure(
+                description=f"{SOURCES_FAILED}: {', '.join(f'{s} ({e})' for s, e in failed.items())}; "
+                "the warehouse was published with their last good data, marked stale",
+                metadata={"failed_sources": dg.MetadataValue.json(failed)},
+            )
 
     return published_warehouse
 

@@ -8,21 +8,22 @@ import os
 import shutil
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipelines.config import ConfigError, Portfolio, load_portfolio
+from pipelines.instance import DAGSTER_YAML, instance_home
+
+if TYPE_CHECKING:
+    from pipelines.run import SyncReport
+
+__all__ = ["DAGSTER_YAML", "main"]
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEMO_CONFIG = REPO_ROOT / "examples" / "portfolio.yaml"
-DAGSTER_YAML = """\
-# Written by `sightline ui`. One run at a time writes the DuckDB build file.
-concurrency:
-  pools:
-    granularity: run
-    default_limit: 1
-telemetry:
-  enabled: false
-"""
+DEFAULT_CONFIG = Path("portfolio.yaml")
+EXIT_CONFIG = 2
+EXIT_LOCKED = 4  # another writer held the writer lock for longer than --wait
+DEFAULT_WAIT = 600.0  # pipelines.writer_lock.DEFAULT_WAIT_SECONDS, without importing it before it is needed
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,15 +31,21 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("demo", help="run the pipeline on the sample portfolio and print the program rollup")
     sync = commands.add_parser("sync", help="run the whole pipeline once, in-process")
-    sync.add_argument("--config", required=True, type=Path, help="portfolio.yaml")
+    _config_argument(sync)
     sync.add_argument("--full-refresh", action="store_true", help="reload incremental sources (Jira) whole")
+    sync.add_argument("--wait", type=float, default=DEFAULT_WAIT, metavar="SECONDS",
+                      help=f"how long to wait for another writer to finish (default {DEFAULT_WAIT:g}); "
+                      f"then exit {EXIT_LOCKED}")
+    sync.add_argument("--dq-errors-exit", type=int, choices=(0, 1, 3), default=3, metavar="CODE",
+                      help="exit code when the warehouse is published with data-quality errors "
+                      "(default 3; 0 for nightly jobs that only alert on failures)")
     init = commands.add_parser("init", help="write a starter portfolio.yaml and folders")
     init.add_argument("directory", type=Path)
     ui = commands.add_parser("ui", help="start the Dagster UI on this portfolio")
-    ui.add_argument("--config", required=True, type=Path)
+    _config_argument(ui)
     ui.add_argument("--port", type=int, default=3000)
     query = commands.add_parser("query", help="run read-only SQL on the published warehouse")
-    query.add_argument("--config", required=True, type=Path)
+    _config_argument(query)
     query.add_argument("--format", choices=["table", "csv", "json"], default="table")
     query.add_argument("--raw", action="store_true",
                        help="csv: write text cells as they are (no ' before a leading = + - @ tab or CR)")
@@ -53,7 +60,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "demo":
             return demo()
         if args.command == "sync":
-            return sync_command(load_portfolio(args.config), full_refresh=args.full_refresh)
+            return sync_command(load_portfolio(args.config), full_refresh=args.full_refresh,
+                                wait_seconds=args.wait, dq_errors_exit=args.dq_errors_exit)
         if args.command == "init":
             return init_command(args.directory)
         if args.command == "schema":
@@ -65,7 +73,12 @@ def main(argv: list[str] | None = None) -> int:
         return query_command(load_portfolio(args.config), args.sql, args.format, raw=args.raw)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
-        return 2
+        return EXIT_CONFIG
+
+
+def _config_argument(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--config", type=Path, default=DEFAULT_CONFIG,
+                         help=f"portfolio.yaml (default: ./{DEFAULT_CONFIG})")
 
 
 def _progress_to_stderr() -> None:
@@ -78,28 +91,66 @@ def _progress_to_stderr() -> None:
         logger.propagate = False
 
 
-def sync_command(portfolio: Portfolio, *, full_refresh: bool = False) -> int:
+def sync_command(
+    portfolio: Portfolio, *, full_refresh: bool = False, wait_seconds: float = DEFAULT_WAIT, dq_errors_exit: int = 3
+) -> int:
     from pipelines.run import run_sync
+    from pipelines.writer_lock import Holder, WriterLockTimeout, waiting_line
 
     _progress_to_stderr()
     print(f"sightline sync: {portfolio.path}", file=sys.stderr)
-    report = run_sync(portfolio, full_refresh=full_refresh)
+
+    def tell(holder: Holder | None) -> None:
+        print(f"sightline sync: {waiting_line(portfolio.var_dir / 'writer.lock', holder, wait_seconds)}",
+              file=sys.stderr, flush=True)
+
+    try:
+        report = run_sync(portfolio, full_refresh=full_refresh, wait_seconds=wait_seconds, on_wait=tell)
+    except WriterLockTimeout as exc:
+        print(f"sightline sync: {exc} (--wait SECONDS)", file=sys.stderr)
+        return EXIT_LOCKED
+    _print_summary(report)
+    return report.exit_code(dq_errors_exit)
+
+
+def _print_summary(report: SyncReport) -> None:
     print("\nRows per published table:")
     for table, rows in report.table_rows.items():
         print(f"  {table:<40} {rows:>10}")
+    _print_sources(report)
+    _print_findings(report)
     if report.failed_sources:
         print("\nFailed sources (last good data kept, marked stale):")
         for source_id, reason in report.failed_sources.items():
             print(f"  {source_id}: {reason}")
     for step in report.failed_steps:
-        print(f"\nFailed step: {step} (see the error above)")
+        print(f"\nFailed step: {step} (the error is above; in full in `sightline ui`, run {report.run_id})")
     for check in report.failed_checks:
         print(f"Failed check: {check}")
     if report.published_this_run:
         print(f"\nPublished: {report.published}")
     else:
         print(f"\nNOT published: the last good warehouse is left in place at {report.published}")
-    return report.exit_code
+    print(f"Run {report.run_id}: in `sightline ui` under Runs")
+
+
+def _print_sources(report: SyncReport) -> None:
+    print("\nSources:")
+    print(f"  {'source':<24} {'kind':<12} {'status':<8} {'loaded':>8} {'quarantined':>11} "
+          f"{'dq errors':>9} {'dq warnings':>11}")
+    for s in report.sources:
+        loaded = "-" if s.rows_loaded is None or s.status != "ok" else str(s.rows_loaded)
+        status = s.status.upper() if s.status != "ok" else s.status
+        print(f"  {s.source_id:<24} {s.kind:<12} {status:<8} {loaded:>8} {s.quarantined:>11} "
+              f"{s.dq_errors:>9} {s.dq_warnings:>11}")
+
+
+def _print_findings(report: SyncReport) -> None:
+    if not report.published_this_run:
+        return
+    print(f"\nData quality (marts.data_quality): {report.dq_errors} error(s), {report.dq_warnings} warning(s)")
+    for f in report.findings:
+        print(f"  {f.severity:<8} {f.check_name:<28} x{f.count:<5} e.g. {f.example}")
 
 
 def demo() -> int:
@@ -108,7 +159,7 @@ def demo() -> int:
               file=sys.stderr)
         return 2
     portfolio = load_portfolio(DEMO_CONFIG)
-    code = sync_command(portfolio)
+    code = sync_command(portfolio, dq_errors_exit=0)  # the sample carries data-quality errors on purpose
     for title, sql in DEMO_VIEWS:
         print(f"\n{title}")
         query_command(portfolio, sql, "table")
@@ -238,11 +289,7 @@ def new_connector_command(name: str, directory: Path) -> int:
 
 
 def ui_command(portfolio: Portfolio, port: int) -> int:
-    dagster_home = portfolio.var_dir / "dagster"
-    dagster_home.mkdir(parents=True, exist_ok=True)
-    settings = dagster_home / "dagster.yaml"
-    if not settings.exists():
-        settings.write_text(DAGSTER_YAML, encoding="utf-8")
+    dagster_home = instance_home(portfolio)
     env = {**os.environ, "SIGHTLINE_CONFIG": str(portfolio.path), "DAGSTER_HOME": str(dagster_home)}
     dagster = shutil.which("dagster") or str(Path(sys.executable).with_name("dagster"))
     command = [dagster, "dev", "-m", "pipelines.definitions", "--port", str(port)]

@@ -4,6 +4,9 @@ Each step used to open the build file and re-create schemas, macros and raw tabl
 that was half a sync. Now the portfolio is read once per process, and the build file is opened and
 prepared once, on first use in a run, and closed when the run's resources are torn down. The
 in-process executor runs every step in one process, so every step and check shares that connection.
+
+The resource also holds the writer lock (``pipelines/writer_lock.py``) for the whole run: a run
+launched by the schedule, a sensor or the UI waits for any other writer before its first step.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from pydantic import PrivateAttr
 
 from connectors.registry import connector_class
 from pipelines.config import Portfolio, load_portfolio
+from pipelines.writer_lock import DEFAULT_WAIT_SECONDS, Holder, WriterLock, WriterLockTimeout, waiting_line
 from warehouse import db
 
 #: Every asset that writes the build file runs in this pool; give it a limit of 1 in dagster.yaml
@@ -35,17 +39,49 @@ class SightlineWarehouse(dg.ConfigurableResource):
     """The portfolio config and the DuckDB files it names."""
 
     config_path: str
+    writer_wait_seconds: float = DEFAULT_WAIT_SECONDS  # how long a run waits for another writer to finish
 
     _portfolio: Portfolio | None = PrivateAttr(default=None)
     _con: duckdb.DuckDBPyConnection | None = PrivateAttr(default=None)
+    _lock: WriterLock | None = PrivateAttr(default=None)
+    _failed_sources: dict[str, str] = PrivateAttr(default_factory=dict)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         self._portfolio = load_portfolio(self.config_path)
+        self._failed_sources = {}
+        self._take_writer_lock(context)
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         if self._con is not None:
             self._con.close()
             self._con = None
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    def _take_writer_lock(self, context: dg.InitResourceContext) -> None:
+        lock = WriterLock(self.portfolio.var_dir)
+        run = context.run
+        job = run.job_name if run else "run"
+
+        def tell(holder: Holder | None) -> None:
+            context.log.warning(waiting_line(lock.path, holder, self.writer_wait_seconds))
+
+        try:
+            lock.acquire(command=f"dagster job {job}", run_id=run.run_id if run else None,
+                         wait_seconds=self.writer_wait_seconds, on_wait=tell)
+        except WriterLockTimeout as exc:
+            # Failing here, before any step, leaves the build file and the published file untouched.
+            raise dg.Failure(description=str(exc)) from None
+        self._lock = lock
+
+    def note_source_failure(self, source_id: str, error: str) -> None:
+        """Remember a source that failed in this run: publishing goes ahead, then the run is failed."""
+        self._failed_sources[source_id] = error
+
+    @property
+    def failed_sources(self) -> dict[str, str]:
+        return dict(self._failed_sources)
 
     @property
     def portfolio(self) -> Portfolio:
