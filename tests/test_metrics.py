@@ -155,7 +155,9 @@ def test_a_cross_project_slip_propagates(warehouse) -> None:
     _, con = warehouse
     row = con.execute("SELECT strength, slip_days FROM marts.cross_project_linkages "
                       "WHERE project_id_a = 'k' AND project_id_b = 'l' AND linkage_type = 'dependency'").fetchone()
-    assert row == (1.0, 3)  # K1 now ends today (2 Mar): 26 Feb, 27 Feb, 2 Mar past L1's start
+    # K1 now ends today (Mon 2 Mar), so L1 (FS) may start Tue 3 Mar, not its planned Wed 25 Feb:
+    # 26 Feb, 27 Feb, 2 Mar, 3 Mar = 4 working days past its plan (issue #10 rule 2).
+    assert row == (1.0, 4)
 
 
 def test_a_snapshot_run_twice_the_same_day_is_kept_once(warehouse) -> None:

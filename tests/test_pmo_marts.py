@@ -72,9 +72,11 @@ def test_the_seed_case_payroll_and_expenses_meet_at_the_general_ledger(sample) -
     plans = {p.project_id: [t for t in p.tasks if not t.bad_cell] for p in build_sample()}
     # shared system: General Ledger, named in the config of both
     assert rows["shared_system"][1] == "General Ledger"
-    # integration point: both change the GL while both plans run
-    start = max(min(t.start for t in plans[p]) for p in ("payroll", "expenses"))
-    end = min(max(t.finish for t in plans[p]) for p in ("payroll", "expenses"))
+    # integration point: both change the GL while their GL tasks run (issue #10 rule 9: each project's window
+    # on the GL is the span of its tasks that touch it, not the whole plan)
+    gl = {p: [t for t in plans[p] if "General Ledger" in t.systems] for p in ("payroll", "expenses")}
+    start = max(min(t.start for t in gl[p]) for p in gl)
+    end = min(max(t.finish for t in gl[p]) for p in gl)
     assert rows["integration_point"][0] == (end - start).days + 1
     # shared resource: Priya Shah's overlapping weekly hours on both
     spread = weekday_spread(all_tasks())
@@ -86,9 +88,14 @@ def test_the_seed_case_payroll_and_expenses_meet_at_the_general_ledger(sample) -
     as_of = dt.date.fromisoformat(str(yaml.safe_load((folder / "portfolio.yaml").read_text())["as_of"]))
     mapping = next(t for t in plans["payroll"] if t.name == "Payroll: General Ledger mapping")
     posting = next(t for t in plans["expenses"] if t.name == "Expenses: GL posting interface")
+    # (issue #10 rule 2: FS - the posting may start the working day after the mapping's forecast finish;
+    # a done successor is never pushed)
     forecast = mapping.finish if mapping.canonical == "done" else max(mapping.finish, as_of)
-    slip = sum(1 for n in range(1, (forecast - posting.start).days + 1)
-               if (posting.start + dt.timedelta(days=n)).weekday() < 5)
+    earliest = forecast + dt.timedelta(days=1)
+    while earliest.weekday() >= 5:
+        earliest += dt.timedelta(days=1)
+    slip = 0 if posting.canonical == "done" else sum(
+        1 for n in range(1, (earliest - posting.start).days + 1) if (posting.start + dt.timedelta(days=n)).weekday() < 5)
     assert rows["dependency"][0] == 1 and rows["dependency"][2] == slip
 
 

@@ -1,9 +1,10 @@
 -- Which resource each person-key of each source is. One person is one resource across sources:
 -- resolved by e-mail first, then by normalised name (a name-only entry takes the e-mail another
 -- source gives for the same name, when that name has exactly one e-mail). The config's
--- resource_aliases map other spellings of a person to their e-mail or name first.
+-- resource_aliases map other spellings of a person to their e-mail or name first. Names are
+-- compared by person_name_key(): accents and case folded (José Núñez = Jose Nunez).
 WITH aliases AS (
-    SELECT trim(regexp_replace(lower(alias), '[^a-z0-9]+', ' ', 'g')) AS alias_norm, person
+    SELECT person_name_key(alias) AS alias_norm, person
     FROM config.resource_aliases
 ),
 spelled AS (
@@ -12,7 +13,7 @@ spelled AS (
         source_key,
         name,
         nullif(lower(trim(email)), '') AS email,
-        trim(regexp_replace(lower(coalesce(name, source_key)), '[^a-z0-9]+', ' ', 'g')) AS name_norm
+        person_name_key(coalesce(name, source_key)) AS name_norm
     FROM staging.resources
 ),
 people AS (
@@ -22,7 +23,7 @@ people AS (
         s.name,
         coalesce(s.email, CASE WHEN a.person LIKE '%@%' THEN lower(a.person) END) AS email,
         CASE WHEN a.person IS NOT NULL AND a.person NOT LIKE '%@%'
-             THEN trim(regexp_replace(lower(a.person), '[^a-z0-9]+', ' ', 'g'))
+             THEN person_name_key(a.person)
              ELSE s.name_norm END AS name_norm
     FROM spelled AS s
     LEFT JOIN aliases AS a ON a.alias_norm = s.name_norm

@@ -37,6 +37,20 @@ WITH items AS (
     FROM intermediate.item_measures
     GROUP BY project_id
 ),
+-- Slip through chains (intermediate.item_schedule_push): the forecast includes the push, and the
+-- largest push another project causes on an open item is named (ties: the first project by id).
+pushed AS (
+    SELECT
+        s.project_id,
+        max(s.forecast_finish) AS forecast_finish,
+        max(s.push_days) FILTER (WHERE s.pushed_by_project_id IS NOT NULL) AS pushed_days,
+        arg_min(s.pushed_by_project_id, (-s.push_days, s.pushed_by_project_id))
+            FILTER (WHERE s.pushed_by_project_id IS NOT NULL) AS pushed_by_project_id
+    FROM intermediate.item_schedule_push AS s
+    JOIN intermediate.item_measures AS m USING (work_item_id)
+    WHERE m.in_scope
+    GROUP BY s.project_id
+),
 risks AS (
     SELECT
         project_id,
@@ -78,7 +92,9 @@ SELECT
     coalesce(i.items_dated, 0) AS items_dated,
     coalesce(p.planned_finish, i.items_planned_finish) AS planned_finish,
     coalesce(p.baseline_finish, i.items_baseline_finish) AS baseline_finish,
-    i.forecast_finish,
+    greatest(i.forecast_finish, pu.forecast_finish) AS forecast_finish,
+    coalesce(pu.pushed_days, 0) AS pushed_days,
+    pu.pushed_by_project_id,
     i.bac,
     i.pv,
     i.ev,
@@ -93,4 +109,5 @@ SELECT
     p.is_stale
 FROM core.projects AS p
 LEFT JOIN items AS i USING (project_id)
+LEFT JOIN pushed AS pu USING (project_id)
 LEFT JOIN risks AS r USING (project_id)

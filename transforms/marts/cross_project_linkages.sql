@@ -1,7 +1,7 @@
 -- What no single project plan shows: per pair of projects (project_id_a < project_id_b) and type.
 --   dependency        items of one depend on items of the other; strength = links; slip_days =
---                     working days by which a predecessor's forecast finish now passes its
---                     successor's planned start (0 when on time)
+--                     the most working days one link pushes its successor past its own plan, by
+--                     link type and lag (link_push, intermediate.item_schedule_push; 0 = on time)
 --   shared_system     both touch the same systems; strength = shared systems
 --   shared_resource   the same people work on both in the same weeks; strength = overlapping hours
 --   integration_point both change the same system in overlapping windows; strength = overlap days
@@ -10,11 +10,18 @@ WITH dependency_links AS (
         least(p.project_id, s.project_id) AS project_id_a,
         greatest(p.project_id, s.project_id) AS project_id_b,
         p.name || ' (' || p.project_id || ') -> ' || s.name || ' (' || s.project_id || ')' AS evidence,
-        greatest(coalesce(working_days_between(s.planned_start, m.forecast_finish), 0), 0) AS slip_days
+        -- What this link alone pushes the successor past its plan, from the predecessor's forecast
+        -- (itself pushed down the chain); a done or cancelled successor is never pushed.
+        CASE WHEN NOT is_open(s.status) THEN 0
+             ELSE coalesce(link_push(d.link_type, CAST(round(coalesce(d.lag_hours, 0) / 8) AS BIGINT),
+                                     wd_index(ps.forecast_start), wd_index(ps.forecast_finish),
+                                     wd_index(coalesce(s.planned_start, s.planned_finish)),
+                                     wd_index(coalesce(s.planned_finish, s.planned_start))), 0)
+        END AS slip_days
     FROM core.dependencies AS d
     JOIN core.work_items AS p ON p.work_item_id = d.predecessor_id
     JOIN core.work_items AS s ON s.work_item_id = d.successor_id
-    LEFT JOIN intermediate.item_measures AS m ON m.work_item_id = d.predecessor_id
+    LEFT JOIN intermediate.item_schedule_push AS ps ON ps.work_item_id = d.predecessor_id
     WHERE d.is_cross_project
 ),
 dependencies AS (

@@ -1,7 +1,8 @@
 -- Findings a PMO lead should see before trusting the numbers: one row per finding.
 -- severity 'error' = numbers are wrong or missing; 'warning' = numbers are incomplete.
+-- An assignment whose dates hold no working day is counted on the nearest one (intermediate.assignment_weeks).
 -- Over-allocation: above 100% + rules.overallocation_margin (10%) of capacity in a week. Cycles: a work item reachable from itself
--- through dependencies (searched up to 50 links deep).
+-- through dependencies (searched up to 50 links deep; intermediate.dependency_cycles).
 SELECT 'quarantined_row' AS check_name, 'error' AS severity, source_id, object_key,
        location || ': ' || reason AS detail
 FROM core.quarantine
@@ -73,18 +74,18 @@ FROM marts.resource_deployment
 WHERE utilisation > 1 + (SELECT overallocation_margin FROM config.rules)
 GROUP BY resource_id
 UNION ALL
+SELECT 'assignment_without_working_day', 'warning', w.source_id, w.work_item_id,
+       coalesce(r.name, a.resource_id) || ' is assigned ' || round(a.work_hours, 1) || ' h on ' || w.work_item_id
+       || ' from ' || a.start || ' to ' || a.finish || ', which holds no working day; the work is counted on '
+       || nearest_working_day(a.start) || ', the working day nearest its start - correct the assignment''s dates'
+FROM core.assignments AS a
+JOIN core.work_items AS w USING (work_item_id)
+LEFT JOIN core.resources AS r USING (resource_id)
+WHERE a.finish >= a.start AND working_days(a.start, a.finish) = 0 AND a.work_hours > 0
+  AND NOT w.is_summary AND in_scope(w.status)
+UNION ALL
 SELECT 'dependency_cycle', 'error', w.source_id, c.work_item_id,
        'work item ' || c.work_item_id || ' depends on itself through ' || c.steps
        || ' link(s); a cycle makes its dates and the slip propagation meaningless - break one link'
-FROM (
-    WITH RECURSIVE walk(start_id, current_id, steps) AS (
-        SELECT predecessor_id, successor_id, 1 FROM core.dependencies
-        UNION
-        SELECT w.start_id, d.successor_id, w.steps + 1
-        FROM walk AS w
-        JOIN core.dependencies AS d ON d.predecessor_id = w.current_id
-        WHERE w.steps < 50 AND w.current_id <> w.start_id
-    )
-    SELECT start_id AS work_item_id, min(steps) AS steps FROM walk WHERE current_id = start_id GROUP BY start_id
-) AS c
+FROM intermediate.dependency_cycles AS c
 JOIN core.work_items AS w USING (work_item_id)

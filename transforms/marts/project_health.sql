@@ -12,7 +12,8 @@
 -- red_milestone_days_late [10] working days late, more than red_overdue_share [0.25] of open items are
 -- overdue, or a high risk is open past its due date; amber when SPI or CPI < amber_spi/amber_cpi
 -- [0.95], any milestone is late, more than amber_overdue_share [0.10] of open items are overdue, any
--- item is blocked, or the forecast finish is after the baseline finish; green otherwise.
+-- item is blocked, the forecast finish is after the baseline finish, or another project's forecast
+-- pushes its items past their plan through a dependency chain; green otherwise.
 WITH m AS (
     SELECT
         *,
@@ -48,7 +49,10 @@ reasons AS (
                 THEN overdue_items || ' of ' || items_open || ' open items overdue, above ' || amber_overdue_share END,
             CASE WHEN items_blocked > 0 THEN items_blocked || ' item(s) blocked' END,
             CASE WHEN schedule_variance_days > 0
-                THEN 'forecast finish ' || schedule_variance_days || ' working days after baseline' END
+                THEN 'forecast finish ' || schedule_variance_days || ' working days after baseline' END,
+            CASE WHEN pushed_days > 0 THEN 'pushed ' || pushed_days || ' working days by '
+                || coalesce((SELECT name FROM core.projects AS q WHERE q.project_id = m.pushed_by_project_id),
+                            pushed_by_project_id) END
         ], lambda x: x IS NOT NULL) AS amber_reasons,
         -- No false greens: what cannot be judged is unknown, with the reason, never green.
         CASE

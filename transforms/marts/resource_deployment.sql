@@ -1,6 +1,6 @@
 -- Where people are deployed: per resource per ISO week (week_start is the Monday), the hours of
 -- work assigned to them across all projects, against their capacity: the config's capacity for the
--- person (by e-mail or name), else a source's (MS Project max units x hours per week), else
+-- person (by e-mail or name, accents and case folded), else a source's (MS Project max units x hours per week), else
 -- rules.capacity_hours_per_week (40). Over-allocated above 100%.
 WITH weekly AS (
     SELECT
@@ -18,7 +18,8 @@ capacity AS (
         r.team,
         coalesce(
             (SELECT max(c.hours_per_week) FROM config.capacity AS c
-             WHERE lower(c.person) IN (lower(r.email), lower(r.name), lower(r.resource_id))),
+             WHERE lower(c.person) IN (lower(r.email), lower(r.resource_id))
+                OR person_name_key(c.person) = person_name_key(r.name)),
             r.capacity_hours_per_week,
             (SELECT capacity_hours_per_week FROM config.rules)
         ) AS hours
