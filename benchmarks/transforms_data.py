@@ -51,21 +51,23 @@ def fill(con: duckdb.DuckDBPyConnection, items: int, projects: int = 2000) -> No
         " NULL::DATE AS actual_finish, NULL::DATE AS due_date, CAST((i * 37) % 101 AS DOUBLE) AS percent_complete,"
         " 4.0 * (1 + i % 10) AS work_hours, NULL::DOUBLE AS actual_work_hours, CAST(1 + i % 8 AS DOUBLE) AS story_points,"
         " NULL::DOUBLE AS cost, 100.0 * (1 + i % 10) AS baseline_cost, 90.0 * (1 + i % 10) AS actual_cost,"
-        " ['System ' || (i % 40)] AS systems, []::VARCHAR[] AS objectives, NULL::TIMESTAMP AS updated_at "
-        "FROM range($items) t(i)",
+        " ['System ' || (i % 40)] AS systems, []::VARCHAR[] AS objectives, NULL::TIMESTAMP AS updated_at,"
+        " NULL AS location, i AS position FROM range($items) t(i)",
         "CREATE OR REPLACE TABLE staging.dependencies AS SELECT 'bench' AS source_id, 'I' || (i - 1) AS predecessor_key,"
         " 'I' || i AS successor_key, 'I' || (i - 1) AS predecessor_ref, 'FS' AS link_type, 0.0 AS lag_hours,"
         " NULL AS predecessor_project_ref, NULL AS predecessor_item_ref FROM range(1, $items) t(i) WHERE i % 3 = 0",
         "CREATE OR REPLACE TABLE staging.resources AS SELECT 'bench' AS source_id, 'U' || i AS source_key,"
         " 'Person ' || i AS name, 'person' || i || '@example.com' AS email, 'Team ' || (i % 20) AS team,"
-        " NULL::DOUBLE AS capacity_hours_per_week FROM range($people) t(i)",
+        " NULL::DOUBLE AS capacity_hours_per_week, NULL::TIMESTAMP AS updated_at, NULL AS location, i AS position"
+        " FROM range($people) t(i)",
         "CREATE OR REPLACE TABLE staging.assignments AS SELECT source_id, source_key AS work_item_key,"
         " assignee_key AS resource_key, 1.0 AS units, work_hours, planned_start AS start, planned_finish AS finish"
         " FROM staging.work_items",
         "CREATE OR REPLACE TABLE staging.risks AS SELECT 'bench' AS source_id, 'R' || i AS source_key,"
         " 'P' || (i % $projects) AS project_ref, 'Risk ' || i AS title, CAST(1 + i % 5 AS DOUBLE) AS probability,"
         " CAST(1 + (i * 7) % 5 AS DOUBLE) AS impact, 'Open' AS status, NULL AS owner, DATE '2026-05-01' AS due_date,"
-        " NULL AS mitigation FROM range($projects * 5) t(i)",
+        " NULL AS mitigation, NULL::TIMESTAMP AS updated_at, NULL AS location, i AS position"
+        " FROM range($projects * 5) t(i)",
         "CREATE OR REPLACE TABLE staging.status_changes AS SELECT 'bench' AS source_id, NULL AS work_item_key,"
         " NULL::TIMESTAMP AS changed_at, NULL AS from_status, NULL AS to_status WHERE false",
     ]

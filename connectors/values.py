@@ -41,6 +41,26 @@ class CellError(ValueError):
     """A cell that cannot be read as the column's type."""
 
 
+#: Believable bounds (inclusive) of the numbers a connector hands to SQL. Anything else is a
+#: data-entry slip (a phone number in an hours column) or a mis-mapped field: the row is
+#: quarantined rather than allowed to skew - or overflow - every rollup above it.
+HOURS = (0.0, 100_000.0)  # per item: estimates, actuals, durations
+COST = (0.0, 1e12)
+PERCENT = (0.0, 100.0)
+STORY_POINTS = (0.0, 10_000.0)
+LAG_HOURS = (-100_000.0, 100_000.0)
+
+
+def in_range(value: float | None, bounds: tuple[float, float]) -> float | None:
+    """``value`` when it is empty, or finite and within ``bounds``; else :class:`CellError` naming both."""
+    if value is None:
+        return None
+    low, high = bounds
+    if not math.isfinite(value) or not low <= value <= high:
+        raise CellError(f"{value:g} is out of range; expected {low:g} to {high:g}")
+    return value
+
+
 def is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and value.strip() == "") or (
         isinstance(value, float) and math.isnan(value)

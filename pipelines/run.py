@@ -205,7 +205,7 @@ def _error_text(event: dg.DagsterEvent) -> str:
 
 def _failed_checks(events: list[dg.DagsterEvent]) -> list[str]:
     return [
-        f"{e.asset_key.to_user_string()}:{e.check_name}"
+        f"{e.asset_key.to_user_string()}:{e.check_name}" + (f" ({e.description})" if e.description else "")
         for e in (ev.event_specific_data for ev in events if ev.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION)
         if not e.passed
     ]

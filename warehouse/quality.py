@@ -43,23 +43,48 @@ def _name(table: str) -> str:
     return f"{schema}.{quote(name)}"
 
 
+def _where(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """SQL naming where a row comes from: its source and, when the table has them, its own key and location.
+
+    A check that fires anyway (a bug in our SQL) then says which sources and rows to look at.
+    """
+    schema, name = table.split(".")
+    present = {r[0] for r in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?", [schema, name]
+    ).fetchall()}
+    parts = [f"'{c.replace('_', ' ')} ' || {quote(c)}" for c in ("source_id", "source_key", "location") if c in present]
+    return f"concat_ws(', ', {', '.join(parts)})" if parts else "NULL"
+
+
+def _describe(summary: str, failures: int, examples: list[str]) -> str:
+    if not failures:
+        return summary
+    return f"{summary}: FAILED for {failures} key(s), e.g. " + "; ".join(examples[:3])
+
+
 def check_unique(con: duckdb.DuckDBPyConnection, table: str, columns: tuple[str, ...]) -> Finding:
     key = ", ".join(quote(c) for c in columns)
     rows = con.execute(
-        f"SELECT {key}, count(*) AS n FROM {_name(table)} GROUP BY ALL HAVING count(*) > 1 ORDER BY n DESC"
+        f"""SELECT {key}, count(*) AS n, list_sort(list_distinct(list({_where(con, table)}))) AS sources
+            FROM {_name(table)} GROUP BY {key} HAVING count(*) > 1 ORDER BY n DESC, {key}"""
     ).fetchall()
-    examples = [" / ".join(str(v) for v in row[:-1]) + f" ({row[-1]}x)" for row in rows[:10]]
-    return Finding(not rows, len(rows), examples, f"{table}: ({', '.join(columns)}) is unique")
+    examples = [
+        " / ".join(str(v) for v in row[:-2]) + f" ({row[-2]}x" + (f": {' | '.join(row[-1])})" if row[-1] else ")")
+        for row in rows[:10]
+    ]
+    summary = f"unique_key {table}: ({', '.join(columns)}) is unique"
+    return Finding(not rows, len(rows), examples, _describe(summary, len(rows), examples))
 
 
 def check_reference(con: duckdb.DuckDBPyConnection, table: str, column: str, target: str, target_column: str) -> Finding:
     rows = con.execute(
-        f"""SELECT DISTINCT t.{quote(column)} FROM {_name(table)} AS t
+        f"""SELECT t.{quote(column)}, list_sort(list_distinct(list({_where(con, table)}))) AS sources
+            FROM {_name(table)} AS t
             WHERE t.{quote(column)} IS NOT NULL
               AND t.{quote(column)} NOT IN (SELECT {quote(target_column)} FROM {_name(target)}
-                                            WHERE {quote(target_column)} IS NOT NULL)"""
+                                            WHERE {quote(target_column)} IS NOT NULL)
+            GROUP BY ALL ORDER BY 1"""
     ).fetchall()
-    return Finding(
-        not rows, len(rows), [str(r[0]) for r in rows[:10]],
-        f"{table}.{column} -> {target}.{target_column}",
-    )
+    examples = [str(r[0]) + (f" (from {' | '.join(r[1][:3])})" if r[1] else "") for r in rows[:10]]
+    summary = f"references_{column} {table}.{column} -> {target}.{target_column}"
+    return Finding(not rows, len(rows), examples, _describe(summary, len(rows), examples))

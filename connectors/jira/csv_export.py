@@ -5,6 +5,10 @@ Such a file repeats headers (``Labels``, ``Sprint``, ``Component/s``, ``Watchers
 links ``Outward issue link (Blocks)``, and writes times like ``12/Jan/24 3:04 PM`` in the
 exporting user's time zone (the source's ``timezone``). Columns are read by position and grouped
 by header; each row becomes an issue shaped like the REST API's, so one mapping serves both.
+
+Overlapping exports in one folder hold some issues twice: a first pass over the files finds, per
+issue key, the copy to keep - the most recently updated, then the later file, then the later row -
+and the other copies are quarantined naming both rows.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import datetime as dt
 import re
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
@@ -45,14 +50,16 @@ class JiraCsvConnector(Connector):
     def extract(self, context: ExtractContext) -> Iterator[Batch]:
         zone = ZoneInfo(self.options.timezone)
         projects: dict[str, dict[str, Any]] = {}
-        for path, name in self.files():
+        files = list(self.files())
+        kept = _kept_copies(files, zone)
+        for path, name in files:
             context.info(f"{self.source.id}: reading {name}")
-            yield from self._file(path, name, zone, projects, context)
+            yield from self._file(path, name, zone, projects, context, kept)
         yield Batch("projects", pa.Table.from_pylist(list(projects.values()), schema=RAW_SCHEMAS["projects"]))
         yield from context.drain_quarantine(force=True)
 
     def _file(self, path: Path, name: str, zone: ZoneInfo, projects: dict[str, dict[str, Any]],
-              context: ExtractContext) -> Iterator[Batch]:
+              context: ExtractContext, kept: Mapping[str, Copy]) -> Iterator[Batch]:
         try:
             with path.open(encoding="utf-8-sig", newline="") as handle:
                 reader = csv.reader(handle)
@@ -64,6 +71,10 @@ class JiraCsvConnector(Connector):
                 fields = self._field_ids(columns, name)
                 tables: dict[str, list[dict]] = defaultdict(list)
                 for number, row in enumerate(reader, start=2):
+                    if (dropped := _dropped(row, columns, name, number, kept)) is not None:
+                        context.quarantine(dropped[0], f"{name}, row {number}", dropped[1],
+                                           dict(zip(header, row, strict=False)))
+                        continue
                     try:
                         issue = _issue(row, columns, zone)
                         mapped = issue_rows(issue, fields, self.options.risk_issue_type)
@@ -101,6 +112,69 @@ class JiraCsvConnector(Connector):
             elif role in configured:
                 raise SourceError(f"{name}: no column 'Custom field ({configured[role]})' (fields.{role})")
         return FieldIds(ids)
+
+
+@dataclass(frozen=True, order=True)
+class Copy:
+    """One row of an issue in the exports, ordered so that the copy to keep is the largest."""
+
+    updated: dt.datetime  # datetime.min (in UTC) when the row has no readable Updated time
+    file_index: int
+    row: int
+    where: str = field(compare=False)
+
+
+_NEVER = dt.datetime.min.replace(tzinfo=dt.UTC)
+
+
+def _kept_copies(files: list[tuple[Path, str]], zone: ZoneInfo) -> dict[str, Copy]:
+    """Issue key -> the copy to keep, for keys that appear more than once across the exports.
+
+    Unreadable files and values are skipped here: the reading pass reports them.
+    """
+    best: dict[str, Copy] = {}
+    twice: set[str] = set()
+    for file_index, (path, name) in enumerate(files):
+        try:
+            with path.open(encoding="utf-8-sig", newline="") as handle:
+                reader = csv.reader(handle)
+                header = next(reader, None) or []
+                if "Issue key" not in header:
+                    continue
+                key_at = header.index("Issue key")
+                updated_at = header.index("Updated") if "Updated" in header else None
+                for number, row in enumerate(reader, start=2):
+                    key = row[key_at].strip() if key_at < len(row) else ""
+                    if not key:
+                        continue
+                    copy = Copy(_updated(row, updated_at, zone), file_index, number, f"{name}, row {number}")
+                    if key in best:
+                        twice.add(key)
+                    best[key] = max(best.get(key, copy), copy)
+        except (UnicodeDecodeError, csv.Error):
+            continue
+    return {key: best[key] for key in twice}
+
+
+def _updated(row: list[str], index: int | None, zone: ZoneInfo) -> dt.datetime:
+    value = row[index].strip() if index is not None and index < len(row) else ""
+    try:
+        return _parse(value, zone).astimezone(dt.UTC) if value else _NEVER
+    except ValueError:
+        return _NEVER
+
+
+def _dropped(row: list[str], columns: Mapping[str, list[int]], name: str, number: int,
+             kept: Mapping[str, Copy]) -> tuple[str, str] | None:
+    """(key, reason) when this row is a copy of an issue that another row supersedes, else None."""
+    at = columns["Issue key"][0]
+    key = row[at].strip() if at < len(row) else ""
+    copy = kept.get(key)
+    if copy is None or copy.where == f"{name}, row {number}":
+        return None
+    when = "" if copy.updated == _NEVER else f" (updated {copy.updated:%Y-%m-%d %H:%M} UTC)"
+    return key, (f"{key}: duplicate issue key; kept the copy at {copy.where}{when} - the most recently updated, "
+                 "then the later file and row - and dropped this one; remove the overlapping export")
 
 
 def _flush(tables: dict[str, list[dict]]) -> Iterator[Batch]:

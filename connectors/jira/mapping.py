@@ -57,8 +57,8 @@ _DC_SPRINT = re.compile(r"(\w+)=([^,\]]*)")
 #: What a believable value of each numeric column is; anything else is a data-entry slip or a
 #: mis-mapped field, quarantined rather than allowed to skew every rollup above it.
 LIMITS = {
-    "original_estimate_hours": (0.0, 100_000.0), "time_spent_hours": (0.0, 100_000.0),
-    "remaining_hours": (0.0, 100_000.0), "story_points": (0.0, 10_000.0),
+    "original_estimate_hours": v.HOURS, "time_spent_hours": v.HOURS,
+    "remaining_hours": v.HOURS, "story_points": v.STORY_POINTS,
 }
 LABELS = {"original_estimate_hours": "original estimate (hours)", "time_spent_hours": "time spent (hours)",
           "remaining_hours": "remaining estimate (hours)", "story_points": "story points"}
@@ -146,12 +146,11 @@ def _why(exc: ValueError) -> str:
 
 def check_ranges(row: dict[str, Any]) -> None:
     """Numbers must be finite and believable (LIMITS); the error names the field and the value."""
-    for column, (low, high) in LIMITS.items():
-        value = row.get(column)
-        if value is None:
-            continue
-        if not math.isfinite(value) or not low <= value <= high:
-            raise IssueError(f"{LABELS[column]} {value:g} is out of range; expected {low:g} to {high:g}")
+    for column, bounds in LIMITS.items():
+        try:
+            v.in_range(row.get(column), bounds)
+        except v.CellError as exc:
+            raise IssueError(f"{LABELS[column]} {exc}") from None
 
 
 def _names(items: Any, key: str = "name") -> list[str]:

@@ -89,23 +89,28 @@ def read_mpp(path: Path, name: str, builder: PlanBuilder, context: ExtractContex
         uid = int(task.getUniqueID())
         tags = {role: [p.strip() for p in str(task.get(field) or "").replace(";", ",").split(",") if p.strip()]
                 for role, field in fields.items()}
-        builder.task(
-            uid=uid, id=int(task.getID()) if task.getID() is not None else None, name=task.getName(),
-            wbs=task.getWBS(), outline_number=task.getOutlineNumber(),
-            outline_level=int(task.getOutlineLevel() or 0), summary_flag=bool(task.getSummary()),
-            is_milestone=bool(task.getMilestone()), start=_time(task.getStart()), finish=_time(task.getFinish()),
-            duration_hours=hours(task.getDuration()), work_hours=hours(task.getWork()),
-            percent_complete=number(task.getPercentageComplete()),
-            percent_work_complete=number(task.getPercentageWorkComplete()),
-            actual_start=_time(task.getActualStart()), actual_finish=_time(task.getActualFinish()),
-            cost=number(task.getCost()), actual_cost=number(task.getActualCost()),
-            priority=int(task.getPriority().getValue()) if task.getPriority() is not None else None,
-            critical=bool(task.getCritical()),
-            baseline_start=_time(task.getBaselineStart()), baseline_finish=_time(task.getBaselineFinish()),
-            baseline_duration_hours=hours(task.getBaselineDuration()), baseline_work_hours=hours(task.getBaselineWork()),
-            baseline_cost=number(task.getBaselineCost()),
-            systems=tags.get("systems", []), objectives=tags.get("objectives", []), deadline=_time(task.getDeadline()),
-        )
+        try:
+            builder.task(
+                uid=uid, id=int(task.getID()) if task.getID() is not None else None, name=task.getName(),
+                wbs=task.getWBS(), outline_number=task.getOutlineNumber(),
+                outline_level=int(task.getOutlineLevel() or 0), summary_flag=bool(task.getSummary()),
+                is_milestone=bool(task.getMilestone()), start=_time(task.getStart()), finish=_time(task.getFinish()),
+                duration_hours=hours(task.getDuration()), work_hours=hours(task.getWork()),
+                percent_complete=number(task.getPercentageComplete()),
+                percent_work_complete=number(task.getPercentageWorkComplete()),
+                actual_start=_time(task.getActualStart()), actual_finish=_time(task.getActualFinish()),
+                cost=number(task.getCost()), actual_cost=number(task.getActualCost()),
+                priority=int(task.getPriority().getValue()) if task.getPriority() is not None else None,
+                critical=bool(task.getCritical()),
+                baseline_start=_time(task.getBaselineStart()), baseline_finish=_time(task.getBaselineFinish()),
+                baseline_duration_hours=hours(task.getBaselineDuration()), baseline_work_hours=hours(task.getBaselineWork()),
+                baseline_cost=number(task.getBaselineCost()),
+                systems=tags.get("systems", []), objectives=tags.get("objectives", []),
+                deadline=_time(task.getDeadline()),
+            )
+        except ValueError as exc:  # a number out of bounds: this task only
+            context.quarantine(f"{name}#{uid}", f"{name}, task UID {uid}", str(exc), {"name": str(task.getName() or "")})
+            continue
         for number_ in range(11):
             finish = task.getBaselineFinish(number_) if number_ else task.getBaselineFinish()
             start = task.getBaselineStart(number_) if number_ else task.getBaselineStart()

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 import pyarrow as pa
 
+from connectors import values as v
 from connectors.base import Batch, ExtractContext
 from connectors.msproject.options import MsProjectOptions
 
@@ -87,6 +88,8 @@ class PlanBuilder:
     # --- the model, format-neutral ---------------------------------------------------------------------
 
     def task(self, *, uid: int, outline_level: int, **values: Any) -> None:
+        """Add one task; a number out of its bounds raises ValueError before anything is recorded."""
+        check_task_ranges(uid, values)
         parent = None
         if uid != 0:  # UID 0 is the project summary, outside the outline
             while self.outline and self.outline[-1][0] >= outline_level:
@@ -121,6 +124,25 @@ class Reader(Protocol):
 
     def __call__(self, path: Path, name: str, builder: PlanBuilder, context: ExtractContext,
                  options: MsProjectOptions) -> Iterator[Batch]: ...
+
+
+#: Bounds of a task's numbers (connectors.values), and how an error names each field.
+TASK_LIMITS = {
+    "duration_hours": ("duration (hours)", v.HOURS), "work_hours": ("work (hours)", v.HOURS),
+    "baseline_duration_hours": ("baseline duration (hours)", v.HOURS),
+    "baseline_work_hours": ("baseline work (hours)", v.HOURS),
+    "percent_complete": ("% complete", v.PERCENT), "percent_work_complete": ("% work complete", v.PERCENT),
+    "cost": ("cost", v.COST), "actual_cost": ("actual cost", v.COST), "baseline_cost": ("baseline cost", v.COST),
+}
+
+
+def check_task_ranges(uid: int, values: Mapping[str, Any]) -> None:
+    """Every number of the task finite and within its bounds, else ValueError naming the UID and field."""
+    for field_name, (label, bounds) in TASK_LIMITS.items():
+        try:
+            v.in_range(values.get(field_name), bounds)
+        except v.CellError as exc:
+            raise ValueError(f"task UID {uid}: {label} {exc}; correct it in the plan") from None
 
 
 def timestamp(value: str | None) -> dt.datetime | None:

@@ -74,7 +74,7 @@ RISK_SCHEMA = pa.schema(
 
 DATE_FIELDS = ("start", "finish", "due", "baseline_start", "baseline_finish", "actual_start", "actual_finish")
 HOUR_FIELDS = ("work_hours", "actual_work_hours")
-NUMBER_FIELDS = ("story_points", "cost", "baseline_cost", "actual_cost")
+NUMBER_FIELDS = {"story_points": v.STORY_POINTS, "cost": v.COST, "baseline_cost": v.COST, "actual_cost": v.COST}
 TEXT_FIELDS = ("name", "item_type", "status", "owner", "owner_email", "team")
 
 
@@ -162,7 +162,6 @@ class SpreadsheetConnector(Connector):
     ) -> Iterator[tuple[str, dict[str, Any]]]:
         day_first = self.options.day_first
         is_csv = sheet.file.lower().endswith((".csv", ".tsv", ".txt"))
-        seen_ids: set[str] = set()
         for number, row in rows:
             cells = {name: (row[i] if i < len(row) else None) for name, i in columns.items()}
             if all(v.is_blank(c) for c in row):
@@ -174,12 +173,9 @@ class SpreadsheetConnector(Connector):
             parsed, errors = _parse_task(cells, columns, header, day_first)
             if not errors and parsed.get("name") is None:
                 errors.append(f"column {header[columns['name']]!r}: empty; every task needs a name")
-            if not errors and task_id in seen_ids:
-                errors.append(f"id {task_id!r} appears twice in this sheet; ids must be unique")
             if errors:
                 context.quarantine(item_key, location, "; ".join(errors), record)
                 continue
-            seen_ids.add(task_id)
             project = v.as_text(cells.get("project"))
             if project:
                 project_key = f"{sheet.file}#{project}"
@@ -257,9 +253,9 @@ def _parse_task(
     for field_name in DATE_FIELDS:
         attempt(field_name, lambda c: v.parse_date(c, day_first=day_first))
     for field_name in HOUR_FIELDS:
-        attempt(field_name, v.parse_hours)
-    for field_name in NUMBER_FIELDS:
-        attempt(field_name, v.parse_number)
+        attempt(field_name, lambda c: v.in_range(v.parse_hours(c), v.HOURS))
+    for field_name, bounds in NUMBER_FIELDS.items():
+        attempt(field_name, lambda c, bounds=bounds: v.in_range(v.parse_number(c), bounds))
     for field_name in TEXT_FIELDS:
         parsed[field_name] = v.as_text(cells.get(field_name))
     attempt("milestone", v.parse_bool)
@@ -278,6 +274,8 @@ def _parse_dependency(token: str) -> dict[str, Any] | None:
     if not match:
         return None
     lag = float(match["lag"] or 0) * HOURS_PER_LAG_UNIT[(match["unit"] or "d").lower()]
+    if not v.LAG_HOURS[0] <= lag <= v.LAG_HOURS[1]:
+        return None  # an implausible lag is quarantined like any unreadable dependency
     return {
         "predecessor_scope": match["scope"].strip() if match["scope"] else None,
         "predecessor_id": match["id"],

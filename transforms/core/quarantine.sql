@@ -1,8 +1,31 @@
 -- Everything that could not be loaded, with where it came from and why: rows the connectors
--- rejected, and dependencies that did not resolve to two loaded work items (an unknown reference,
--- or an end outside the source's scope or itself quarantined).
+-- rejected, copies of a key that lost to a more recent (or later) copy, and dependencies that did
+-- not resolve to two loaded work items (an unknown reference, or an end outside the source's
+-- scope or itself quarantined).
+WITH copies AS (
+    SELECT 'work item' AS what, source_id, source_key, location, updated_at, kept_location, kept_updated_at
+    FROM ranked_copies('staging.work_items') WHERE copy_rank > 1
+    UNION ALL
+    SELECT 'risk', source_id, source_key, location, updated_at, kept_location, kept_updated_at
+    FROM ranked_copies('staging.risks') WHERE copy_rank > 1
+    UNION ALL
+    SELECT 'resource', source_id, source_key, location, updated_at, kept_location, kept_updated_at
+    FROM ranked_copies('staging.resources') WHERE copy_rank > 1
+)
 SELECT source_id, load_id, object_key, location, reason, record
 FROM raw.quarantine
+UNION ALL
+SELECT
+    source_id,
+    NULL,
+    source_key,
+    coalesce(location, source_key),
+    'duplicate ' || what || ' key ' || source_key || ': kept the copy at ' || kept_location
+        || coalesce(' (updated ' || strftime(kept_updated_at, '%Y-%m-%d %H:%M') || ')', '')
+        || ', dropped this one' || coalesce(' (updated ' || strftime(updated_at, '%Y-%m-%d %H:%M') || ')', '')
+        || '; remove the duplicate (an overlapping export, a copied row or task) from the source',
+    NULL
+FROM copies
 UNION ALL
 SELECT
     d.source_id,

@@ -14,7 +14,8 @@ spelled AS (
         name,
         nullif(lower(trim(email)), '') AS email,
         person_name_key(coalesce(name, source_key)) AS name_norm
-    FROM staging.resources
+    FROM ranked_copies('staging.resources')
+    WHERE copy_rank = 1  -- one row per person-key (a plan listing a resource UID twice keeps the last)
 ),
 people AS (
     SELECT

@@ -1,9 +1,15 @@
 -- Risks with their project. A risk's project reference may be the project's source key, one of
 -- its aliases (same source), a configured project id, or a project name. Severity is
 -- probability x impact on 1-5 scales (1-25); status words other than closed/done/resolved/
--- cancelled/retired count as open.
-WITH risks AS (
-    SELECT *, source_id || ':' || source_key AS risk_id, lower(project_ref) AS ref FROM staging.risks
+-- cancelled/retired count as open. Of several copies of one risk key the most recently updated,
+-- then the latest in the load, is kept (the others are in core.quarantine).
+WITH kept AS MATERIALIZED (
+    SELECT * EXCLUDE (copy_rank, kept_location, kept_updated_at)
+    FROM ranked_copies('staging.risks')
+    WHERE copy_rank = 1
+),
+risks AS (
+    SELECT *, source_id || ':' || source_key AS risk_id, lower(project_ref) AS ref FROM kept
 ),
 project_aliases AS (
     SELECT project_id, source_id, unnest(aliases) AS alias FROM core.projects
@@ -47,5 +53,5 @@ SELECT
     r.owner,
     r.due_date,
     r.mitigation
-FROM staging.risks AS r
+FROM kept AS r
 LEFT JOIN resolved AS x ON x.risk_id = r.source_id || ':' || r.source_key

@@ -20,6 +20,17 @@ SELECT 'stale_source', 'error', s.source_id, s.source_id,
 FROM meta.source_state AS s
 WHERE s.last_status <> 'ok'
 UNION ALL
+SELECT 'unresolved_parent', 'warning', source_id, work_item_id,
+       'parent ' || parent_source_key || ' of ' || source_key || ' is not loaded (outside the synced scope, or '
+       || 'quarantined); the item counts as a top-level item - widen the source''s scope to include it'
+FROM core.work_items
+WHERE parent_id IS NULL AND parent_source_key IS NOT NULL
+UNION ALL
+SELECT 'unresolved_assignee', 'warning', source_id, work_item_id,
+       'assignee ' || assignee_source_key || ' of ' || source_key || ' matches no resource of the source'
+FROM core.work_items
+WHERE assignee_id IS NULL AND assignee_source_key IS NOT NULL
+UNION ALL
 SELECT 'unassigned_project', 'warning', source_id, project_id,
        'project ' || source_key || ' is in source ' || source_id || ' but no program lists it; add it to portfolio.yaml'
 FROM core.projects
@@ -67,8 +78,8 @@ WHERE project_id IS NULL
 UNION ALL
 SELECT 'overallocated_resource', 'warning', NULL, resource_id,
        coalesce(any_value(resource_name), resource_id) || ' is over '
-       || CAST(round(100 * (1 + (SELECT overallocation_margin FROM config.rules))) AS INTEGER) || '% of capacity in ' || count(*)
-       || ' week(s), at most ' || CAST(round(100 * max(utilisation)) AS INTEGER) || '% (week of ' || arg_max(week_start, utilisation)
+       || format('{:.0f}', 100 * (1 + (SELECT overallocation_margin FROM config.rules))) || '% of capacity in ' || count(*)
+       || ' week(s), at most ' || format('{:.0f}', 100 * max(utilisation)) || '% (week of ' || arg_max(week_start, utilisation)
        || '); rebalance the assignments or correct the capacity'
 FROM marts.resource_deployment
 WHERE utilisation > 1 + (SELECT overallocation_margin FROM config.rules)

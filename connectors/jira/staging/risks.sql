@@ -10,6 +10,8 @@ SELECT
     status_name AS status,
     assignee_name AS owner,
     due_date,
-    NULL AS mitigation
+    NULL AS mitigation,
+    updated_at,
+    'issue ' || issue_key AS location
 FROM raw.this__issues
 WHERE is_risk

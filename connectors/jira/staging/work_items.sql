@@ -63,7 +63,8 @@ SELECT
     NULL AS actual_cost,
     list_sort(list_distinct(list_concat(components, labels))) AS systems,
     objectives,
-    updated_at
+    updated_at,
+    'issue ' || issue_key AS location
 FROM issues
 UNION ALL BY NAME
 SELECT

@@ -47,7 +47,9 @@ SELECT
     t.actual_cost,
     t.systems,
     t.objectives,
-    NULL AS updated_at
+    NULL AS updated_at,
+    t.file || ', task UID ' || t.uid || coalesce(' (ID ' || t.id || ')', '') AS location,
+    row_number() OVER (PARTITION BY t.source_id ORDER BY t.file, t.id) AS position
 FROM tasks AS t
 LEFT JOIN parents AS p ON p.source_id = t.source_id AND p.file = t.file AND p.uid = t.uid
 LEFT JOIN lead AS l ON l.source_id = t.source_id AND l.file = t.file AND l.task_uid = t.uid

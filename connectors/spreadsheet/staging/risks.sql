@@ -10,5 +10,7 @@ SELECT
     status,
     owner,
     due AS due_date,
-    mitigation
+    mitigation,
+    file || ', sheet ''' || sheet || ''', row ' || row_number AS location,  -- as the connector words it
+    row_number() OVER (PARTITION BY source_id ORDER BY file, sheet, row_number) AS position
 FROM raw.this__risks

@@ -69,5 +69,7 @@ SELECT
     actual_cost,
     systems,
     objectives,
-    updated_at
+    updated_at,
+    file || ', sheet ''' || sheet || ''', row ' || row_number AS location,  -- as the connector words it
+    row_number() OVER (PARTITION BY source_id ORDER BY file, sheet, row_number) AS position
 FROM typed
