@@ -56,6 +56,7 @@ STAGING_STREAMS: dict[str, list[tuple[str, str]]] = {
         ("actual_cost", "DOUBLE"),
         ("systems", "VARCHAR[]"),
         ("objectives", "VARCHAR[]"),
+        ("team", "VARCHAR"),  # the team doing the item (Jira team field, spreadsheet Team column)
         ("updated_at", "TIMESTAMP"),
         *_WHERE,
     ],

@@ -24,7 +24,7 @@ ISSUES = pa.schema([
     ("original_estimate_hours", NUM), ("time_spent_hours", NUM), ("remaining_hours", NUM),
     ("story_points", NUM), ("is_flagged", FLAG), ("priority", TEXT),
     ("components", pa.list_(TEXT)), ("labels", pa.list_(TEXT)), ("objectives", pa.list_(TEXT)),
-    ("probability", NUM), ("impact", NUM),
+    ("team", TEXT), ("probability", NUM), ("impact", NUM),
 ])
 LINKS = pa.schema([("issue_id", TEXT), ("issue_key", TEXT), ("link_type", TEXT), ("direction", TEXT),
                    ("other_key", TEXT)])
@@ -50,6 +50,7 @@ CUSTOM_FIELD_NAMES = {
     "flagged": ("Flagged",),
     "epic_link": ("Epic Link",),
     "objectives": (),
+    "team": ("Team",),
     "probability": (),
     "impact": (),
 }
@@ -226,6 +227,7 @@ def issue_rows(issue: Mapping[str, Any], fields_by_name: FieldIds, risk_type: st
         "priority": (f.get("priority") or {}).get("name"),
         "components": _names(f.get("components")), "labels": [str(x) for x in f.get("labels") or []],
         "objectives": _option_values(fields_by_name.get(f, "objectives")),
+        "team": next(iter(_option_values(fields_by_name.get(f, "team"))), None),
         "probability": _field("probability", v.parse_level, probability[0]) if probability else None,
         "impact": _field("impact", v.parse_level, impact[0]) if impact else None,
     }

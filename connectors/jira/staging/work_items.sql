@@ -63,6 +63,7 @@ SELECT
     NULL AS actual_cost,
     list_sort(list_distinct(list_concat(components, labels))) AS systems,
     objectives,
+    team,
     updated_at,
     'issue ' || issue_key AS location
 FROM issues

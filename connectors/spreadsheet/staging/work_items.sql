@@ -69,6 +69,7 @@ SELECT
     actual_cost,
     systems,
     objectives,
+    team,
     updated_at,
     file || ', sheet ''' || sheet || ''', row ' || row_number AS location,  -- as the connector words it
     row_number() OVER (PARTITION BY source_id ORDER BY file, sheet, row_number) AS position
