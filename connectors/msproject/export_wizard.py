@@ -136,7 +136,7 @@ def read_export(path: Path, name: str, builder: PlanBuilder, context: ExtractCon
                 baseline_duration_hours=duration_hours(cell(row, "Baseline_Duration")),
                 baseline_work_hours=duration_hours(cell(row, "Baseline_Work")),
                 baseline_cost=v.parse_number(cell(row, "Baseline_Cost")),
-                systems=[], objectives=[],
+                systems=[], objectives=[], deadline=project_time(cell(row, "Deadline"), day_first),
             )
         except (ValueError, v.CellError) as exc:
             context.quarantine(f"{name}#row{number}", f"{name}, row {number}", str(exc),

@@ -327,7 +327,7 @@ class _Mapper:
             baseline_start=timestamp(base.get("Start")), baseline_finish=timestamp(base.get("Finish")),
             baseline_duration_hours=iso_hours(base.get("Duration"), hours_per_day),
             baseline_work_hours=iso_hours(base.get("Work"), hours_per_day), baseline_cost=_cents(base.get("Cost")),
-            systems=tagged["systems"], objectives=tagged["objectives"],
+            systems=tagged["systems"], objectives=tagged["objectives"], deadline=timestamp(values.get("Deadline")),
         )
         for number_, baseline in sorted(baselines.items()):
             self.builder.rows["baselines"].append({

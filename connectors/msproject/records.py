@@ -37,7 +37,7 @@ RAW_SCHEMAS = {
         ("cost", NUM), ("actual_cost", NUM), ("priority", INT), ("critical", FLAG),
         ("baseline_start", TS), ("baseline_finish", TS), ("baseline_duration_hours", NUM),
         ("baseline_work_hours", NUM), ("baseline_cost", NUM),
-        ("systems", pa.list_(TEXT)), ("objectives", pa.list_(TEXT)),
+        ("systems", pa.list_(TEXT)), ("objectives", pa.list_(TEXT)), ("deadline", TS),
     ]),
     "baselines": pa.schema([
         ("file", TEXT), ("uid", INT), ("number", INT), ("start", TS), ("finish", TS), ("duration_hours", NUM),
