@@ -114,6 +114,10 @@ class Rules(ConfigModel):
         8, description="a number >= 0 (default 8): hours per point when a project cannot calibrate its own")
     pct_complete_basis: Basis = Field("auto", description="auto (work where estimated, else count) | work | "
                                                           "duration | points | count")
+    amber_overdue_share: NonNegative = Field(
+        0.10, description="a number >= 0 (default 0.1): amber when more than this share of open items is overdue")
+    red_overdue_share: NonNegative = Field(
+        0.25, description="a number >= 0 (default 0.25): red when more than this share of open items is overdue")
     program_rag: Literal["worst", "majority"] = Field(
         "worst", description="worst (as red as its reddest project) | majority (as most projects are)")
     stale_report_days: NonNegative = Field(

@@ -26,7 +26,9 @@ PROJECTS = {
            "2026-03-04", "1000", "600"]],
     # RAG rules, one project each.
     "d": [["D1", "Late 12 days", "Not started", "2026-02-12", "2026-02-12", "2026-02-12", "0%", "", "0", "yes"]],
-    "e": [["E1", "Late 3 days", "Not started", "2026-02-25", "2026-02-25", "2026-02-25", "0%", "", "0", "yes"]],
+    # E1 is the one overdue item of 10 open ones: 10% does not exceed the overdue share's 10%.
+    "e": [["E1", "Late 3 days", "Not started", "2026-02-25", "2026-02-25", "2026-02-25", "0%", "", "0", "yes"]]
+    + [[f"E{i}", f"Later {i}", "Not started", "2026-03-02", "2026-03-20", "", "0%", "", "8"] for i in range(2, 11)],
     "f": [["F1", "Stuck", "Blocked", "2026-03-02", "2026-03-20", "", "0%", "", "8"]],
     "g": [["G1", "Risky", "In progress", "2026-03-02", "2026-03-20", "", "10%", "", "8"]],
     "h": [["H1", "Drifting", "In progress", "2026-03-02", "2026-03-20", "", "10%", "", "8", "", "", "2026-03-02",
@@ -98,18 +100,21 @@ def test_program_rollup_sums_first_and_takes_ratios_after(warehouse) -> None:
 def test_earned_value_follows_the_pmbok_formulas(warehouse) -> None:
     _, con = warehouse
     c = health(con, "c")
-    pv = 1000 * 28 / 30  # 28 of the 30 baseline days have passed
+    # Baseline Mon 2 Feb - Wed 4 Mar holds 23 working days (4 weeks of 5, then 2-4 Mar); before
+    # today (Mon 2 Mar) 20 of them have passed, so PV = 1000 x 20/23 = 869.57 and SPI = 0.575.
+    pv = 1000 * 20 / 23
     assert c["bac"] == 1000 and c["pv"] == pytest.approx(pv) and c["ev"] == 500 and c["ac"] == 600
     assert c["spi"] == pytest.approx(500 / pv) and c["cpi"] == pytest.approx(500 / 600)
     assert c["eac"] == pytest.approx(1200) and c["vac"] == pytest.approx(-200)
-    assert c["rag"] == "red" and "SPI 0.54 below 0.9" in c["rag_reasons"] and "CPI 0.83 below 0.9" in c["rag_reasons"]
+    assert c["rag"] == "red" and "SPI 0.5" in c["rag_reasons"] and "CPI 0.83 below 0.9" in c["rag_reasons"]
     # No baseline costs: every EV figure is NULL, never 0.
     a = health(con, "a")
     assert all(a[k] is None or a[k] != a[k] for k in ("pv", "ev", "bac", "spi", "cpi", "eac", "vac"))
 
 
 @pytest.mark.parametrize(("project", "rag", "reason"), [
-    ("d", "red", "a milestone is 12 working days late"),
+    # D1 is also 1 of 1 open items overdue: 100% is above the red overdue share (25%).
+    ("d", "red", "a milestone is 12 working days late; 1 of 1 open items overdue, above 0.25"),
     ("e", "amber", "1 milestone(s) late"),
     ("f", "amber", "1 item(s) blocked"),
     ("g", "red", "1 high risk(s) open past due"),

@@ -95,7 +95,9 @@ def test_a_seven_day_slip_pushes_the_whole_fs_chain(con) -> None:
     assert slip(con, "a", "b") == 7
     finish, rag, reasons = health(con, "b")
     assert finish == dt.date(2026, 3, 9)
-    assert rag == "amber" and reasons == "pushed 7 working days by Project A"
+    # B1 (planned finish Thu 26 Feb) is also still open past its date: 1 of 1 open items overdue,
+    # above the red overdue share (25%, issue #10 rule 4), so B is red with the push beside it.
+    assert rag == "red" and reasons == "1 of 1 open items overdue, above 0.25; pushed 7 working days by Project A"
 
 
 def test_the_fs_lag_is_counted_in_working_days(con) -> None:

@@ -248,3 +248,39 @@ def test_lock_is_reentrant_within_a_process_and_held_until_the_outer_release(tmp
     assert '"run_id": "r1"' in (tmp_path / "writer.lock.json").read_text()  # the outer holder stays on record
     outer.release()
     assert other_process_can_lock(tmp_path)
+
+
+@slow_pipeline
+def test_sync_opens_each_run_history_file_once_and_still_records_every_event(tmp_path: Path) -> None:
+    """Dagster's SQLite event log opened a connection (and built an engine) per read or write: hundreds
+    per file a sync. The sync keeps one per file, and the run's events still reach the instance."""
+    import sqlite3
+    from collections import Counter
+
+    import sqlalchemy
+
+    from pipelines.run import run_sync
+
+    config = starter(tmp_path / "pmo")
+    opened: Counter[str] = Counter()
+
+    def count(dbapi_connection: object, _record: object) -> None:
+        if isinstance(dbapi_connection, sqlite3.Connection):
+            opened[Path(dbapi_connection.execute("PRAGMA database_list").fetchone()[2]).name] += 1
+
+    sqlalchemy.event.listen(sqlalchemy.engine.Engine, "connect", count)
+    try:
+        report = run_sync(load_portfolio(config))
+    finally:
+        sqlalchemy.event.remove(sqlalchemy.engine.Engine, "connect", count)
+    assert report.success
+    # Before: one per event in the run's file; in index.db one per asset event and per table lookup (>200).
+    # What is left in index.db is the instance opening it and migrating, before the run.
+    assert opened[f"{report.run_id}.db"] == 1 and opened["index.db"] < 30, opened
+    with dg.DagsterInstance.from_config(str(var_dir(config) / "dagster")) as instance:
+        assert not {"_connect", "has_table"} & set(vars(instance.event_log_storage))  # a fresh instance: Dagster's own storage
+        materialized = {
+            e.dagster_event.asset_key
+            for e in instance.all_logs(report.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION)
+        }
+    assert {CONFIG_KEY, dg.AssetKey(["core", "work_items"])} <= materialized

@@ -57,6 +57,7 @@ STAGING_STREAMS: dict[str, list[tuple[str, str]]] = {
         ("actual_cost", "DOUBLE"),
         ("systems", "VARCHAR[]"),
         ("objectives", "VARCHAR[]"),
+        ("team", "VARCHAR"),  # the team doing the item (Jira team field, spreadsheet Team column)
         ("updated_at", "TIMESTAMP"),
         ("source_url", "VARCHAR"),  # a locator a person can open: Jira browse URL, file.xml#UID, file.xlsx!Sheet!row
         *_WHERE,

@@ -24,7 +24,7 @@ ISSUES = pa.schema([
     ("original_estimate_hours", NUM), ("time_spent_hours", NUM), ("remaining_hours", NUM),
     ("story_points", NUM), ("is_flagged", FLAG), ("priority", TEXT),
     ("components", pa.list_(TEXT)), ("labels", pa.list_(TEXT)), ("objectives", pa.list_(TEXT)),
-    ("probability", NUM), ("impact", NUM),
+    ("team", TEXT), ("probability", NUM), ("impact", NUM),
     # An issue of the status-report type, and the configured field holding what it reports (Green ...).
     ("is_status_report", FLAG), ("reported_status", TEXT),
 ])
@@ -53,6 +53,7 @@ CUSTOM_FIELD_NAMES = {
     "flagged": ("Flagged",),
     "epic_link": ("Epic Link",),
     "objectives": (),
+    "team": ("Team",),
     "probability": (),
     "impact": (),
     "reported_status": (),
@@ -231,6 +232,7 @@ def issue_rows(issue: Mapping[str, Any], fields_by_name: FieldIds, risk_type: st
         "priority": (f.get("priority") or {}).get("name"),
         "components": _names(f.get("components")), "labels": [str(x) for x in f.get("labels") or []],
         "objectives": _option_values(fields_by_name.get(f, "objectives")),
+        "team": next(iter(_option_values(fields_by_name.get(f, "team"))), None),
         "probability": _field("probability", v.parse_level, probability[0]) if probability else None,
         "impact": _field("impact", v.parse_level, impact[0]) if impact else None,
         "is_status_report": (issue_type.get("name") or "").lower() == report_type.lower(),

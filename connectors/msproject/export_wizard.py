@@ -136,7 +136,8 @@ def read_export(path: Path, name: str, builder: PlanBuilder, context: ExtractCon
                 baseline_duration_hours=duration_hours(cell(row, "Baseline_Duration")),
                 baseline_work_hours=duration_hours(cell(row, "Baseline_Work")),
                 baseline_cost=v.parse_number(cell(row, "Baseline_Cost")),
-                systems=[], objectives=[], is_active=v.parse_bool(cell(row, "Active")),
+                systems=[], objectives=[], deadline=project_time(cell(row, "Deadline"), day_first),
+                is_active=v.parse_bool(cell(row, "Active")),
             )
         except (ValueError, v.CellError) as exc:
             context.quarantine(f"{name}#row{number}", f"{name}, row {number}", str(exc),

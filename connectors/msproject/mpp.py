@@ -106,6 +106,7 @@ def read_mpp(path: Path, name: str, builder: PlanBuilder, context: ExtractContex
                 baseline_duration_hours=hours(task.getBaselineDuration()), baseline_work_hours=hours(task.getBaselineWork()),
                 baseline_cost=number(task.getBaselineCost()),
                 systems=tags.get("systems", []), objectives=tags.get("objectives", []),
+                deadline=_time(task.getDeadline()),
                 is_active=bool(task.getActive()), reported_status=", ".join(tags.get("reported_status", [])) or None,
             )
         except ValueError as exc:  # a number out of bounds: this task only

@@ -327,8 +327,8 @@ class _Mapper:
             baseline_start=timestamp(base.get("Start")), baseline_finish=timestamp(base.get("Finish")),
             baseline_duration_hours=iso_hours(base.get("Duration"), hours_per_day),
             baseline_work_hours=iso_hours(base.get("Work"), hours_per_day), baseline_cost=_cents(base.get("Cost")),
-            systems=tagged["systems"], objectives=tagged["objectives"], is_active=_flag(values.get("Active")),
-            reported_status=", ".join(tagged["reported_status"]) or None,
+            systems=tagged["systems"], objectives=tagged["objectives"], deadline=timestamp(values.get("Deadline")),
+            is_active=_flag(values.get("Active")), reported_status=", ".join(tagged["reported_status"]) or None,
         )
         for number_, baseline in sorted(baselines.items()):
             self.builder.rows["baselines"].append({

@@ -37,7 +37,7 @@ RAW_SCHEMAS = {
         ("cost", NUM), ("actual_cost", NUM), ("priority", INT), ("critical", FLAG),
         ("baseline_start", TS), ("baseline_finish", TS), ("baseline_duration_hours", NUM),
         ("baseline_work_hours", NUM), ("baseline_cost", NUM),
-        ("systems", pa.list_(TEXT)), ("objectives", pa.list_(TEXT)),
+        ("systems", pa.list_(TEXT)), ("objectives", pa.list_(TEXT)), ("deadline", TS),
         ("is_active", FLAG),  # Project's Active flag; an inactive task is out of scope (as cancelled)
         ("reported_status", TEXT),  # the custom field aliased reported_status (read on the project summary task)
     ]),

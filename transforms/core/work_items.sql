@@ -69,6 +69,7 @@ SELECT
     w.actual_cost,
     coalesce(w.systems, []::VARCHAR[]) AS systems,
     coalesce(w.objectives, []::VARCHAR[]) AS objectives,
+    w.team,
     w.updated_at,
     w.source_url,
     p.is_stale

@@ -10,6 +10,7 @@ SELECT
     planned_finish,
     baseline_finish,
     due_date,
+    actual_finish,
     work_hours,
     story_points
 FROM core.work_items

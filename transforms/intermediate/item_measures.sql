@@ -18,28 +18,48 @@ SELECT
     w.story_points,
     w.planned_finish,
     w.baseline_finish,
-    coalesce(w.due_date, w.planned_finish) AS deadline,
+    -- The date the item is committed to: its due date (a deadline); for a milestone, else its
+    -- baseline finish; else the planned finish.
+    commitment_date(w.is_milestone, w.due_date, w.baseline_finish, w.planned_finish) AS deadline,
     -- An open item cannot finish before today: its forecast is its plan, or today when overdue.
     forecast_finish(w.status, coalesce(w.actual_finish, w.planned_finish), w.planned_finish, as_of()) AS forecast_finish,
     -- A milestone slipped when it now finishes (or is forecast to) after its baseline.
     w.is_milestone AND w.baseline_finish IS NOT NULL
         AND forecast_finish(w.status, coalesce(w.actual_finish, w.planned_finish), w.planned_finish, as_of())
             > w.baseline_finish AS is_milestone_slipped,
-    is_open(w.status) AND coalesce(w.due_date, w.planned_finish) < as_of() AS is_overdue,
-    -- Earned value inputs: planned value is the baseline cost spread linearly over the baseline
-    -- window, up to today; earned value is the baseline cost times completion.
-    w.baseline_cost,
-    w.actual_cost,
-    w.baseline_cost * CASE
-        WHEN w.baseline_start IS NULL OR w.baseline_finish IS NULL THEN NULL
-        WHEN as_of() >= w.baseline_finish THEN 1.0
-        WHEN as_of() < w.baseline_start THEN 0.0
-        ELSE (as_of() - w.baseline_start) / greatest(w.baseline_finish - w.baseline_start, 1)
+    -- Late and overdue in calendar days: due Friday is late on Saturday.
+    is_open(w.status) AND commitment_date(w.is_milestone, w.due_date, w.baseline_finish, w.planned_finish) < as_of()
+        AS is_overdue,
+    w.is_milestone AND is_open(w.status)
+        AND commitment_date(w.is_milestone, w.due_date, w.baseline_finish, w.planned_finish) < as_of()
+        AS is_milestone_late,
+    -- Earned value over one performance measurement baseline: only in-scope items with a baseline
+    -- cost and both baseline dates; BAC, PV, EV and AC are all taken over exactly these.
+    in_baseline(w.status, w.baseline_cost, w.baseline_start, w.baseline_finish) AS in_baseline,
+    w.baseline_cost IS NOT NULL AND (w.baseline_start IS NULL OR w.baseline_finish IS NULL)
+        AND in_scope(w.status) AS is_budget_without_baseline_dates,
+    CASE WHEN in_baseline(w.status, w.baseline_cost, w.baseline_start, w.baseline_finish)
+        THEN w.baseline_cost END AS baseline_cost,
+    CASE WHEN in_baseline(w.status, w.baseline_cost, w.baseline_start, w.baseline_finish)
+        THEN w.actual_cost END AS actual_cost,
+    -- PV spreads the baseline cost evenly over the working days of the baseline window: the days
+    -- before today are done, so it reaches 100% once the baseline finish day is over.
+    CASE WHEN in_baseline(w.status, w.baseline_cost, w.baseline_start, w.baseline_finish)
+        THEN w.baseline_cost * CASE
+            WHEN as_of() > w.baseline_finish THEN 1.0
+            WHEN as_of() <= w.baseline_start THEN 0.0
+            ELSE coalesce(working_days(w.baseline_start, as_of() - 1)
+                          / nullif(working_days(w.baseline_start, w.baseline_finish), 0), 0.0)
+        END
     END AS planned_value,
-    w.baseline_cost * coalesce(w.percent_complete, 0) / 100.0 AS earned_value,
+    CASE WHEN in_baseline(w.status, w.baseline_cost, w.baseline_start, w.baseline_finish)
+        THEN w.baseline_cost * coalesce(w.percent_complete, 0) / 100.0 END AS earned_value,
+    -- Working days only for the red threshold ("more than N working days late").
     CASE
-        WHEN w.is_milestone AND is_open(w.status) AND coalesce(w.due_date, w.planned_finish) < as_of()
-        THEN working_days_between(coalesce(w.due_date, w.planned_finish), as_of())
+        WHEN w.is_milestone AND is_open(w.status)
+            AND commitment_date(w.is_milestone, w.due_date, w.baseline_finish, w.planned_finish) < as_of()
+        THEN working_days_between(commitment_date(w.is_milestone, w.due_date, w.baseline_finish, w.planned_finish),
+                                  as_of())
     END AS milestone_days_late
 FROM core.work_items AS w
 JOIN core.projects AS p USING (project_id)

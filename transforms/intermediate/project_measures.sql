@@ -19,17 +19,21 @@ WITH items AS (
         sum(story_points * completion) FILTER (WHERE in_scope) AS story_points_earned,
         count(*) FILTER (WHERE is_milestone) AS milestones_total,
         count(*) FILTER (WHERE is_milestone_done) AS milestones_done,
-        count(*) FILTER (WHERE milestone_days_late > 0) AS milestones_late,
+        count(*) FILTER (WHERE is_milestone_late) AS milestones_late,
         count(*) FILTER (WHERE is_milestone_slipped) AS milestones_slipped,
         max(milestone_days_late) AS max_milestone_days_late,
         count(*) FILTER (WHERE is_overdue) AS overdue_items,
+        count(*) FILTER (WHERE is_open) AS items_open,
+        -- Items a schedule rule can judge: in scope with a date to hold them to.
+        count(*) FILTER (WHERE in_scope AND deadline IS NOT NULL) AS items_dated,
         max(planned_finish) AS items_planned_finish,
         max(baseline_finish) AS items_baseline_finish,
         max(forecast_finish) FILTER (WHERE in_scope) AS forecast_finish,
-        sum(baseline_cost) FILTER (WHERE in_scope) AS bac,
-        sum(planned_value) FILTER (WHERE in_scope) AS pv,
-        sum(earned_value) FILTER (WHERE in_scope) AS ev,
-        sum(actual_cost) AS ac
+        -- One performance measurement baseline: the four sums over the same items (in_baseline).
+        sum(baseline_cost) FILTER (WHERE in_baseline) AS bac,
+        sum(planned_value) FILTER (WHERE in_baseline) AS pv,
+        sum(earned_value) FILTER (WHERE in_baseline) AS ev,
+        sum(actual_cost) FILTER (WHERE in_baseline) AS ac
     FROM intermediate.item_measures
     GROUP BY project_id
 ),
@@ -85,6 +89,8 @@ SELECT
     coalesce(i.milestones_slipped, 0) AS milestones_slipped,
     i.max_milestone_days_late,
     coalesce(i.overdue_items, 0) AS overdue_items,
+    coalesce(i.items_open, 0) AS items_open,
+    coalesce(i.items_dated, 0) AS items_dated,
     coalesce(p.planned_finish, i.items_planned_finish) AS planned_finish,
     coalesce(p.baseline_finish, i.items_baseline_finish) AS baseline_finish,
     greatest(i.forecast_finish, pu.forecast_finish) AS forecast_finish,

@@ -64,6 +64,17 @@ WHERE planned_finish IS NULL AND due_date IS NULL AND NOT is_summary
   AND is_open(status)
 GROUP BY project_id
 UNION ALL
+-- Earned value counts only items with a baseline cost and both baseline dates (rule 1).
+SELECT 'budget_without_baseline_dates', 'warning', any_value(w.source_id), m.project_id,
+       count(*) || ' item(s) have a budget but no baseline dates, so they are out of earned value (BAC, PV, EV, AC): '
+       || array_to_string(list(w.source_key ORDER BY w.source_key)[1:5], ', ')
+       || CASE WHEN count(*) > 5 THEN ', ...' ELSE '' END
+       || '; set their baseline start and finish in the source'
+FROM intermediate.item_measures AS m
+JOIN core.work_items AS w USING (work_item_id)
+WHERE m.is_budget_without_baseline_dates
+GROUP BY m.project_id
+UNION ALL
 SELECT 'project_without_objectives', 'warning', p.source_id, p.project_id,
        'project serves no company objective (none in the config, none tagged on its items)'
 FROM core.projects AS p

@@ -1,24 +1,38 @@
--- Each milestone's forecast finish on every snapshot day, and how many times it had slipped by
--- then (moved later than on the previous snapshot). An open milestone past its date forecasts the
--- snapshot day itself.
+-- Each milestone on every snapshot day: the plan's finish, its deadline, its actual finish once
+-- done, and how many days so far the plan moved later (a slip). Being overdue is not a slip: an
+-- open milestone past its date keeps the plan's date, flagged is_overdue, and slips only when
+-- somebody re-plans it later.
 WITH snapshots AS (
     SELECT
         work_item_id,
+        project_id,
         snapshot_date,
-        forecast_finish(status, planned_finish, coalesce(due_date, planned_finish), snapshot_date) AS forecast_finish
+        status,
+        planned_finish,
+        due_date AS deadline,
+        CASE WHEN status = 'done' THEN actual_finish END AS actual_finish,
+        is_open(status)
+            AND commitment_date(true, due_date, baseline_finish, planned_finish) < snapshot_date AS is_overdue
     FROM history.work_item_snapshots
     WHERE is_milestone
 ),
 moves AS (
     SELECT
         *,
-        lag(forecast_finish) OVER (PARTITION BY work_item_id ORDER BY snapshot_date) AS previous_forecast
+        lag(planned_finish) OVER (PARTITION BY work_item_id ORDER BY snapshot_date) AS previous_planned_finish
     FROM snapshots
 )
 SELECT
     work_item_id,
+    project_id,
     snapshot_date,
-    forecast_finish,
-    CAST(sum(CASE WHEN forecast_finish > previous_forecast THEN 1 ELSE 0 END)
+    status,
+    -- The plan's forecast: the actual finish once done, else the planned finish as the plan has it.
+    coalesce(actual_finish, planned_finish) AS forecast_finish,
+    planned_finish,
+    deadline,
+    actual_finish,
+    is_overdue,
+    CAST(sum(CASE WHEN planned_finish > previous_planned_finish THEN 1 ELSE 0 END)
         OVER (PARTITION BY work_item_id ORDER BY snapshot_date) AS BIGINT) AS slip_count
 FROM moves

@@ -1,28 +1,62 @@
 -- Where the effort goes, against the strategy: one row per objective plus one for unaligned
--- effort. An item's effort (intermediate.item_effort) is split over its project's objectives by
--- weight; what the weights leave over is unaligned. actual_share = effort / all effort;
--- drift = actual_share - target_share (positive: more than the strategy intends).
-WITH weights AS (
-    SELECT project_id, objective_id, weight FROM core.project_objectives
+-- effort. Each item's effort (intermediate.item_effort) is split over objectives: in a project with
+-- configured weights, by those weights (at most 1 in all, validated in the config); elsewhere equally
+-- over the objectives the item is tagged with (by id or name). Unaligned is the portfolio's total
+-- effort less the objectives' hours, so the rows add up to the total exactly.
+-- actual_share = effort / all effort; drift = actual_share - target_share (positive: more than intended).
+WITH effort AS (
+    SELECT e.*, w.objectives AS tags
+    FROM intermediate.item_effort AS e
+    JOIN core.work_items AS w USING (work_item_id)
+    WHERE e.effort_hours IS NOT NULL
 ),
-unaligned AS (
-    SELECT p.project_id, 'unaligned' AS objective_id, greatest(1.0 - coalesce(sum(w.weight), 0), 0) AS weight
-    FROM core.projects AS p
-    LEFT JOIN weights AS w USING (project_id)
-    GROUP BY p.project_id
+configured AS (
+    SELECT project_id, objective_id, weight FROM config.project_objectives WHERE weight > 0
+),
+item_tags AS (
+    SELECT DISTINCT e.work_item_id, o.objective_id
+    FROM effort AS e, unnest(e.tags) AS t(tag)
+    JOIN core.objectives AS o ON lower(trim(t.tag)) IN (lower(o.objective_id), lower(o.name))
+    WHERE e.project_id NOT IN (SELECT project_id FROM configured)
 ),
 shares AS (
-    SELECT * FROM weights UNION ALL SELECT * FROM unaligned WHERE weight > 0
+    SELECT e.work_item_id, c.objective_id, c.weight
+    FROM effort AS e
+    JOIN configured AS c USING (project_id)
+    UNION ALL
+    SELECT work_item_id, objective_id, 1.0 / count(*) OVER (PARTITION BY work_item_id) AS weight
+    FROM item_tags
 ),
 split AS (
     SELECT s.objective_id, e.effort_hours * s.weight AS hours, e.effort_hours_to_date * s.weight AS hours_to_date,
            e.method
-    FROM intermediate.item_effort AS e
-    JOIN shares AS s USING (project_id)
-    WHERE e.effort_hours IS NOT NULL
+    FROM effort AS e
+    JOIN shares AS s USING (work_item_id)
+),
+-- Items whose shares leave part of their effort to no objective: the methods behind 'unaligned'.
+unaligned_methods AS (
+    SELECT 'unaligned' AS objective_id, string_agg(DISTINCT e.method, '; ' ORDER BY e.method) AS method
+    FROM effort AS e
+    LEFT JOIN (SELECT work_item_id, sum(weight) AS weight FROM shares GROUP BY work_item_id) AS s USING (work_item_id)
+    WHERE coalesce(s.weight, 0) < 1 - 1e-9
+),
+aligned AS (
+    SELECT objective_id, sum(hours) AS hours, sum(hours_to_date) AS hours_to_date,
+           string_agg(DISTINCT method, '; ' ORDER BY method) AS method
+    FROM split
+    GROUP BY objective_id
 ),
 totals AS (
-    SELECT sum(hours) AS hours, sum(hours_to_date) AS hours_to_date FROM split
+    SELECT coalesce(sum(effort_hours), 0) AS hours, coalesce(sum(effort_hours_to_date), 0) AS hours_to_date
+    FROM effort
+),
+invested AS (
+    SELECT * FROM aligned
+    UNION ALL
+    SELECT 'unaligned', t.hours - coalesce(a.hours, 0), t.hours_to_date - coalesce(a.hours_to_date, 0), m.method
+    FROM totals AS t
+    CROSS JOIN (SELECT sum(hours) AS hours, sum(hours_to_date) AS hours_to_date FROM aligned) AS a
+    CROSS JOIN unaligned_methods AS m
 ),
 objectives AS (
     SELECT objective_id, target_share FROM core.objectives
@@ -32,13 +66,13 @@ objectives AS (
 SELECT
     o.objective_id,
     o.target_share,
-    coalesce(sum(s.hours), 0) AS effort_hours,
-    coalesce(sum(s.hours_to_date), 0) AS effort_hours_to_date,
-    coalesce(sum(s.hours), 0) / nullif(any_value(t.hours), 0) AS actual_share,
-    coalesce(sum(s.hours_to_date), 0) / nullif(any_value(t.hours_to_date), 0) AS actual_share_to_date,
-    coalesce(sum(s.hours), 0) / nullif(any_value(t.hours), 0) - o.target_share AS drift,
-    coalesce(string_agg(DISTINCT s.method, '; ' ORDER BY s.method), 'no effort') AS method
+    coalesce(i.hours, 0) AS effort_hours,
+    coalesce(i.hours_to_date, 0) AS effort_hours_to_date,
+    coalesce(i.hours, 0) / nullif(t.hours, 0) AS actual_share,
+    coalesce(i.hours_to_date, 0) / nullif(t.hours_to_date, 0) AS actual_share_to_date,
+    coalesce(i.hours, 0) / nullif(t.hours, 0) - o.target_share AS drift,
+    coalesce(i.method, 'no effort') AS method
 FROM objectives AS o
-LEFT JOIN split AS s USING (objective_id)
+LEFT JOIN invested AS i USING (objective_id)
 CROSS JOIN totals AS t
-GROUP BY o.objective_id, o.target_share
+ORDER BY o.objective_id

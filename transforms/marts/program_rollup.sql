@@ -1,6 +1,9 @@
 -- One row per program: the project measures summed first, ratios taken after (never an average
 -- of the projects' percentages). Program RAG is the worst RAG of its projects (rules.program_rag
--- 'worst'), or the RAG most of its projects have ('majority', ties going to the worse).
+-- 'worst'; red, then amber, then unknown, then green: a program is never green over a project
+-- that cannot be judged), or the RAG most of its projects have ('majority', ties going to the worse).
+-- schedule_variance_days is the largest variance among its projects with a baseline, never one
+-- project's baseline set against another's forecast.
 -- pct_complete uses the program's basis (config), else rules.pct_complete_basis ('auto': work
 -- where estimated, else count).
 WITH sums AS (
@@ -44,15 +47,14 @@ rag AS (
         program_id,
         count(*) FILTER (WHERE rag = 'red') AS projects_red,
         count(*) FILTER (WHERE rag = 'amber') AS projects_amber,
-        CASE max(CASE rag WHEN 'red' THEN 3 WHEN 'amber' THEN 2 ELSE 1 END)
-            WHEN 3 THEN 'red' WHEN 2 THEN 'amber' ELSE 'green' END AS worst_rag,
-        CASE
-            WHEN count(*) FILTER (WHERE rag = 'red') >= greatest(count(*) FILTER (WHERE rag = 'amber'),
-                                                               count(*) FILTER (WHERE rag = 'green')) THEN 'red'
-            WHEN count(*) FILTER (WHERE rag = 'amber') >= count(*) FILTER (WHERE rag = 'green') THEN 'amber'
-            ELSE 'green'
-        END AS majority_rag
-    FROM marts.project_health
+        count(*) FILTER (WHERE rag = 'unknown') AS projects_unknown,
+        max(schedule_variance_days) FILTER (WHERE baseline_finish IS NOT NULL) AS schedule_variance_days,
+        CASE max(CASE rag WHEN 'red' THEN 4 WHEN 'amber' THEN 3 WHEN 'unknown' THEN 2 ELSE 1 END)
+            WHEN 4 THEN 'red' WHEN 3 THEN 'amber' WHEN 2 THEN 'unknown' ELSE 'green' END AS worst_rag,
+        -- The most common RAG; a tie goes to the worse (the first of red, amber, unknown, green).
+        arg_max(rag, count_rag * 10 + CASE rag WHEN 'red' THEN 4 WHEN 'amber' THEN 3 WHEN 'unknown' THEN 2 ELSE 1 END)
+            AS majority_rag
+    FROM (SELECT *, count(*) OVER (PARTITION BY program_id, rag) AS count_rag FROM marts.project_health)
     GROUP BY program_id
 )
 SELECT
@@ -62,6 +64,7 @@ SELECT
     s.projects_total,
     r.projects_red,
     r.projects_amber,
+    r.projects_unknown,
     s.items_total,
     s.items_not_started,
     s.items_in_progress,
@@ -85,7 +88,7 @@ SELECT
     s.planned_finish,
     s.baseline_finish,
     s.forecast_finish,
-    working_days_between(s.baseline_finish, s.forecast_finish) AS schedule_variance_days,
+    r.schedule_variance_days,
     s.milestones_total,
     s.milestones_done,
     s.milestones_late,

@@ -3,13 +3,16 @@
 --
 -- pct_complete uses the program's basis (config), else rules.pct_complete_basis; 'auto' means work
 -- where the project's items carry work estimates, else count.
--- Earned value: BAC = baseline cost, PV = baseline cost spread linearly over each item's baseline
--- window up to today, EV = baseline cost x % complete, AC = actual cost; SPI = EV/PV, CPI = EV/AC,
--- EAC = BAC/CPI, VAC = BAC - EAC. NULL wherever an input is missing, never 0.
--- RAG (config rules, defaults in brackets): red when SPI or CPI < red_spi/red_cpi [0.90], a
--- milestone is more than red_milestone_days_late [10] working days late, or a high risk is open past
--- its due date; amber when SPI or CPI < amber_spi/amber_cpi [0.95], any milestone is late, any item
--- is blocked, the forecast finish is after the baseline finish, or another project's forecast
+-- Earned value over one performance measurement baseline (items in scope with a baseline cost and
+-- both baseline dates): BAC = baseline cost, PV = baseline cost spread over the working days of each
+-- item's baseline window up to today, EV = baseline cost x % complete, AC = their actual cost;
+-- SPI = EV/PV, CPI = EV/AC (NULL when PV/AC is 0), EAC = BAC/CPI, VAC = BAC - EAC.
+-- RAG (config rules, defaults in brackets): unknown when nothing is loaded, the data is stale, or no
+-- rule can judge anything; red when SPI or CPI < red_spi/red_cpi [0.90], a milestone is more than
+-- red_milestone_days_late [10] working days late, more than red_overdue_share [0.25] of open items are
+-- overdue, or a high risk is open past its due date; amber when SPI or CPI < amber_spi/amber_cpi
+-- [0.95], any milestone is late, more than amber_overdue_share [0.10] of open items are overdue, any
+-- item is blocked, the forecast finish is after the baseline finish, or another project's forecast
 -- pushes its items past their plan through a dependency chain; green otherwise.
 WITH m AS (
     SELECT
@@ -20,6 +23,7 @@ WITH m AS (
         pct(items_done, items_in_scope) AS pct_complete_count,
         ev / nullif(pv, 0) AS spi,
         ev / nullif(ac, 0) AS cpi,
+        overdue_items / nullif(items_open, 0) AS overdue_share,
         working_days_between(baseline_finish, forecast_finish) AS schedule_variance_days
     FROM intermediate.project_measures
     CROSS JOIN config.rules
@@ -32,26 +36,44 @@ reasons AS (
             CASE WHEN cpi < red_cpi THEN 'CPI ' || round(cpi, 2) || ' below ' || red_cpi END,
             CASE WHEN max_milestone_days_late > red_milestone_days_late
                 THEN 'a milestone is ' || max_milestone_days_late || ' working days late' END,
-            CASE WHEN high_risks_past_due > 0 THEN high_risks_past_due || ' high risk(s) open past due' END
+            CASE WHEN high_risks_past_due > 0 THEN high_risks_past_due || ' high risk(s) open past due' END,
+            CASE WHEN overdue_share > red_overdue_share
+                THEN overdue_items || ' of ' || items_open || ' open items overdue, above ' || red_overdue_share END
         ], lambda x: x IS NOT NULL) AS red_reasons,
         list_filter([
             CASE WHEN spi >= red_spi AND spi < amber_spi THEN 'SPI ' || round(spi, 2) || ' below ' || amber_spi END,
             CASE WHEN cpi >= red_cpi AND cpi < amber_cpi THEN 'CPI ' || round(cpi, 2) || ' below ' || amber_cpi END,
             CASE WHEN milestones_late > 0 AND coalesce(max_milestone_days_late, 0) <= red_milestone_days_late
                 THEN milestones_late || ' milestone(s) late' END,
+            CASE WHEN overdue_share > amber_overdue_share AND overdue_share <= red_overdue_share
+                THEN overdue_items || ' of ' || items_open || ' open items overdue, above ' || amber_overdue_share END,
             CASE WHEN items_blocked > 0 THEN items_blocked || ' item(s) blocked' END,
             CASE WHEN schedule_variance_days > 0
                 THEN 'forecast finish ' || schedule_variance_days || ' working days after baseline' END,
             CASE WHEN pushed_days > 0 THEN 'pushed ' || pushed_days || ' working days by '
                 || coalesce((SELECT name FROM core.projects AS q WHERE q.project_id = m.pushed_by_project_id),
                             pushed_by_project_id) END
-        ], lambda x: x IS NOT NULL) AS amber_reasons
+        ], lambda x: x IS NOT NULL) AS amber_reasons,
+        -- No false greens: what cannot be judged is unknown, with the reason, never green.
+        CASE
+            WHEN items_total = 0 THEN 'no work items loaded'
+            WHEN is_stale THEN 'only stale data: the last load of its source failed (see marts.data_quality)'
+            WHEN items_in_scope = 0 THEN 'every item is cancelled'
+            WHEN spi IS NULL AND cpi IS NULL AND items_dated = 0 AND baseline_finish IS NULL
+                 AND high_risks_past_due = 0 AND items_blocked = 0
+                THEN 'nothing the rules can judge: no earned value, no dates, no baseline'
+        END AS unknown_reason
     FROM m
 ),
 rag AS (
     SELECT
         *,
-        CASE WHEN len(red_reasons) > 0 THEN 'red' WHEN len(amber_reasons) > 0 THEN 'amber' ELSE 'green' END AS rag
+        CASE
+            WHEN unknown_reason IS NOT NULL THEN 'unknown'
+            WHEN len(red_reasons) > 0 THEN 'red'
+            WHEN len(amber_reasons) > 0 THEN 'amber'
+            ELSE 'green'
+        END AS rag
     FROM reasons
 ),
 basis AS (
@@ -59,7 +81,7 @@ basis AS (
         r.* EXCLUDE (reported_status),
         resolve_basis(coalesce(g.pct_complete_basis, r.pct_complete_basis), r.work_hours_total) AS chosen_basis,
         x.* EXCLUDE (project_id),
-        array_to_string(list_concat(r.red_reasons, r.amber_reasons), '; ') AS rag_reasons
+        coalesce(r.unknown_reason, array_to_string(list_concat(r.red_reasons, r.amber_reasons), '; ')) AS rag_reasons
     FROM rag AS r
     LEFT JOIN core.programs AS g USING (program_id)
     LEFT JOIN intermediate.project_reports AS x USING (project_id)
@@ -91,6 +113,8 @@ SELECT
     milestones_late,
     milestones_slipped,
     overdue_items,
+    items_open,
+    overdue_share,
     open_risks,
     open_risks_high,
     top_risk,

@@ -75,6 +75,7 @@ SELECT
     NULL AS actual_cost,
     list_sort(list_distinct(list_concat(components, labels))) AS systems,
     objectives,
+    team,
     updated_at,
     site_url || '/browse/' || issue_key AS source_url,
     'issue ' || issue_key AS location

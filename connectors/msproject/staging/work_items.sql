@@ -38,7 +38,8 @@ SELECT
     CAST(t.baseline_finish AS DATE) AS baseline_finish,
     CAST(t.actual_start AS DATE) AS actual_start,
     CAST(t.actual_finish AS DATE) AS actual_finish,
-    NULL AS due_date,
+    -- Project's Deadline: the date the task is committed to (a milestone's commitment date).
+    CAST(t.deadline AS DATE) AS due_date,
     t.percent_complete,
     t.work_hours,
     NULL AS actual_work_hours,

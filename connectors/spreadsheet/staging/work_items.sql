@@ -69,6 +69,7 @@ SELECT
     actual_cost,
     systems,
     objectives,
+    team,
     updated_at,
     file || '!' || sheet || '!' || row_number AS source_url,  -- where a person finds the row
     file || ', sheet ''' || sheet || ''', row ' || row_number AS location,  -- as the connector words it
