@@ -30,9 +30,13 @@ TRACKERS = {
     # Nothing late or blocked -> green.
     "z": [["Z1", "Fine", "In progress", "2026-03-02", "2026-03-20", "", "10%", "8", "", "Sam Lee", "Apps"]],
 }
-# Day 2: Y1 unblocked, but a milestone due Fri 27 Feb is open -> amber for a *different* rule.
+# Day 2: Y1 unblocked, but a milestone due Fri 27 Feb is open -> amber for a *different* rule. Nine
+# more items on time keep the overdue share at 1 of 11 open items (9% <= 10%), so only the late
+# milestone fires.
 Y_DAY2 = [["Y1", "Stuck", "In progress", "2026-03-02", "2026-03-20", "", "10%", "8", ""],
-          ["Y2", "Sign-off", "Not started", "2026-02-27", "2026-02-27", "2026-02-27", "0%", "0", "yes"]]
+          ["Y2", "Sign-off", "Not started", "2026-02-27", "2026-02-27", "2026-02-27", "0%", "0", "yes"],
+          *[[f"Y{i}", f"On time {i}", "In progress", "2026-03-02", "2026-03-20", "", "10%", "8", ""]
+            for i in range(3, 12)]]
 # The status register: Project + RAG + Date and no task-name column. For w the latest row on or
 # before as_of is Green of 27 Feb; the Red of 13 Feb is history and the Amber of 9 Mar is in the future.
 REGISTER = [["Project", "RAG", "Date", "Reported by", "Comment"],
