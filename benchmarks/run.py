@@ -34,6 +34,7 @@ included) against the direct equivalent. Wall and CPU seconds, and the ratios.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import subprocess
 import sys
@@ -340,9 +341,13 @@ def dagster_sync(config: Path) -> None:
 
 def direct_demo(config: Path) -> None:
     """`sightline demo` without Dagster: the direct sync, then the demo's queries."""
-    from pipelines.cli import DEMO_VIEWS, query_command
+    from pipelines.cli import DEMO_VIEWS, config_as_of, has_earlier_snapshot, query_command
     from pipelines.config import load_portfolio
 
+    portfolio = load_portfolio(config)
+    if not has_earlier_snapshot(portfolio):  # as the demo does: the day before first, for the watermelon check
+        with config_as_of(portfolio, portfolio.today() - dt.timedelta(days=1)) as day_before:
+            direct_sync(day_before)
     direct_sync(config)
     for title, sql in DEMO_VIEWS:
         print(f"\n{title}")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import logging
 import os
 import shutil
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -160,7 +162,7 @@ def demo() -> int:
               file=sys.stderr)
         return 2
     portfolio = load_portfolio(DEMO_CONFIG)
-    if not _has_earlier_snapshot(portfolio):
+    if not has_earlier_snapshot(portfolio):
         # The watermelon check compares two snapshots running: a fresh sample gets the day before first.
         day_before = portfolio.today() - dt.timedelta(days=1)
         print(f"First a snapshot as of {day_before}, so the watermelon check has two snapshots to compare:")
@@ -174,20 +176,27 @@ def demo() -> int:
 
 
 def _sync_as_of(portfolio: Portfolio, day: dt.date) -> int:
-    """Sync the portfolio as of another day. The run reads its config from the file, so a copy of it with
-    that as_of is written beside it (its relative paths, warehouse included, stay the same) and removed."""
+    """Sync the portfolio as of another day."""
+    with config_as_of(portfolio, day) as copy:
+        return sync_command(load_portfolio(copy), dq_errors_exit=0)
+
+
+@contextlib.contextmanager
+def config_as_of(portfolio: Portfolio, day: dt.date) -> Iterator[Path]:
+    """The portfolio's config file with ``as_of: day``. A run reads its config from the file, so the copy
+    is written beside it (its relative paths, warehouse included, stay the same) and removed afterwards."""
     import re
 
     text = portfolio.path.read_text(encoding="utf-8")
     copy = portfolio.path.with_name(f".{portfolio.path.stem}.as-of-{day}.yaml")
     copy.write_text(re.sub(r"(?m)^as_of:.*$", f"as_of: {day}", text), encoding="utf-8")
     try:
-        return sync_command(load_portfolio(copy), dq_errors_exit=0)
+        yield copy
     finally:
         copy.unlink(missing_ok=True)
 
 
-def _has_earlier_snapshot(portfolio: Portfolio) -> bool:
+def has_earlier_snapshot(portfolio: Portfolio) -> bool:
     """Whether the published warehouse already holds a health snapshot dated before the portfolio's today."""
     import duckdb
 
