@@ -78,3 +78,20 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def write_yaml(path: Path, text: str) -> Path:
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def build_directly(config: Path, failing: tuple[str, ...] = ()) -> Path:
+    """The direct build of ``config`` (extract, models, publish: benchmarks/run.py `direct_sync`), for
+    tests about the models' SQL numbers rather than Dagster; asserts every source loaded but the
+    ``failing`` ones, as a sync's report would. Returns the portfolio's var folder (build.duckdb)."""
+    import duckdb
+
+    from benchmarks.run import direct_sync
+    from pipelines.config import load_portfolio
+
+    direct_sync(config)
+    portfolio = load_portfolio(config)
+    with duckdb.connect(str(portfolio.var_dir / "build.duckdb"), read_only=True) as con:
+        states = dict(con.execute("SELECT source_id, last_status FROM meta.source_state").fetchall())
+    assert states == {s.id: "failed" if s.id in failing else "ok" for s in portfolio.sources}, states
+    return portfolio.var_dir
