@@ -8,6 +8,7 @@ Tests that use either are marked `pipeline` automatically (they depend on a Dags
 
 from __future__ import annotations
 
+import csv
 import shutil
 import sys
 from pathlib import Path
@@ -73,6 +74,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if SYNCED_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.pipeline)
+
+
+def write_csv(path: Path, header: list[str], rows) -> Path:
+    """A tracker CSV as people save it: a header row, then the rows; short rows are padded to the header."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(list(row) + [""] * (len(header) - len(row)) for row in rows)
+    return path
 
 
 def write_yaml(path: Path, text: str) -> Path:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import build_directly
+from conftest import build_directly, write_csv
 
 from pipelines.config import load_portfolio
 
@@ -51,12 +51,8 @@ RISKS = [["Risk", "Project", "Probability", "Impact", "Status", "Due"],
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, duckdb.DuckDBPyConnection]:
     folder = tmp_path_factory.mktemp("metrics")
-    (folder / "sheets").mkdir()
     for name, rows in PROJECTS.items():
-        with (folder / "sheets" / f"{name}.csv").open("w", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(HEADER)
-            writer.writerows(rows)
+        write_csv(folder / "sheets" / f"{name}.csv", HEADER, rows)
     with (folder / "risks.csv").open("w", newline="") as handle:
         csv.writer(handle).writerows(RISKS)
     projects = "\n".join(f"      - {{id: {n}, name: Project {n.upper()}, source: sheets, key: {n}.csv}}"

@@ -3,12 +3,11 @@ test (docs/metrics.md: "Slip through chains", "Linkages", "Deployment"). Today i
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 
 import duckdb
 import pytest
-from conftest import build_directly
+from conftest import build_directly, write_csv
 
 from pipelines.config import load_portfolio
 
@@ -55,12 +54,8 @@ SYSTEMS = {"g": "[Ledger]", "h": "[Ledger]", "i": "[Ledger]", "j": "[Payments]",
 @pytest.fixture(scope="module")
 def con(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnection:
     folder = tmp_path_factory.mktemp("chain")
-    (folder / "sheets").mkdir()
     for name, rows in PROJECTS.items():
-        with (folder / "sheets" / f"{name}.csv").open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(HEADER)
-            writer.writerows(row + [""] * (len(HEADER) - len(row)) for row in rows)
+        write_csv(folder / "sheets" / f"{name}.csv", HEADER, rows)
     projects = "\n".join(
         f"      - {{id: {n}, name: Project {n.upper()}, source: sheets, key: {n}.csv"
         + (f", systems: {SYSTEMS[n]}" if n in SYSTEMS else "") + "}"

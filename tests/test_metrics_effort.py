@@ -4,11 +4,9 @@ calibrated rate, else the project's, else the default 8 h/pt."""
 
 from __future__ import annotations
 
-import csv
-
 import duckdb
 import pytest
-from conftest import build_directly
+from conftest import build_directly, write_csv
 
 from connectors.jira.mapping import FieldIds, issue_rows
 
@@ -47,13 +45,10 @@ EFFORT = {
 @pytest.fixture(scope="module")
 def con(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnection:
     folder = tmp_path_factory.mktemp("effort")
-    (folder / "sheets").mkdir()
     for project, items in PROJECTS.items():
-        with (folder / "sheets" / f"{project}.csv").open("w", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(HEADER)
-            for key, work, points, team, tags in items:
-                writer.writerow([key, f"Item {key}", "In progress", START, FINISH, "10%", work, points, team, tags])
+        write_csv(folder / "sheets" / f"{project}.csv", HEADER,
+                  ([key, f"Item {key}", "In progress", START, FINISH, "10%", work, points, team, tags]
+                   for key, work, points, team, tags in items))
     entries = "\n".join(
         f"      - {{id: {p}, name: Project {p}, source: sheets, key: {p}.csv"
         + (f", objectives: {WEIGHTS[p]}" if p in WEIGHTS else "") + "}"
