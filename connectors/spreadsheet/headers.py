@@ -48,7 +48,7 @@ TASK_FIELDS: dict[str, tuple[str, ...]] = {
     "depends_on": ("depends on", "predecessors", "predecessor", "dependencies", "dependency", "depends"),
     "work_hours": (
         "estimate h", "estimate hours", "estimated hours", "work", "work h", "work hours", "effort h",
-        "effort hours", "effort", "hours", "estimate",
+        "effort hours", "effort", "hours", "estimate", "planned effort", "estimated effort", "effort planned",
     ),
     "actual_work_hours": ("actual hours", "actual work", "hours spent", "time spent", "time spent h", "actual effort"),
     "story_points": ("story points", "points", "sp", "story point estimate"),

@@ -50,7 +50,7 @@ def split_header(header: object) -> tuple[str, str | None]:
     text = str(header or "").strip()
     match = _HEADER_UNIT.match(text)
     if match and match["base"]:
-        return match["base"], match["unit"].strip().lower()
+        return match["base"], match["unit"].strip()
     return text, None
 
 
