@@ -11,6 +11,7 @@ from typing import Any
 import duckdb
 import pytest
 import xlsxwriter
+from conftest import build_directly
 
 from connectors.base import SourceSpec
 from connectors.spreadsheet import SpreadsheetConnector
@@ -18,6 +19,7 @@ from connectors.spreadsheet.locales import decide_day_first, decide_decimal, nor
 from connectors.spreadsheet.predecessors import parse_link, split_predecessors
 from connectors.spreadsheet.units import Calendar, money_scale, time_unit, to_hours
 from connectors.values import CellError
+from pipelines.config import load_portfolio
 from pipelines.extract import load_source
 from warehouse import db
 from warehouse.models import build_kind_staging
@@ -365,3 +367,33 @@ def test_case_punctuation_and_accents_are_ignored() -> None:
 
     columns = match_columns(["  TASK-NAME ", "Ówner", "STATUS:", "Début"], TASK_FIELDS, {})
     assert columns == {"name": 0, "owner": 1, "status": 2}
+
+
+# --- the whole pipeline: nothing above blocks the publish ------------------------------------------
+
+
+@pytest.mark.pipeline
+def test_a_messy_workbook_publishes_with_cell_findings_as_warnings(tmp_path: Path) -> None:
+    book = xlsxwriter.Workbook(str(tmp_path / "tracker.xlsx"))
+    sheet = book.add_worksheet("Plan")
+    sheet.write(0, 0, "Payroll tracker")  # a title line above the table
+    sheet.write_row(2, 0, ["ID", "Task", "Start", "Finish", "Effort (days)", "Predecessors"])
+    sheet.write_row(3, 0, [1, "Design", "2026-01-05", "2026-01-16", 2, None])
+    sheet.write_row(4, 0, [2, "Build", "2026-01-19", None, 5, 1])
+    sheet.write_formula(4, 3, "=NA()", None, "#N/A")
+    book.close()
+    config = tmp_path / "portfolio.yaml"
+    config.write_text(
+        "warehouse: var/w.duckdb\nas_of: 2026-01-20\nprograms:\n  - id: p\n    name: P\n    projects:\n"
+        "      - {id: payroll, name: Payroll, source: sheets, key: tracker.xlsx#Plan}\n"
+        "sources:\n  - {id: sheets, kind: spreadsheet, path: tracker.xlsx}\n", encoding="utf-8")
+    build_directly(config)
+    with duckdb.connect(str(load_portfolio(config).warehouse), read_only=True) as con:
+        work = con.execute("SELECT name, work_hours, planned_finish FROM core.work_items ORDER BY name").fetchall()
+        assert work == [("Build", 40.0, None), ("Design", 16.0, dt.date(2026, 1, 16))]
+        assert con.execute("SELECT count(*) FROM core.dependencies").fetchone()[0] == 1
+        quarantine = con.execute("SELECT object_key, level, column_name, cell_value FROM core.quarantine").fetchall()
+        assert quarantine == [("tracker.xlsx#Plan#2", "cell", "Finish", "#N/A")]
+        quality = con.execute(
+            "SELECT check_name, severity FROM marts.data_quality WHERE object_key = 'tracker.xlsx#Plan#2'").fetchall()
+        assert quality == [("unreadable_cell", "warning")]
