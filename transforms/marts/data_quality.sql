@@ -99,7 +99,7 @@ SELECT 'cross_team_dependency', 'warning', source_id, raid_id,
 FROM core.raid_log
 WHERE entry_type = 'dependency' AND is_open AND (predecessor_id IS NULL OR successor_id IS NULL)
 UNION ALL
-SELECT 'skipped_sheet', 'info', source_id, location, location || ': ' || detail
+SELECT 'skipped_sheet', 'info', source_id, location, detail
 FROM staging.source_notes
 UNION ALL
 SELECT 'overallocated_resource', 'warning', NULL, resource_id,
