@@ -58,7 +58,7 @@ def find_raid_log(
     sheet_name: str, cells: Sequence[Sequence[Any]], overrides: Mapping[str, str]
 ) -> tuple[int, dict[str, int]] | None:
     """(header index, columns) when the sheet is a RAID log: a Type column whose values (in the
-    first rows) are all RAID words, beside a title or description column."""
+    first rows) are at least 3 in 4 RAID words, beside a title or description column."""
     index = find_header_row(cells, RAID_FIELDS, overrides)
     if index is None:
         return None
@@ -67,7 +67,8 @@ def find_raid_log(
         return None
     words = [_type_word(row[columns["entry_type"]]) for row in cells[index + 1:HEADER_SEARCH_ROWS]
              if columns["entry_type"] < len(row) and not v.is_blank(row[columns["entry_type"]])]
-    if words and all(w in RAID_TYPES for w in words):
+    # Most, not all: a mistyped Type in the first rows is quarantined later, it does not unmake the log.
+    if words and sum(w in RAID_TYPES for w in words) >= 0.75 * len(words):
         return index, columns
     return None
 
