@@ -237,8 +237,8 @@ def build_risks() -> list[Risk]:
              "Renewed for 3 years", dt.date(2026, 9, 1)),
         Risk("R-05", "mobile-app", "App store review delays release", "40%", "3", "Diego Alvarez", "Open",
              "Submit two weeks early", dt.date(2026, 12, 10)),
-        Risk("R-06", "Expenses", "Receipts OCR vendor not yet contracted", "Likely", "High", "Ravi Menon",
-             "Open", "", dt.date(2026, 12, 1)),  # 'Likely' is not a level: quarantined
+        Risk("R-06", "Expenses", "Receipts OCR vendor not yet contracted", "Sometimes", "High", "Ravi Menon",
+             "Open", "", dt.date(2026, 12, 1)),  # 'Sometimes' is on no scale: quarantined, the scales listed
     ]
 
 
