@@ -130,12 +130,12 @@ def test_password_protected_mpp_says_how_to_remove_the_password(tmp_path: Path,
 
     from connectors.msproject import mpp
 
-    def protected(path: Path) -> None:
+    def protected(path: Path) -> list:
         # What MPXJ's MPP reader raises for a file saved with a password to open (no such file can
         # be written without Project, so MPXJ's own exception is raised in its place).
         raise MPXJException(MPXJException.PASSWORD_PROTECTED_ENTER_PASSWORD)
 
-    monkeypatch.setattr(mpp, "load_project", protected)
+    monkeypatch.setattr(mpp, "load_projects", protected)
     (tmp_path / "locked.mpp").write_bytes((REAL / "task-links-project2016-mpp14.mpp").read_bytes())
     con, outcome = load(tmp_path, "locked.mpp")
     assert outcome.ok
@@ -165,3 +165,16 @@ def test_reading_a_real_mpp_prints_nothing(tmp_path: Path) -> None:
                           timeout=300, check=False)
     assert done.returncode == 0, done.stderr
     assert (done.stdout, done.stderr) == ("", "")
+
+
+def test_a_p6_file_with_several_projects_asks_for_one_per_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _need_mpxj()
+    from connectors.msproject import mpp
+
+    xer, _ = p6_files.write_p6(tmp_path)
+    one = mpp.load_projects(xer)[0]
+    monkeypatch.setattr(mpp, "load_projects", lambda path: [one, one])  # as MPXJ lists a two-project export
+    con, outcome = load(tmp_path, "substation.xer")
+    assert outcome.ok
+    (reason,) = con.execute("SELECT reason FROM raw.quarantine WHERE object_key = 'substation.xer'").fetchone()
+    assert reason == "substation.xer: holds 2 projects ('Substation', 'Substation'); export one project per file"

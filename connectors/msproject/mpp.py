@@ -64,11 +64,12 @@ def read(path: Path, name: str, builder: PlanBuilder, context: ExtractContext,
     yield from builder.drain()
 
 
-def load_project(path: Path) -> Any:
-    """MPXJ's in-memory project for any format it recognises (None when it recognises none)."""
+def load_projects(path: Path) -> list[Any]:
+    """MPXJ's in-memory projects of a file in any format it recognises (none when it recognises none;
+    a P6 export can hold several)."""
     from org.mpxj.reader import UniversalProjectReader
 
-    return UniversalProjectReader().read(str(path))
+    return list(UniversalProjectReader().readAll(str(path)))
 
 
 @dataclass(frozen=True)
@@ -88,14 +89,17 @@ def _open(path: Path, name: str, flavour: Flavour) -> Any:
     what, resave = flavour.what, flavour.resave
     _start_jvm(what, flavour.hint)
     try:
-        project = load_project(path)
+        projects = load_projects(path)
     except Exception as exc:  # MPXJ raises MPXJException and runtime errors for damaged files
         if "password protected" in str(exc).lower():  # MPXJException.PASSWORD_PROTECTED(_ENTER_PASSWORD)
             raise SourceError(f"{name}: {PASSWORD_ADVICE}") from None
         raise SourceError(f"{name}: MPXJ cannot read this plan ({exc}); {resave}") from None
-    if project is None:
+    if not projects:
         raise SourceError(f"{name}: not a {what} file MPXJ recognises; {resave}")
-    return project
+    if len(projects) > 1:  # one file is one project: which of them would the rollups mean?
+        names = ", ".join(repr(str(p.getProjectProperties().getName() or "?")) for p in projects)
+        raise SourceError(f"{name}: holds {len(projects)} projects ({names}); export one project per file")
+    return projects[0]
 
 
 def read_mpp(path: Path, name: str, builder: PlanBuilder, context: ExtractContext,
