@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from support import p6_files
+from support.blocked_imports import block_imports
 from test_msproject import REAL, load
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -91,16 +92,7 @@ def test_p6_relationships_resources_and_assignments(p6: duckdb.DuckDBPyConnectio
 
 def test_p6_files_without_the_extra_name_the_install_not_ms_project(tmp_path: Path,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    import builtins
-
-    real_import = builtins.__import__
-
-    def no_mpxj(name: str, *args: object, **kwargs: object):
-        if name in ("jpype", "mpxj"):
-            raise ImportError(name)
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", no_mpxj)
+    block_imports(monkeypatch, "jpype", "mpxj")
     # Only the first bytes decide the reader, so a header line / a bare root stand in for whole files.
     (tmp_path / "schedule.xer").write_text("ERMHDR\t20.12\t2026-01-05\tProject\tadmin\n%T\tPROJECT\n")
     (tmp_path / "schedule.xml").write_text('<?xml version="1.0"?>\n<APIBusinessObjects xmlns='
