@@ -190,7 +190,11 @@ def header_score(
     columns = match_columns(rows[index], fields, overrides)
     if len(columns) < MIN_HEADER_MATCHES:
         return 0.0
-    below = [row for row in rows[index + 1:index + 1 + EVIDENCE_ROWS] if any(not v.is_blank(c) for c in row)]
+    below = []
+    for row in rows[index + 1:index + 1 + EVIDENCE_ROWS]:
+        if all(v.is_blank(c) for c in row):
+            break  # a table ends at a blank row: what follows is another table's business
+        below.append(row)
     score = float(len(columns))
     for field_name, column in columns.items():
         cells = [row[column] for row in below if column < len(row) and not v.is_blank(row[column])]

@@ -20,6 +20,8 @@ class SpreadsheetOptions(OptionsModel):
     risk_sheets: tuple[Text, ...] = Field((), description="a list of sheet names to read as risk logs")
     columns: dict[TaskField, Text] = Field({}, description="a mapping of field: header text of a column")
     risk_columns: dict[RiskField, Text] = Field({}, description="a mapping of risk field: header text of a column")
+    risk_scales: dict[Literal["probability", "impact", "priority"], Literal[3, 4, 5, 10]] = Field(
+        {}, description="the numeric scale of a risk column when it is not 1-5, e.g. {probability: 10, impact: 4}")
     day_first: StrictBool | None = Field(
         None, description="true or false (true: 03/04/2026 is 3 April); unset: decided per column from its dates")
     decimal: Literal["comma", "point", "auto"] = Field(
