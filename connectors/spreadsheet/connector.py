@@ -318,14 +318,16 @@ class SpreadsheetConnector(Connector):
             }
 
 
+_EMPTY_TASK: dict[str, Any] = {name: None for name in TASK_SCHEMA.names} | {"percent_explicit": False}
+
+
 def _parse_task(
     cells: dict[str, Any], rules: ColumnRules,
 ) -> tuple[dict[str, Any], dict[str, str], dict[str, str]]:
     """Type every recognised cell. Returns the values, field -> why its cell was left empty (an
     unreadable value, an Excel error), and field -> why the whole row is kept out (a number out of
     its believable bounds: a phone number in an hours column is a slip that skews every rollup)."""
-    parsed: dict[str, Any] = {name: None for name in TASK_SCHEMA.names}
-    parsed.update(percent_value=None, percent_explicit=False, systems=[], objectives=[])
+    parsed: dict[str, Any] = dict(_EMPTY_TASK, systems=[], objectives=[])
     cell_errors: dict[str, str] = {}
     row_errors: dict[str, str] = {}
     for field_name, cell in cells.items():

@@ -40,7 +40,7 @@ def excel_error(value: Any) -> ExcelError | None:
     """The error a cell holds: an :class:`ExcelError` from a workbook, or '#N/A' typed in a CSV."""
     if isinstance(value, ExcelError):
         return value
-    if isinstance(value, str) and value.strip().upper() in ERROR_WORDS:
+    if isinstance(value, str) and "#" in value[:2] and value.strip().upper() in ERROR_WORDS:
         return ExcelError(value.strip().upper())
     return None
 

@@ -19,6 +19,7 @@ Decimal = Literal["comma", "point"]
 _COMMA_ONLY = re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+,\d+|\d+,(\d{1,2}|\d{4,}))$")  # 1.234,56  12,5  0,1234
 _POINT_ONLY = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+\.\d+|\d{1,3}(,\d{3}){2,}|\d+\.(\d{1,2}|\d{4,}))$")  # 1,234.56
 _AMBIGUOUS = re.compile(r"^[+-]?\d{1,3},\d{3}$")  # 1,234: a thousands comma, or a decimal comma?
+_MARKS = re.compile(r"[.,\s\u00a0\u202f]")
 _PARTS = re.compile(r"^(?P<pre>[^\d+-]*)(?P<number>[+-]?\d[\d.,]*)(?P<post>.*)$", re.S)
 _DOTTED_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(\.\d{3}){2,}$")  # 1.234.567: only ever thousands
 _SLASHED = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2,4})(?:[T\s].*)?$")
@@ -73,8 +74,8 @@ def normalise_number(value: Any, decimal: Decimal | None) -> Any:
 
 
 def _number_part(value: Any) -> str | None:
-    if not isinstance(value, str):
-        return None
+    if not isinstance(value, str) or not _MARKS.search(value):
+        return None  # no comma, dot or space: nothing to decide or rewrite (the common '12', '40h')
     parts = _PARTS.match(_join_digit_groups(value.strip()))
     return parts["number"] if parts else None
 
