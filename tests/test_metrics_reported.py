@@ -283,3 +283,30 @@ def test_exact_sum_gives_the_same_bits_in_any_order() -> None:
     assert 0.1 + 0.2 + 0.3 != 0.3 + 0.2 + 0.1  # plain float addition: the order matters
     exact = {con.execute(f"SELECT exact_sum(x::DOUBLE) FROM (VALUES {o}) t(x)").fetchone()[0] for o in orders}
     assert exact == {0.6}
+
+
+def test_the_demo_shows_a_watermelon_an_unknown_and_a_stale_report(sample_dir: Path, monkeypatch, capsys) -> None:
+    """Issue #10 "Done when": `sightline demo` on the sample (a copy: the demo never writes into
+    examples/ here) syncs the day before, then as_of, and shows each case. The sample generator's
+    register: crm-migration reports Green while an item is blocked (the same rules fire both days),
+    Onboarding's latest report (23 Oct) is 24 days old on 16 Nov; loyalty-programme's tracker is not in."""
+    from pipelines import cli
+
+    monkeypatch.setattr(cli, "DEMO_CONFIG", sample_dir / "portfolio.yaml")
+    assert cli.demo() == 0
+    shown = capsys.readouterr().out
+    assert "watermelon" in shown and "unknown" in shown
+    warehouse = load_portfolio(sample_dir / "portfolio.yaml").warehouse
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = {r[0]: r[1:] for r in con.execute(
+            "SELECT project_id, reported_status, rag, watermelon, is_report_stale, rag_reasons "
+            "FROM marts.project_health").fetchall()}
+        days = con.execute("SELECT count(DISTINCT snapshot_date) FROM history.project_health_snapshots").fetchone()[0]
+    assert days == 2
+    # Computed red (its one open item is also overdue) or amber: either makes a green report a watermelon.
+    assert rows["crm-migration"][0] == "Green" and rows["crm-migration"][1] in ("red", "amber")
+    assert rows["crm-migration"][2] is True and "1 item(s) blocked" in rows["crm-migration"][4]
+    # Onboarding's (stale) Green stands against an amber for its forecast past baseline on both days.
+    assert sorted(p for p, r in rows.items() if r[2]) == ["crm-migration", "onboarding"]
+    assert rows["loyalty-programme"][1] == "unknown" and rows["loyalty-programme"][4] == "no work items loaded"
+    assert rows["onboarding"][0] == "Green" and rows["onboarding"][3] is True
