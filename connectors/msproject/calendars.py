@@ -111,13 +111,9 @@ class Resolver:
         return is_working
 
 
-def window(start: dt.date | None, finish: dt.date | None) -> tuple[dt.date, dt.date] | None:
+def window(first: dt.date, last: dt.date) -> tuple[dt.date, dt.date]:
     """The dates to expand calendars over: the plan's span plus a margin, at most MAX_WINDOW long."""
-    if start is None and finish is None:
-        return None
-    start, finish = start or finish, finish or start
-    assert start is not None and finish is not None
-    low, high = min(start, finish) - WINDOW_MARGIN, max(start, finish) + WINDOW_MARGIN
+    low, high = first - WINDOW_MARGIN, last + WINDOW_MARGIN
     return low, min(high, low + MAX_WINDOW)
 
 

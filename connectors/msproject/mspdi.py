@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import datetime as dt
 import gc
 import re
 from collections.abc import Iterator, Mapping
@@ -283,6 +284,7 @@ class _Mapper:
         self.field_roles: dict[str, str] = {}  # FieldID -> systems | objectives
         self.calendars: dict[int, Calendar] = {}
         self.resource_calendars: dict[int, int] = {}  # resource UID -> its calendar's UID
+        self.span: list[str] = []  # [first, last] ISO date of the tasks' (baseline) starts and finishes
 
     def add(self, kind: str, record: Any, properties: Mapping[str, str], context: ExtractContext) -> None:
         if kind == "calendar":
@@ -315,8 +317,8 @@ class _Mapper:
 
     def calendar_days(self, properties: Mapping[str, str]) -> None:
         """The plan's and its resources' calendars, as the dates that differ, once the file is read."""
-        start, finish = timestamp(properties.get("StartDate")), timestamp(properties.get("FinishDate"))
-        span = window(start.date() if start else None, finish.date() if finish else None)
+        self._span(properties.get("StartDate"), properties.get("FinishDate"))
+        span = window(dt.date.fromisoformat(self.span[0]), dt.date.fromisoformat(self.span[1])) if self.span else None
         if span is None or not self.calendars:
             return
         resolver = Resolver(self.calendars, *span)
@@ -325,6 +327,12 @@ class _Mapper:
                      for uid, cal in self.resource_calendars.items() if cal in self.calendars}
         self.builder.calendar_days(resolver.working(plan_uid), getattr(self.calendars.get(plan_uid or -1), "name", None),
                                    resources, span)
+
+    def _span(self, *values: str | None) -> None:
+        for value in values:  # ISO dates order as text: no parsing in the hot loop
+            if value and len(value) >= 10:
+                day = value[:10]
+                self.span = [min(self.span[0], day), max(self.span[1], day)] if self.span else [day, day]
 
     def _attribute_definition(self, values: Mapping[str, str]) -> None:
         for name in (values.get("Alias"), values.get("FieldName")):
@@ -344,6 +352,7 @@ class _Mapper:
             if role and attribute.get("Value"):
                 tagged[role].extend(p.strip() for p in attribute["Value"].replace(";", ",").split(",") if p.strip())
         uid = int(values["UID"])
+        self._span(values.get("Start"), values.get("Finish"), base.get("Start"), base.get("Finish"))
         self.builder.task(
             uid=uid, id=_int(values.get("ID")), name=values.get("Name"), wbs=values.get("WBS"),
             outline_number=values.get("OutlineNumber"), outline_level=_int(values.get("OutlineLevel")) or 0,
