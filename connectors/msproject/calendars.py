@@ -45,8 +45,8 @@ class Exception_:
         day, last = max(self.start, low), min(self.finish, high)
         while day <= last:
             offset = (day - self.start).days
-            if self.recurrence == "weeks":
-                week = (day - (self.start - dt.timedelta(days=self.start.weekday()))).days // 7
+            if self.recurrence == "weeks":  # weeks as Project counts them by default: Sunday to Saturday
+                week = (day - (self.start - dt.timedelta(days=(self.start.weekday() + 1) % 7))).days // 7
                 if week % self.period == 0 and day.weekday() in self.weekdays:
                     yield day
             elif offset % self.period == 0:
