@@ -255,3 +255,35 @@ def _lxml(element: ET.Element):
     from lxml import etree
 
     return etree.fromstring(ET.tostring(element))
+
+
+@pytest.mark.slow  # starts a JVM
+@pytest.mark.parametrize("stem", ["calendar-recurring-exceptions", "calendar-calendars"])
+def test_mspdi_calendars_agree_with_mpxj_on_the_mpp_twin(stem: str) -> None:
+    """Every date of 2000-2002 (where the real files' exceptions are), for every calendar in both files:
+    our reading of the MSPDI file says working exactly when MPXJ's ProjectCalendar.isWorkingDate does
+    on the .mpp of the same plan - monthly and yearly recurrences included."""
+    from connectors.msproject.calendars import Resolver, parse_mspdi_calendar
+    from connectors.msproject.mpp import mpp_available
+
+    if not mpp_available():
+        pytest.skip("the mpp extra (MPXJ + JPype) or a Java runtime is missing")
+    from java.time import LocalDate
+    from lxml import etree
+    from org.mpxj.reader import UniversalProjectReader
+
+    root = etree.parse(str(REAL / f"{stem}-project2016-mspdi.xml")).getroot()
+    ours = {c.uid: c for c in map(parse_mspdi_calendar, root.iter("{*}Calendar"))}
+    low, high = dt.date(1999, 12, 1), dt.date(2003, 1, 31)
+    resolver = Resolver(ours, low, high)
+    mpxj = UniversalProjectReader().read(str(REAL / f"{stem}-project2016-mpp14.mpp"))
+    compared = 0
+    for calendar in mpxj.getCalendars():
+        if int(calendar.getUniqueID()) not in ours:
+            continue  # MPXJ's own placeholder calendars, not in the XML
+        working = resolver.working(int(calendar.getUniqueID()))
+        days = [low + dt.timedelta(days=n) for n in range((high - low).days + 1)]
+        differ = [d for d in days if working(d) != bool(calendar.isWorkingDate(LocalDate.of(d.year, d.month, d.day)))]
+        assert differ == [], (stem, str(calendar.getName()))
+        compared += 1
+    assert compared == len(ours)
