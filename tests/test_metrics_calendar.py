@@ -287,3 +287,21 @@ def test_mspdi_calendars_agree_with_mpxj_on_the_mpp_twin(stem: str) -> None:
         assert differ == [], (stem, str(calendar.getName()))
         compared += 1
     assert compared == len(ours)
+
+
+def test_an_absurd_exception_is_quarantined_and_the_plan_still_loads(tmp_path: Path) -> None:
+    from test_msproject import load
+
+    # A "holiday" from 2026 to 2099 (73 years) is a typo, not a calendar: the calendar is left out,
+    # named by its UID, and the plan counts Monday-Friday.
+    absurd = ("<Calendar><UID>1</UID><Name>Standard</Name><IsBaseCalendar>1</IsBaseCalendar><WeekDays>"
+              f"{week(MON_FRI)}<WeekDay><DayType>0</DayType><DayWorking>0</DayWorking><TimePeriod><FromDate>"
+              "2026-03-06T00:00:00</FromDate><ToDate>2099-03-06T23:59:00</ToDate></TimePeriod></WeekDay>"
+              "</WeekDays></Calendar>")
+    (tmp_path / "p.xml").write_text(plan("p", absurd, task(1, "Build", "2026-03-02", "2026-03-11", budget=700)))
+    con, outcome = load(tmp_path, "*.xml")
+    assert outcome.ok, outcome.error
+    (key, reason), = con.execute("SELECT object_key, reason FROM raw.quarantine").fetchall()
+    assert key == "p.xml#calendar1" and "2026-03-06 to 2099-03-06" in reason and "longer than 30 years" in reason
+    assert con.execute("SELECT count(*) FROM raw.msproject__calendar_days").fetchone()[0] == 0
+    assert con.execute("SELECT count(*) FROM raw.msproject__tasks").fetchone()[0] == 2  # UID 0 and Build
