@@ -18,7 +18,9 @@ def fill(con: duckdb.DuckDBPyConnection, items: int, projects: int = 2000) -> No
         "CREATE OR REPLACE TABLE config.programs AS SELECT 'prog-' || (i % 50) AS program_id, 'Program ' || (i % 50) "
         "AS name, NULL::VARCHAR AS owner, NULL::VARCHAR AS pct_complete_basis FROM range(50) t(i)",
         "CREATE OR REPLACE TABLE config.projects AS SELECT 'proj-' || i AS project_id, 'prog-' || (i % 50) AS program_id,"
-        " 'Project ' || i AS name, 'bench' AS source_id, 'P' || i AS key, NULL::VARCHAR AS manager "
+        " 'Project ' || i AS name, 'bench' AS source_id, 'P' || i AS key, NULL::VARCHAR AS manager,"
+        " NULL::VARCHAR AS reported_status, NULL::DATE AS reported_at, NULL::VARCHAR AS reported_by,"
+        " NULL::VARCHAR AS comment "
         "FROM range($projects) t(i)",
         "CREATE OR REPLACE TABLE config.project_systems AS SELECT 'proj-' || i AS project_id, "
         "'System ' || (i % 40) AS system FROM range($projects) t(i)",
@@ -68,12 +70,35 @@ def fill(con: duckdb.DuckDBPyConnection, items: int, projects: int = 2000) -> No
         " CAST(1 + (i * 7) % 5 AS DOUBLE) AS impact, 'Open' AS status, NULL AS owner, DATE '2026-05-01' AS due_date,"
         " NULL AS mitigation, NULL::TIMESTAMP AS updated_at, NULL AS location, i AS position"
         " FROM range($projects * 5) t(i)",
+        # Calendars: every other project is an MS Project plan with 12 weekday holidays in the year (every
+        # 4th Monday from 5 Jan) and one worked Saturday; every 10th person has a holiday of their own.
+        "CREATE OR REPLACE TABLE staging.calendar_days AS SELECT 'bench' AS source_id, 'P' || p AS project_source_key,"
+        " NULL AS resource_key, DATE '2026-01-05' + CAST(28 * h AS INTEGER) AS date, false AS is_working,"
+        " 'bench' AS location FROM range(0, $projects, 2) t(p), range(12) s(h)"
+        " UNION ALL SELECT 'bench', 'P' || p, NULL, DATE '2026-03-07', true, 'bench' FROM range(0, $projects, 2) t(p)"
+        " UNION ALL SELECT 'bench', 'P' || (i % $projects), 'U' || i, DATE '2026-04-10', false, 'bench'"
+        " FROM range(0, $people, 10) t(i)",
         "CREATE OR REPLACE TABLE staging.status_changes AS SELECT 'bench' AS source_id, NULL AS work_item_key,"
         " NULL::TIMESTAMP AS changed_at, NULL AS from_status, NULL AS to_status WHERE false",
     ]
     write_tables(con, "config", {"rules": pa.Table.from_pylist([Rules().model_dump()])})
     for statement in statements:
         con.execute(statement, {k: v for k, v in params.items() if f"${k}" in statement})
-    for stream in STAGING_STREAMS:
-        assert con.execute(f"SELECT count(*) FROM staging.{stream}").fetchone()[0] >= 0
+    _complete_streams(con)
     con.execute("CREATE OR REPLACE TABLE raw.quarantine AS SELECT * FROM raw.quarantine WHERE false")
+
+
+def _complete_streams(con: duckdb.DuckDBPyConnection) -> None:
+    """Every canonical stream present with every canonical column: a stream or column the data above
+    does not fill is NULL, as the canonical unions make it (so new streams do not break the benchmark)."""
+    for stream, columns in STAGING_STREAMS.items():
+        exists = con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'staging' AND table_name = ?",
+                             [stream]).fetchone()[0]
+        if not exists:
+            con.execute(f"CREATE TABLE staging.{stream} AS SELECT "
+                        + ", ".join(f"CAST(NULL AS {t}) AS {c}" for c, t in columns) + " WHERE false")
+            continue
+        present = {row[0] for row in con.execute(f"DESCRIBE staging.{stream}").fetchall()}
+        for column, kind in columns:
+            if column not in present:
+                con.execute(f"ALTER TABLE staging.{stream} ADD COLUMN {column} {kind}")
