@@ -83,9 +83,11 @@ PLAN_A = plan(
     "</Calendar>",
     task(1, "Build", "2026-03-02", "2026-03-11", budget=700)
     + task(2, "Ann's work", "2026-03-09", "2026-03-13", work=32)
-    + task(3, "Bob's work", "2026-03-02", "2026-03-06", work=32),
-    resource(1, "Ann", 2) + resource(2, "Bob", 3),
-    assignment(1, 2, 1, "2026-03-09", "2026-03-13", 32) + assignment(2, 3, 2, "2026-03-02", "2026-03-06", 32),
+    + task(3, "Bob's work", "2026-03-02", "2026-03-06", work=32)
+    + task(4, "Holiday work", "2026-03-06", "2026-03-06", work=8),
+    resource(1, "Ann", 2) + resource(2, "Bob", 3) + resource(3, "Dee", 3),
+    assignment(1, 2, 1, "2026-03-09", "2026-03-13", 32) + assignment(2, 3, 2, "2026-03-02", "2026-03-06", 32)
+    + assignment(3, 4, 3, "2026-03-06", "2026-03-06", 8),
 )
 PLAN_B = plan(
     "b",
@@ -180,6 +182,17 @@ def test_a_resource_holiday_reduces_demand_days_and_capacity(con) -> None:
 def test_the_plan_holiday_reduces_capacity_of_a_person_without_their_own(con) -> None:
     # Bob: 32 h over Mon 2 - Fri 6 Mar, the plan's holiday Fri 6 -> 4 days; capacity 40 x 4/5 = 32.
     assert deployment(con, "bob") == {MON_2: (32, 32)}
+
+
+@pytest.mark.pipeline
+def test_an_assignment_only_on_a_holiday_is_reported_and_still_counted(con) -> None:
+    # Dee: 8 h on Fri 6 Mar only, the plan's holiday: no working day. Reported, and the 8 h count on
+    # the weekday nearest its start (Fri 6 itself) rather than vanish; capacity that week 40 x 4/5.
+    assert deployment(con, "dee") == {MON_2: (8, 32)}
+    findings = con.execute("SELECT object_key, detail FROM marts.data_quality "
+                           "WHERE check_name = 'assignment_without_working_day'").fetchall()
+    assert [key for key, _ in findings] == ["plans:a.xml#4"]
+    assert "Dee is assigned 8.0 h on plans:a.xml#4 from 2026-03-06 to 2026-03-06" in findings[0][1]
 
 
 @pytest.mark.pipeline
