@@ -39,6 +39,11 @@ class ColumnRules:
     refused: dict[str, str] = field(default_factory=dict)
     #: field -> what is uncertain about a column that is read anyway (dates in an undecided order).
     notes: dict[str, str] = field(default_factory=dict)
+    #: What the rules were built from, for typing a whole column at once (connectors.spreadsheet.vectorised):
+    #: a date column's order, a number column's decimal mark and the factor a bare number is multiplied by.
+    day_first: dict[str, bool] = field(default_factory=dict)
+    decimal: dict[str, locales.Decimal | None] = field(default_factory=dict)
+    factor: dict[str, float] = field(default_factory=dict)
 
 
 def task_rules(
@@ -55,17 +60,23 @@ def task_rules(
         unit = header_unit(header[columns[name]])
         try:
             if name in DATE_FIELDS or name == "updated_at":
-                out.rules[name], note = _date_rule(name, unit, values(name), locale)
+                out.rules[name], note, out.day_first[name] = _date_rule(name, unit, values(name), locale)
                 if note:
                     out.notes[name] = note
             elif name in HOUR_FIELDS:
-                out.rules[name] = hours_rule(units.time_unit(unit), _decimal(values(name), locale), locale.calendar)
+                time_unit = units.time_unit(unit)
+                out.decimal[name] = _decimal(values(name), locale)
+                out.factor[name] = locale.calendar.hours(time_unit or "hour")
+                out.rules[name] = hours_rule(time_unit, out.decimal[name], locale.calendar)
             elif name in COST_FIELDS:
-                out.rules[name] = number_rule(_decimal(values(name), locale), v.COST, units.money_scale(unit))
+                out.decimal[name], out.factor[name] = _decimal(values(name), locale), units.money_scale(unit)
+                out.rules[name] = number_rule(out.decimal[name], v.COST, out.factor[name])
             elif name == "story_points":
-                out.rules[name] = number_rule(_decimal(values(name), locale), v.STORY_POINTS)
+                out.decimal[name], out.factor[name] = _decimal(values(name), locale), 1.0
+                out.rules[name] = number_rule(out.decimal[name], v.STORY_POINTS)
             elif name == "percent_complete":
-                out.rules[name] = percent_rule(_decimal(values(name), locale))
+                out.decimal[name] = _decimal(values(name), locale)
+                out.rules[name] = percent_rule(out.decimal[name])
         except v.CellError as exc:
             out.refused[name] = str(exc)
     return out
@@ -75,14 +86,14 @@ def _decimal(cells: list[Any], locale: Locale) -> locales.Decimal | None:
     return locales.decide_decimal(cells, locale.decimal)
 
 
-def _date_rule(name: str, unit: str | None, cells: list[Any], locale: Locale) -> tuple[Rule, str | None]:
+def _date_rule(name: str, unit: str | None, cells: list[Any], locale: Locale) -> tuple[Rule, str | None, bool]:
     declared = locale.day_first
     if declared is None and unit and unit.lower().startswith(("dd", "mm")):  # 'Start (dd/mm/yyyy)'
         declared = unit.lower().startswith("dd")
     day_first, note = locales.decide_day_first(cells, declared, locale.decimal)
     if name == "updated_at":
-        return (lambda cell: v.parse_timestamp(cell, day_first=day_first)), note
-    return (lambda cell: v.parse_date(cell, day_first=day_first)), note
+        return (lambda cell: v.parse_timestamp(cell, day_first=day_first)), note, day_first
+    return (lambda cell: v.parse_date(cell, day_first=day_first)), note, day_first
 
 
 def hours_rule(unit: str | None, decimal: locales.Decimal | None, calendar: units.Calendar) -> Rule:

@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from connectors import values as v
 from connectors.base import Batch, Connector, ExtractContext
+from connectors.spreadsheet import vectorised as vec
 from connectors.spreadsheet.columns import ColumnRules, Locale, task_rules
 from connectors.spreadsheet.excel_errors import excel_error
 from connectors.spreadsheet.headers import (
@@ -121,6 +125,12 @@ class SpreadsheetConnector(Connector):
             try:
                 for sheet in iter_sheets(path, name, sheet_filter, limits):
                     for table, row in self._sheet_records(sheet, context):
+                        if isinstance(row, pa.Table):  # a typed chunk: after the rows buffered before it
+                            if buffers[table]:
+                                yield self._flush(table, buffers)
+                            yield Batch(table, row)
+                            yield from context.drain_quarantine()
+                            continue
                         buffers[table].append(row)
                         if len(buffers[table]) >= BATCH_ROWS:
                             yield self._flush(table, buffers)
@@ -146,7 +156,9 @@ class SpreadsheetConnector(Connector):
         o = self.options
         return Locale(o.day_first, o.decimal, Calendar(o.hours_per_day, o.days_per_week, o.days_per_month))
 
-    def _sheet_records(self, sheet: SheetRows, context: ExtractContext) -> Iterator[tuple[str, dict[str, Any]]]:
+    def _sheet_records(
+        self, sheet: SheetRows, context: ExtractContext,
+    ) -> Iterator[tuple[str, dict[str, Any] | pa.Table]]:
         head = list(itertools.islice(sheet.rows, HEADER_SEARCH_ROWS + LOOKAHEAD_ROWS))
         cells = [row for _, row in head]
         risk_sheets = set(self.options.risk_sheets)
@@ -219,61 +231,92 @@ class SpreadsheetConnector(Connector):
     def _task_records(
         self, sheet: SheetRows, header: list[Any], columns: dict[str, int], rules: ColumnRules,
         rows: Iterator[tuple[int, list[Any]]], context: ExtractContext,
-    ) -> Iterator[tuple[str, dict[str, Any]]]:
-        is_csv = sheet.file.lower().endswith((".csv", ".tsv", ".txt"))
-        calendar = self._locale().calendar
-        for number, row in rows:
-            if all(v.is_blank(c) for c in row):
-                continue
-            cells = {name: (row[i] if i < len(row) else None) for name, i in columns.items()}
-            location = f"{sheet.file}, sheet {sheet.sheet!r}, row {number}"
-            record = {str(header[i]): row[i] for i in range(min(len(header), len(row))) if not v.is_blank(row[i])}
-            parsed, cell_errors, out_of_range = _parse_task(cells, rules)
-            task_id = None if "task_id" in cell_errors else v.as_text(cells.get("task_id"))
-            task_id = task_id or str(number)
-            item_key = f"{sheet.file}#{sheet.sheet}#{task_id}"
-            row_errors = [f"column {header[columns[f]]!r}: {reason}" for f, reason in out_of_range.items()]
-            row_errors += [f"column {header[columns[f]]!r}: {cell_errors.pop(f)}; every task needs one"
-                           for f in KEY_FIELDS if f in cell_errors]
-            if not row_errors and parsed.get("name") is None:
-                row_errors.append(f"column {header[columns['name']]!r}: empty; every task needs a name")
-            if row_errors:
-                context.quarantine(item_key, location, "; ".join(row_errors), record)
-                continue
-            for field_name, reason in cell_errors.items():
-                label = str(header[columns[field_name]])
+    ) -> Iterator[tuple[str, dict[str, Any] | pa.Table]]:
+        while chunk := list(itertools.islice(rows, BATCH_ROWS)):
+            yield from self._task_chunk(sheet, header, columns, rules, chunk, context)
+
+    def _task_chunk(
+        self, sheet: SheetRows, header: list[Any], columns: dict[str, int], rules: ColumnRules,
+        chunk: list[tuple[int, list[Any]]], context: ExtractContext,
+    ) -> Iterator[tuple[str, dict[str, Any] | pa.Table]]:
+        """Type a chunk of rows column by column; only rows with a finding or a predecessor are
+        then visited one by one."""
+        numbers = [number for number, _ in chunk]
+        cells = [row for _, row in chunk]
+        raw = vec.raw_columns(cells)
+        arrays = [vec.to_array(column) for column in raw]
+        blanks = [vec.blank_mask(array, column) for array, column in zip(arrays, raw, strict=True)]
+        blank_row = np.logical_and.reduce(blanks) if blanks else np.ones(len(chunk), bool)
+        empty = (None,) * len(chunk)
+
+        def parse_one(name: str, cell: Any) -> tuple[dict[str, Any], dict[str, str], dict[str, str]]:
+            return _parse_task({name: cell}, rules)
+
+        typed: dict[str, vec.TypedField] = {}
+        for name, index in columns.items():
+            column, array = (raw[index], arrays[index]) if index < len(raw) else (empty, None)
+            blank = blanks[index] if index < len(raw) else np.ones(len(chunk), bool)
+            typed[name] = vec.type_field(name, column, array, blank, rules, parse_one)
+        visit = _rows_to_visit(typed, columns, blanks, blank_row)
+        task = _ChunkRows(sheet, header, columns, typed, raw, cells, numbers)
+        dropped = np.zeros(len(chunk), bool)
+        links: list[dict[str, Any]] = []
+        for index in visit:
+            if not self._visit_row(task, index, context, links):
+                dropped[index] = True
+        table = _task_table(task, ~blank_row & ~dropped)
+        if table.num_rows:
+            yield "tasks", table
+        for link in links:
+            yield "dependencies", link
+
+    def _visit_row(
+        self, task: _ChunkRows, index: int, context: ExtractContext, links: list[dict[str, Any]],
+    ) -> bool:
+        """The row's findings (False: the row is kept out whole) and its predecessor links."""
+        sheet, header, columns = task.sheet, task.header, task.columns
+        number, row = task.numbers[index], task.cells[index]
+        cell_errors = {f: t.errors[index] for f, t in task.typed.items() if index in t.errors}
+        out_of_range = {f: t.out_of_range[index] for f, t in task.typed.items() if index in t.out_of_range}
+        location = f"{sheet.file}, sheet {sheet.sheet!r}, row {number}"
+        record = {str(header[i]): row[i] for i in range(min(len(header), len(row))) if not v.is_blank(row[i])}
+        task_id = task.value("task_id", index) or str(number)
+        item_key = f"{sheet.file}#{sheet.sheet}#{task_id}"
+        row_errors = [f"column {header[columns[f]]!r}: {reason}" for f, reason in out_of_range.items()]
+        row_errors += [f"column {header[columns[f]]!r}: {cell_errors.pop(f)}; every task needs one"
+                       for f in KEY_FIELDS if f in cell_errors]
+        if not row_errors and task.value("name", index) is None:
+            row_errors.append(f"column {header[columns['name']]!r}: empty; every task needs a name")
+        if row_errors:
+            context.quarantine(item_key, location, "; ".join(row_errors), record)
+            return False
+        for field_name, reason in cell_errors.items():
+            label = str(header[columns[field_name]])
+            context.quarantine(
+                item_key, f"{location}, column {label!r}",
+                f"column {label!r}: {reason}; the task was loaded without this value", record,
+                level="cell", column=label, value=task.cell(field_name, index),
+            )
+        if "depends_on" in cell_errors:
+            return True
+        project = task.value("project", index)
+        project_key = f"{sheet.file}#{project}" if project else task.default_project
+        for reference in split_predecessors(task.cell("depends_on", index)):
+            link = parse_link(reference, self._locale().calendar)
+            if link is None:
+                label = str(header[columns["depends_on"]])
                 context.quarantine(
                     item_key, f"{location}, column {label!r}",
-                    f"column {label!r}: {reason}; the task was loaded without this value", record,
-                    level="cell", column=label, value=cells.get(field_name),
+                    f"column {label!r}: {reference!r} is not a dependency; expected an id such as 12, "
+                    "2,3, 12FS+2d, 3SS-2 days or Sheet!12. The task was loaded without this link",
+                    record, level="cell", column=label, value=reference,
                 )
-            project = parsed.pop("project")
-            if project:
-                project_key = f"{sheet.file}#{project}"
-            else:
-                project_key = sheet.file if is_csv else f"{sheet.file}#{sheet.sheet}"
-            parsed.update(
-                file=sheet.file, sheet=sheet.sheet, row_number=number, item_key=item_key, task_id=task_id,
-                project=project, project_key=project_key,
-            )
-            yield "tasks", parsed
-            if "depends_on" in cell_errors:
                 continue
-            for reference in split_predecessors(cells.get("depends_on")):
-                link = parse_link(reference, calendar)
-                if link is None:
-                    label = str(header[columns["depends_on"]])
-                    context.quarantine(
-                        item_key, f"{location}, column {label!r}",
-                        f"column {label!r}: {reference!r} is not a dependency; expected an id such as 12, "
-                        "2,3, 12FS+2d, 3SS-2 days or Sheet!12. The task was loaded without this link",
-                        record, level="cell", column=label, value=reference,
-                    )
-                    continue
-                yield "dependencies", {
-                    "file": sheet.file, "sheet": sheet.sheet, "successor_key": item_key,
-                    "successor_project_key": project_key, "predecessor_ref": reference, **link,
-                }
+            links.append({
+                "file": sheet.file, "sheet": sheet.sheet, "successor_key": item_key,
+                "successor_project_key": project_key, "predecessor_ref": reference, **link,
+            })
+        return True
 
     def _log_records(
         self, sheet: SheetRows, header: list[Any], columns: dict[str, int],
@@ -316,6 +359,83 @@ class SpreadsheetConnector(Connector):
                 "status": status, "reported_at": reported_at, "reported_by": v.as_text(cells.get("reported_by")),
                 "comment": v.as_text(cells.get("comment")),
             }
+
+
+@dataclass
+class _ChunkRows:
+    """A chunk of task rows: its raw cells and, per recognised field, its typed columns."""
+
+    sheet: SheetRows
+    header: list[Any]
+    columns: dict[str, int]
+    typed: dict[str, vec.TypedField]
+    raw_columns: list[tuple[Any, ...]]
+    cells: list[list[Any]]
+    numbers: list[int]
+
+    @property
+    def default_project(self) -> str:
+        """A task without a project belongs to the file (CSV) or to its sheet (workbook)."""
+        is_csv = self.sheet.file.lower().endswith((".csv", ".tsv", ".txt"))
+        return self.sheet.file if is_csv else f"{self.sheet.file}#{self.sheet.sheet}"
+
+    def value(self, field_name: str, index: int) -> Any:
+        typed = self.typed.get(field_name)
+        return typed.values[field_name][index].as_py() if typed is not None else None
+
+    def cell(self, field_name: str, index: int) -> Any:
+        """The cell as the reader gave it (None past the end of a short row)."""
+        column = self.columns.get(field_name)
+        in_chunk = column is not None and column < len(self.raw_columns)
+        return self.raw_columns[column][index] if in_chunk else None
+
+
+def _rows_to_visit(
+    typed: dict[str, vec.TypedField], columns: dict[str, int], blanks: list[np.ndarray], blank_row: np.ndarray,
+) -> list[int]:
+    """Rows that need a look of their own: a finding, no name, or predecessors to split."""
+    visit = set()
+    for field in typed.values():
+        visit.update(field.errors, field.out_of_range)
+    nameless = pc.is_null(typed["name"].values["name"]).to_numpy(zero_copy_only=False)
+    needs = nameless.copy()
+    if "depends_on" in columns and columns["depends_on"] < len(blanks):
+        needs |= ~blanks[columns["depends_on"]]
+    visit.update(np.flatnonzero(needs).tolist())
+    return sorted(i for i in visit if not blank_row[i])
+
+
+def _task_table(task: _ChunkRows, keep: np.ndarray) -> pa.Table:
+    """The chunk's kept rows in TASK_SCHEMA: typed fields, keys and the defaults of absent fields."""
+    size = len(task.numbers)
+    out: dict[str, pa.Array] = {}
+    for typed in task.typed.values():
+        out.update(typed.values)
+    numbers = pa.array(task.numbers, pa.int32())
+    task_id = out.get("task_id")
+    task_id = pc.cast(numbers, pa.string()) if task_id is None else pc.coalesce(task_id, pc.cast(numbers, pa.string()))
+    project = out.get("project", pa.nulls(size, pa.string()))
+    sheet = task.sheet
+    out.update(
+        file=pa.array([sheet.file] * size, pa.string()), sheet=pa.array([sheet.sheet] * size, pa.string()),
+        row_number=numbers, task_id=task_id,
+        item_key=pc.binary_join_element_wise(f"{sheet.file}#{sheet.sheet}#", task_id, ""),
+        project=project,
+        project_key=pc.if_else(pc.is_valid(project), pc.binary_join_element_wise(f"{sheet.file}#", project, ""),
+                               task.default_project),
+    )
+    arrays = []
+    for column in TASK_SCHEMA:
+        array = out.get(column.name)
+        if array is None or pa.types.is_null(array.type):
+            array = pa.nulls(size, column.type)
+        array = pc.cast(array, column.type)
+        if column.name in ("systems", "objectives"):
+            array = array.fill_null(pa.scalar([], column.type))
+        elif column.name == "percent_explicit":
+            array = array.fill_null(False)
+        arrays.append(array.filter(pa.array(keep)))
+    return pa.Table.from_arrays(arrays, schema=TASK_SCHEMA)
 
 
 _EMPTY_TASK: dict[str, Any] = {name: None for name in TASK_SCHEMA.names} | {"percent_explicit": False}
