@@ -9,7 +9,7 @@ sheet, row number and reason; the rest of the sheet loads.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -212,7 +212,7 @@ class SpreadsheetConnector(Connector):
             return
         rules = task_rules(header, columns, cells[header_index + 1:], self._locale())
         self._report_columns(sheet, header, columns, rules, context)
-        yield from self._task_records(sheet, header, columns, rules, rest, context)
+        yield from self._task_records(sheet, header, columns, rules, head[header_index + 1:], sheet.rows, context)
 
     @staticmethod
     def _report_columns(
@@ -230,24 +230,29 @@ class SpreadsheetConnector(Connector):
 
     def _task_records(
         self, sheet: SheetRows, header: list[Any], columns: dict[str, int], rules: ColumnRules,
-        rows: Iterator[tuple[int, list[Any]]], context: ExtractContext,
+        head: list[tuple[int, list[Any]]], rows: Iterator[tuple[int, list[Any]]], context: ExtractContext,
     ) -> Iterator[tuple[str, dict[str, Any] | pa.Table]]:
+        """The rows read ahead first, then the rest: as Arrow columns when the reader has them (a CSV),
+        else as rows, a chunk at a time."""
+        for start in range(0, len(head), BATCH_ROWS):
+            chunk = head[start:start + BATCH_ROWS]
+            yield from self._task_chunk(sheet, header, columns, rules, _row_chunk(chunk), context)
+        take = getattr(rows, "take_columns", None)
+        while take is not None and (part := take(BATCH_ROWS)) is not None:
+            yield from self._task_chunk(sheet, header, columns, rules, _column_chunk(*part), context)
         while chunk := list(itertools.islice(rows, BATCH_ROWS)):
-            yield from self._task_chunk(sheet, header, columns, rules, chunk, context)
+            yield from self._task_chunk(sheet, header, columns, rules, _row_chunk(chunk), context)
 
     def _task_chunk(
         self, sheet: SheetRows, header: list[Any], columns: dict[str, int], rules: ColumnRules,
-        chunk: list[tuple[int, list[Any]]], context: ExtractContext,
+        chunk: _Chunk, context: ExtractContext,
     ) -> Iterator[tuple[str, dict[str, Any] | pa.Table]]:
         """Type a chunk of rows column by column; only rows with a finding or a predecessor are
         then visited one by one."""
-        numbers = [number for number, _ in chunk]
-        cells = [row for _, row in chunk]
-        raw = vec.raw_columns(cells)
-        arrays = [vec.to_array(column) for column in raw]
+        numbers, cells, raw, arrays = chunk
         blanks = [vec.blank_mask(array, column) for array, column in zip(arrays, raw, strict=True)]
-        blank_row = np.logical_and.reduce(blanks) if blanks else np.ones(len(chunk), bool)
-        empty = (None,) * len(chunk)
+        blank_row = np.logical_and.reduce(blanks) if blanks else np.ones(len(numbers), bool)
+        empty = (None,) * len(numbers)
 
         def parse_one(name: str, cell: Any) -> tuple[dict[str, Any], dict[str, str], dict[str, str]]:
             return _parse_task({name: cell}, rules)
@@ -255,23 +260,34 @@ class SpreadsheetConnector(Connector):
         typed: dict[str, vec.TypedField] = {}
         for name, index in columns.items():
             column, array = (raw[index], arrays[index]) if index < len(raw) else (empty, None)
-            blank = blanks[index] if index < len(raw) else np.ones(len(chunk), bool)
+            blank = blanks[index] if index < len(raw) else np.ones(len(numbers), bool)
             typed[name] = vec.type_field(name, column, array, blank, rules, parse_one)
-        visit = _rows_to_visit(typed, columns, blanks, blank_row)
+        dep_column = columns.get("depends_on")
+        plain = vec.plain_references(arrays[dep_column]) if dep_column is not None and dep_column < len(raw) else None
+        visit = _rows_to_visit(typed, columns, blanks, blank_row, plain)
         task = _ChunkRows(sheet, header, columns, typed, raw, cells, numbers)
-        dropped = np.zeros(len(chunk), bool)
+        dropped = np.zeros(len(numbers), bool)
         links: list[dict[str, Any]] = []
+        calendar = self._locale().calendar
         for index in visit:
-            if not self._visit_row(task, index, context, links):
+            if not self._visit_row(task, index, calendar, context, links):
                 dropped[index] = True
-        table = _task_table(task, ~blank_row & ~dropped)
+        keys = _task_keys(task)
+        table = _task_table(task, keys, ~blank_row & ~dropped)
         if table.num_rows:
             yield "tasks", table
+        if plain is not None:
+            unvisited = np.ones(len(numbers), bool)
+            unvisited[visit] = False
+            plain_links = _plain_links(task, keys, plain, ~blank_row & unvisited)
+            if plain_links.num_rows:
+                yield "dependencies", plain_links
         for link in links:
             yield "dependencies", link
 
     def _visit_row(
-        self, task: _ChunkRows, index: int, context: ExtractContext, links: list[dict[str, Any]],
+        self, task: _ChunkRows, index: int, calendar: Calendar, context: ExtractContext,
+        links: list[dict[str, Any]],
     ) -> bool:
         """The row's findings (False: the row is kept out whole) and its predecessor links."""
         sheet, header, columns = task.sheet, task.header, task.columns
@@ -302,7 +318,7 @@ class SpreadsheetConnector(Connector):
         project = task.value("project", index)
         project_key = f"{sheet.file}#{project}" if project else task.default_project
         for reference in split_predecessors(task.cell("depends_on", index)):
-            link = parse_link(reference, self._locale().calendar)
+            link = parse_link(reference, calendar)
             if link is None:
                 label = str(header[columns["depends_on"]])
                 context.quarantine(
@@ -361,6 +377,21 @@ class SpreadsheetConnector(Connector):
             }
 
 
+#: A chunk of rows: row numbers, the rows (as lists), the columns (as sequences) and their Arrow arrays.
+_Chunk = tuple[list[int], Sequence[list[Any]], list[Sequence[Any]], list[pa.Array | None]]
+
+
+def _row_chunk(chunk: list[tuple[int, list[Any]]]) -> _Chunk:
+    cells = [row for _, row in chunk]
+    raw: list[Sequence[Any]] = list(vec.raw_columns(cells))
+    return [number for number, _ in chunk], cells, raw, [vec.to_array(column) for column in raw]
+
+
+def _column_chunk(first: int, arrays: list[pa.Array]) -> _Chunk:
+    size = len(arrays[0]) if arrays else 0
+    return list(range(first, first + size)), vec.LazyRows(arrays), [vec.LazyColumn(a) for a in arrays], list(arrays)
+
+
 @dataclass
 class _ChunkRows:
     """A chunk of task rows: its raw cells and, per recognised field, its typed columns."""
@@ -369,8 +400,8 @@ class _ChunkRows:
     header: list[Any]
     columns: dict[str, int]
     typed: dict[str, vec.TypedField]
-    raw_columns: list[tuple[Any, ...]]
-    cells: list[list[Any]]
+    raw_columns: list[Sequence[Any]]
+    cells: Sequence[list[Any]]
     numbers: list[int]
 
     @property
@@ -392,40 +423,55 @@ class _ChunkRows:
 
 def _rows_to_visit(
     typed: dict[str, vec.TypedField], columns: dict[str, int], blanks: list[np.ndarray], blank_row: np.ndarray,
+    plain: pa.Array | None,
 ) -> list[int]:
-    """Rows that need a look of their own: a finding, no name, or predecessors to split."""
+    """Rows that need a look of their own: a finding, no name, or predecessors other than one plain id."""
     visit = set()
     for field in typed.values():
         visit.update(field.errors, field.out_of_range)
     nameless = pc.is_null(typed["name"].values["name"]).to_numpy(zero_copy_only=False)
     needs = nameless.copy()
     if "depends_on" in columns and columns["depends_on"] < len(blanks):
-        needs |= ~blanks[columns["depends_on"]]
+        split = ~blanks[columns["depends_on"]]
+        if plain is not None:
+            split &= pc.is_null(plain).to_numpy(zero_copy_only=False)
+        needs |= split
     visit.update(np.flatnonzero(needs).tolist())
     return sorted(i for i in visit if not blank_row[i])
 
 
-def _task_table(task: _ChunkRows, keep: np.ndarray) -> pa.Table:
+def _task_keys(task: _ChunkRows) -> dict[str, pa.Array]:
+    """task_id (the row number when the ID cell is empty), item_key, project and project_key of each row."""
+    size, sheet = len(task.numbers), task.sheet
+    numbers = pa.array(task.numbers, pa.int32())
+    given = task.typed["task_id"].values["task_id"] if "task_id" in task.typed else pa.nulls(size, pa.string())
+    task_id = pc.coalesce(pc.cast(given, pa.string()), pc.cast(numbers, pa.string()))
+    project = task.typed["project"].values["project"] if "project" in task.typed else pa.nulls(size, pa.string())
+    project = pc.cast(project, pa.string())
+    return {
+        "row_number": numbers, "task_id": task_id,
+        "item_key": pc.binary_join_element_wise(f"{sheet.file}#{sheet.sheet}#", task_id, ""),
+        "project": project,
+        "project_key": pc.if_else(pc.is_valid(project), pc.binary_join_element_wise(f"{sheet.file}#", project, ""),
+                                  task.default_project),
+    }
+
+
+def _task_table(task: _ChunkRows, keys: dict[str, pa.Array], keep: np.ndarray) -> pa.Table:
     """The chunk's kept rows in TASK_SCHEMA: typed fields, keys and the defaults of absent fields."""
     size = len(task.numbers)
     out: dict[str, pa.Array] = {}
     for typed in task.typed.values():
         out.update(typed.values)
-    numbers = pa.array(task.numbers, pa.int32())
-    task_id = out.get("task_id")
-    task_id = pc.cast(numbers, pa.string()) if task_id is None else pc.coalesce(task_id, pc.cast(numbers, pa.string()))
-    project = out.get("project", pa.nulls(size, pa.string()))
-    sheet = task.sheet
-    out.update(
-        file=pa.array([sheet.file] * size, pa.string()), sheet=pa.array([sheet.sheet] * size, pa.string()),
-        row_number=numbers, task_id=task_id,
-        item_key=pc.binary_join_element_wise(f"{sheet.file}#{sheet.sheet}#", task_id, ""),
-        project=project,
-        project_key=pc.if_else(pc.is_valid(project), pc.binary_join_element_wise(f"{sheet.file}#", project, ""),
-                               task.default_project),
-    )
+    out.update(keys, file=pa.array([task.sheet.file] * size, pa.string()),
+               sheet=pa.array([task.sheet.sheet] * size, pa.string()))
+    return _table(out, TASK_SCHEMA, keep, size)
+
+
+def _table(out: dict[str, pa.Array], schema: pa.Schema, keep: np.ndarray, size: int) -> pa.Table:
+    mask = pa.array(keep)
     arrays = []
-    for column in TASK_SCHEMA:
+    for column in schema:
         array = out.get(column.name)
         if array is None or pa.types.is_null(array.type):
             array = pa.nulls(size, column.type)
@@ -434,8 +480,21 @@ def _task_table(task: _ChunkRows, keep: np.ndarray) -> pa.Table:
             array = array.fill_null(pa.scalar([], column.type))
         elif column.name == "percent_explicit":
             array = array.fill_null(False)
-        arrays.append(array.filter(pa.array(keep)))
-    return pa.Table.from_arrays(arrays, schema=TASK_SCHEMA)
+        arrays.append(array.filter(mask))
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _plain_links(task: _ChunkRows, keys: dict[str, pa.Array], plain: pa.Array, rows: np.ndarray) -> pa.Table:
+    """Finish-to-start links without lag from predecessor cells that hold one plain id."""
+    size = len(task.numbers)
+    keep = rows & pc.is_valid(plain).to_numpy(zero_copy_only=False)
+    out = {
+        "file": pa.array([task.sheet.file] * size, pa.string()), "sheet": pa.array([task.sheet.sheet] * size, pa.string()),
+        "successor_key": keys["item_key"], "successor_project_key": keys["project_key"],
+        "predecessor_ref": plain, "predecessor_id": vec.plain_id(plain),
+        "link_type": pa.array(["FS"] * size, pa.string()), "lag_hours": pa.array(np.zeros(size)),
+    }
+    return _table(out, DEPENDENCY_SCHEMA, keep, size)
 
 
 _EMPTY_TASK: dict[str, Any] = {name: None for name in TASK_SCHEMA.names} | {"percent_explicit": False}

@@ -29,7 +29,7 @@ def iter_sheets(
     """Every sheet of the file. A workbook past ``limits`` raises ArchiveTooLarge before it is opened."""
     suffix = path.suffix.lower()
     if suffix in CSV_SUFFIXES:
-        yield SheetRows(name, path.stem, _csv_rows(path, name))
+        yield SheetRows(name, path.stem, ColumnRows(path, name))
     elif suffix in EXCEL_SUFFIXES:
         check_workbook(path, name, limits or ZipLimits())
         yield from _excel_sheets(path, name, sheet_filter)
@@ -122,3 +122,107 @@ def _dialect(sample: str) -> type[csv.Dialect] | csv.Dialect:
     except csv.Error:
         return csv.excel
 
+
+
+#: Columns given as text to Arrow's CSV reader (more than a tracker ever has; the rest would be typed).
+_MAX_TEXT_COLUMNS = 4096
+_HEAD_BLOCK = 1024
+
+
+class ColumnRows:
+    """The rows of a CSV file read by Arrow in one go (C speed, no Python per cell): iterated row by
+    row for the header search, then taken a chunk of columns at a time by :meth:`take_columns`.
+
+    Arrow reads exactly what ``csv.reader`` with the sniffed dialect reads only for regular files
+    (every row as wide as the first, no space skipped after a delimiter, quotes doubled or absent);
+    any other file - or one Arrow refuses - is read by ``csv.reader``, whose errors name the problem.
+    """
+
+    def __init__(self, path: Path, name: str) -> None:
+        self._path, self._name = path, name
+        self._columns: list[Any] | None = None
+        self._rows: Iterator[tuple[int, list[Any]]] | None = None  # the csv.reader fallback
+        self._buffer: list[tuple[int, list[Any]]] = []
+        self._next = 0  # the first row not yet handed out, buffered or not
+
+    def __iter__(self) -> ColumnRows:
+        return self
+
+    def __next__(self) -> tuple[int, list[Any]]:
+        self._load()
+        if self._rows is not None:
+            return next(self._rows)
+        if not self._buffer:
+            self._buffer = self._python_rows(_HEAD_BLOCK)
+            if not self._buffer:
+                raise StopIteration
+            self._buffer.reverse()
+        self._next += 1
+        return self._buffer.pop()
+
+    def take_columns(self, limit: int) -> tuple[int, list[Any]] | None:
+        """(row number of the first row, one Arrow string array per column) for up to ``limit`` rows
+        not handed out yet; None when there are none, or the file is read row by row."""
+        self._load()
+        if self._rows is not None or self._columns is None:
+            return None
+        size = len(self._columns[0]) if self._columns else 0
+        if self._next >= size:
+            return None
+        start, self._buffer = self._next, []
+        self._next = min(size, start + limit)
+        return start + 1, [column.slice(start, self._next - start) for column in self._columns]
+
+    def _python_rows(self, limit: int) -> list[tuple[int, list[Any]]]:
+        assert self._columns is not None
+        start = self._next + len(self._buffer)
+        values = [column.slice(start, limit).to_pylist() for column in self._columns]
+        return [(start + i + 1, list(row)) for i, row in enumerate(zip(*values, strict=True))]
+
+    def _load(self) -> None:
+        if self._columns is not None or self._rows is not None:
+            return
+        table = _arrow_csv(self._path)
+        if table is None:
+            self._rows = _csv_rows(self._path, self._name)
+        else:
+            self._columns = [column.combine_chunks() for column in table.columns]
+
+
+def _arrow_csv(path: Path) -> Any:
+    """The file as an Arrow table of text columns, or None when csv.reader must read it."""
+    import pyarrow as pa
+    from pyarrow import csv as arrow_csv
+
+    try:
+        with path.open("r", encoding="utf-8-sig", newline="") as handle:
+            dialect = _dialect(handle.read(8192))
+        data = path.read_bytes()
+    except (UnicodeDecodeError, csv.Error, OSError):
+        return None
+    quote = dialect.quotechar or ""
+    if dialect.skipinitialspace or dialect.escapechar or (quote and not dialect.doublequote
+                                                          and quote.encode() in data):
+        return None
+    irregular: list[object] = []
+
+    def refuse(row: object) -> str:
+        irregular.append(row)
+        return "skip"
+
+    try:
+        table = arrow_csv.read_csv(
+            pa.py_buffer(data),
+            read_options=arrow_csv.ReadOptions(autogenerate_column_names=True),
+            parse_options=arrow_csv.ParseOptions(
+                delimiter=dialect.delimiter, quote_char=quote or False, double_quote=True,
+                newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=refuse),
+            convert_options=arrow_csv.ConvertOptions(
+                column_types={f"f{i}": pa.string() for i in range(_MAX_TEXT_COLUMNS)},
+                strings_can_be_null=False, quoted_strings_can_be_null=False, null_values=[]),
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    if irregular or not table.num_columns or any(not pa.types.is_string(t) for t in table.schema.types):
+        return None
+    return table

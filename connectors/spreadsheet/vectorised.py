@@ -54,6 +54,32 @@ def raw_columns(rows: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
     return list(itertools.zip_longest(*rows)) if rows else []
 
 
+class LazyColumn(Sequence[Any]):
+    """An Arrow column seen as the cells a reader gives, converted only where a cell is looked at."""
+
+    def __init__(self, array: pa.Array) -> None:
+        self._array = array
+
+    def __len__(self) -> int:
+        return len(self._array)
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._array[index].as_py()
+
+
+class LazyRows(Sequence[list[Any]]):
+    """Arrow columns seen as rows, each converted only when it is looked at (a row with a finding)."""
+
+    def __init__(self, arrays: list[pa.Array]) -> None:
+        self._arrays = arrays
+
+    def __len__(self) -> int:
+        return len(self._arrays[0]) if self._arrays else 0
+
+    def __getitem__(self, index: Any) -> list[Any]:
+        return [array[index].as_py() for array in self._arrays]
+
+
 def to_array(column: Sequence[Any]) -> pa.Array | None:
     """The column as one Arrow array, or None when its cells are of mixed kinds (read cell by cell)."""
     for cells in (column, None):
@@ -184,8 +210,8 @@ def _text(array: pa.Array) -> pa.Array:
 def _date(array: pa.Array, day_first: bool) -> pa.Array:
     kind = array.type
     if pa.types.is_string(kind):
-        iso = _strict_date(array, r"^\d{4}-\d{2}-\d{2}$", "%Y-%m-%d")
-        slashed = _strict_date(array, r"^\d{2}/\d{2}/\d{4}$", "%d/%m/%Y" if day_first else "%m/%d/%Y")
+        iso = _strict_date(array, r"^\d{4}-\d{2}-\d{2}$", "%Y-%m-%d", 8)
+        slashed = _strict_date(array, r"^\d{2}/\d{2}/\d{4}$", *(("%d/%m/%Y", 0) if day_first else ("%m/%d/%Y", 3)))
         return pc.coalesce(iso, slashed)
     if pa.types.is_floating(kind) or pa.types.is_integer(kind):  # Excel serials, as values.parse_date bounds them
         number = pc.cast(array, pa.float64())
@@ -200,13 +226,16 @@ def _date(array: pa.Array, day_first: bool) -> pa.Array:
     return pa.nulls(len(array), pa.date32())
 
 
-def _strict_date(array: pa.Array, pattern: str, form: str) -> pa.Array:
-    """Cells of exactly ``pattern`` that are calendar dates (strptime rolls 30 Feb over: written back
-    they differ, so they are left NULL for the cell parser to report)."""
+def _strict_date(array: pa.Array, pattern: str, form: str, day_at: int) -> pa.Array:
+    """Cells of exactly ``pattern`` that are calendar dates. strptime rolls 30 Feb over to 2 March:
+    its day then differs from the day written (at ``day_at``), and the cell is left NULL for the
+    cell parser to report."""
     shaped = pc.match_substring_regex(array, pattern)
-    parsed = pc.strptime(pc.if_else(shaped, array, None), format=form, unit="s", error_is_null=True)
+    text = pc.if_else(shaped, array, None)
+    parsed = pc.strptime(text, format=form, unit="s", error_is_null=True)
+    written_day = pc.cast(pc.utf8_slice_codeunits(text, day_at, day_at + 2), pa.int64())
     days = pc.cast(parsed, pa.date32(), safe=False)
-    exact = pc.and_(pc.equal(pc.strftime(parsed, format=form), array),
+    exact = pc.and_(pc.equal(pc.day(parsed), written_day),
                     pc.and_(pc.greater_equal(days, _FIRST_DAY), pc.less_equal(days, _LAST_DAY)))
     return pc.if_else(exact, days, None)
 
@@ -244,3 +273,29 @@ def _split_list(array: pa.Array) -> pa.Array:
     counts = np.bincount(parents[keep], minlength=len(array))
     offsets = np.concatenate(([0], np.cumsum(counts))).astype(np.int32)
     return pa.ListArray.from_arrays(pa.array(offsets), flat.filter(pa.array(keep)))
+
+
+#: A predecessor cell that is one plain id: no separator, space, scope ('Sheet!12') or link type
+#: (FS/SS/FF/SF, which may follow the id with a lag) - read as a finish-to-start link with no lag.
+_PLAIN_REFERENCE = r"^[^\s!;,|]+$"
+_LINK_TYPE = r"(?i)(fs|ss|ff|sf)"
+
+
+def plain_references(array: pa.Array | None) -> pa.Array | None:
+    """The reference of each predecessor cell that is one plain id (NULL for others, which the
+    connector splits and reads one by one); None when the column is read cell by cell."""
+    if array is None:
+        return None
+    if pa.types.is_string(array.type):
+        plain = pc.and_(pc.match_substring_regex(array, _PLAIN_REFERENCE),
+                        pc.invert(pc.match_substring_regex(array, _LINK_TYPE)))
+        plain = pc.and_(plain, pc.invert(pc.match_substring(array, "#")))
+        return pc.if_else(plain, array, None)
+    if pa.types.is_integer(array.type) or pa.types.is_floating(array.type):
+        return _text(array)  # Excel stores the id 2 as 2.0; its reference reads '2'
+    return None
+
+
+def plain_id(references: pa.Array) -> pa.Array:
+    """'2.0' (a number that went through text) -> '2', as predecessors._plain_id reads it."""
+    return pc.replace_substring_regex(references, r"^(\d+)\.0$", r"\1")
