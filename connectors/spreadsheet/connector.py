@@ -255,7 +255,7 @@ class SpreadsheetConnector(Connector):
         empty = (None,) * len(numbers)
 
         def parse_one(name: str, cell: Any) -> tuple[dict[str, Any], dict[str, str], dict[str, str]]:
-            return _parse_task({name: cell}, rules)
+            return _parse_cell(name, cell, rules)
 
         typed: dict[str, vec.TypedField] = {}
         for name, index in columns.items():
@@ -522,6 +522,16 @@ def _parse_task(
                 row_errors[field_name] = str(exc)
             except v.CellError as exc:
                 cell_errors[field_name] = str(exc)
+    return parsed, cell_errors, row_errors
+
+
+def _parse_cell(
+    field_name: str, cell: Any, rules: ColumnRules,
+) -> tuple[dict[str, Any], dict[str, str], dict[str, str]]:
+    """One cell as the row path reads it; the ID as written (it is a key, not typed)."""
+    parsed, cell_errors, row_errors = _parse_task({field_name: cell}, rules)
+    if field_name == "task_id" and field_name not in cell_errors:
+        parsed["task_id"] = v.as_text(cell)
     return parsed, cell_errors, row_errors
 
 

@@ -134,7 +134,8 @@ class ColumnRows:
     row for the header search, then taken a chunk of columns at a time by :meth:`take_columns`.
 
     Arrow reads exactly what ``csv.reader`` with the sniffed dialect reads only for regular files
-    (every row as wide as the first, no space skipped after a delimiter, quotes doubled or absent);
+    (every row as wide as the first, no empty line, no space skipped after a delimiter, quotes doubled
+    or absent);
     any other file - or one Arrow refuses - is read by ``csv.reader``, whose errors name the problem.
     """
 
@@ -201,6 +202,9 @@ def _arrow_csv(path: Path) -> Any:
     except (UnicodeDecodeError, csv.Error, OSError):
         return None
     quote = dialect.quotechar or ""
+    lines = data.removeprefix(b"\xef\xbb\xbf").replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    if lines.startswith(b"\n") or b"\n\n" in lines:
+        return None  # csv.reader gives an empty line as [], Arrow as a row of empty cells
     if dialect.skipinitialspace or dialect.escapechar or (quote and not dialect.doublequote
                                                           and quote.encode() in data):
         return None

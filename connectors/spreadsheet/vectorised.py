@@ -160,7 +160,18 @@ def _per_cell(name: str, column: Sequence[Any], indices: np.ndarray, typed: Type
         current = typed.values[out]
         if pa.types.is_null(current.type):
             current = pa.nulls(len(column), _PATCH_TYPES.get(out, pa.string()))
-        typed.values[out] = pc.replace_with_mask(current, pa.array(mask), pa.array(values, current.type))
+        typed.values[out] = _patch(current, mask, indices, pa.array(values, current.type))
+
+
+def _patch(current: pa.Array, mask: np.ndarray, indices: np.ndarray, values: pa.Array) -> pa.Array:
+    """``current`` with the cells at ``indices`` (True in ``mask``) replaced by ``values``."""
+    try:
+        return pc.replace_with_mask(current, pa.array(mask), values)
+    except pa.ArrowNotImplementedError:  # list columns (systems): no kernel; few cells, patched in Python
+        cells = current.to_pylist()
+        for index, value in zip(indices.tolist(), values.to_pylist(), strict=True):
+            cells[index] = value
+        return pa.array(cells, current.type)
 
 
 _PATCH_TYPES: dict[str, pa.DataType] = {
