@@ -176,6 +176,7 @@ def test_chunked_arrow_columns_load_what_the_row_path_loads(tmp_path: Path, monk
     # Read ahead nothing, 4 rows a chunk: everything past the header search goes through Arrow columns.
     monkeypatch.setattr(sheet_connector, "LOOKAHEAD_ROWS", 0)
     monkeypatch.setattr(sheet_connector, "BATCH_ROWS", 4)
+    monkeypatch.setattr(sheet_connector, "COLUMN_CHUNK_ROWS", 4)
     chunked, chunked_found = _extract(tmp_path)
     key = lambda r: (r.get("row_number") or 0, r.get("predecessor_ref") or "")  # noqa: E731
     for table in ("tasks", "dependencies"):

@@ -41,6 +41,8 @@ from connectors.spreadsheet.units import Calendar
 from connectors.zipguard import ArchiveTooLarge, ZipLimits
 
 BATCH_ROWS = 10_000
+#: Rows typed together when the reader gives Arrow columns (a CSV): fewer, larger compute calls.
+COLUMN_CHUNK_ROWS = 50_000
 #: Rows read ahead of typing a sheet: the header is searched in the first HEADER_SEARCH_ROWS, and each
 #: column's decimal mark and date order are decided from its values in these rows.
 LOOKAHEAD_ROWS = 1_000
@@ -238,7 +240,7 @@ class SpreadsheetConnector(Connector):
             chunk = head[start:start + BATCH_ROWS]
             yield from self._task_chunk(sheet, header, columns, rules, _row_chunk(chunk), context)
         take = getattr(rows, "take_columns", None)
-        while take is not None and (part := take(BATCH_ROWS)) is not None:
+        while take is not None and (part := take(COLUMN_CHUNK_ROWS)) is not None:
             yield from self._task_chunk(sheet, header, columns, rules, _column_chunk(*part), context)
         while chunk := list(itertools.islice(rows, BATCH_ROWS)):
             yield from self._task_chunk(sheet, header, columns, rules, _row_chunk(chunk), context)
@@ -463,24 +465,25 @@ def _task_table(task: _ChunkRows, keys: dict[str, pa.Array], keep: np.ndarray) -
     out: dict[str, pa.Array] = {}
     for typed in task.typed.values():
         out.update(typed.values)
-    out.update(keys, file=pa.array([task.sheet.file] * size, pa.string()),
-               sheet=pa.array([task.sheet.sheet] * size, pa.string()))
+    out.update(keys, file=pa.repeat(pa.scalar(task.sheet.file), size),
+               sheet=pa.repeat(pa.scalar(task.sheet.sheet), size))
     return _table(out, TASK_SCHEMA, keep, size)
 
 
 def _table(out: dict[str, pa.Array], schema: pa.Schema, keep: np.ndarray, size: int) -> pa.Table:
-    mask = pa.array(keep)
+    mask = None if keep.all() else pa.array(keep)
     arrays = []
     for column in schema:
         array = out.get(column.name)
         if array is None or pa.types.is_null(array.type):
             array = pa.nulls(size, column.type)
-        array = pc.cast(array, column.type)
-        if column.name in ("systems", "objectives"):
+        if array.type != column.type:
+            array = pc.cast(array, column.type)
+        if array.null_count and column.name in ("systems", "objectives"):
             array = array.fill_null(pa.scalar([], column.type))
-        elif column.name == "percent_explicit":
+        elif array.null_count and column.name == "percent_explicit":
             array = array.fill_null(False)
-        arrays.append(array.filter(mask))
+        arrays.append(array if mask is None else array.filter(mask))
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
@@ -489,10 +492,10 @@ def _plain_links(task: _ChunkRows, keys: dict[str, pa.Array], plain: pa.Array, r
     size = len(task.numbers)
     keep = rows & pc.is_valid(plain).to_numpy(zero_copy_only=False)
     out = {
-        "file": pa.array([task.sheet.file] * size, pa.string()), "sheet": pa.array([task.sheet.sheet] * size, pa.string()),
+        "file": pa.repeat(pa.scalar(task.sheet.file), size), "sheet": pa.repeat(pa.scalar(task.sheet.sheet), size),
         "successor_key": keys["item_key"], "successor_project_key": keys["project_key"],
         "predecessor_ref": plain, "predecessor_id": vec.plain_id(plain),
-        "link_type": pa.array(["FS"] * size, pa.string()), "lag_hours": pa.array(np.zeros(size)),
+        "link_type": pa.repeat(pa.scalar("FS"), size), "lag_hours": pa.array(np.zeros(size)),
     }
     return _table(out, DEPENDENCY_SCHEMA, keep, size)
 
