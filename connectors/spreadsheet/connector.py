@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -43,6 +44,8 @@ from connectors.zipguard import ArchiveTooLarge, ZipLimits
 BATCH_ROWS = 10_000
 #: Rows typed together when the reader gives Arrow columns (a CSV): fewer, larger compute calls.
 COLUMN_CHUNK_ROWS = 50_000
+#: A chunk this long has its columns typed on two threads.
+PARALLEL_ROWS = 20_000
 #: Rows read ahead of typing a sheet: the header is searched in the first HEADER_SEARCH_ROWS, and each
 #: column's decimal mark and date order are decided from its values in these rows.
 LOOKAHEAD_ROWS = 1_000
@@ -259,11 +262,17 @@ class SpreadsheetConnector(Connector):
         def parse_one(name: str, cell: Any) -> tuple[dict[str, Any], dict[str, str], dict[str, str]]:
             return _parse_cell(name, cell, rules)
 
-        typed: dict[str, vec.TypedField] = {}
-        for name, index in columns.items():
+        def type_one(name: str) -> vec.TypedField:
+            index = columns[name]
             column, array = (raw[index], arrays[index]) if index < len(raw) else (empty, None)
             blank = blanks[index] if index < len(raw) else np.ones(len(numbers), bool)
-            typed[name] = vec.type_field(name, column, array, blank, rules, parse_one)
+            return vec.type_field(name, column, array, blank, rules, parse_one)
+
+        if len(numbers) >= PARALLEL_ROWS:  # Arrow's kernels release the GIL: two columns at once
+            with ThreadPoolExecutor(max_workers=2) as pool:
+                typed = dict(zip(columns, pool.map(type_one, columns), strict=True))
+        else:
+            typed = {name: type_one(name) for name in columns}
         dep_column = columns.get("depends_on")
         plain = vec.plain_references(arrays[dep_column]) if dep_column is not None and dep_column < len(raw) else None
         visit = _rows_to_visit(typed, columns, blanks, blank_row, plain)
@@ -480,11 +489,18 @@ def _table(out: dict[str, pa.Array], schema: pa.Schema, keep: np.ndarray, size: 
         if array.type != column.type:
             array = pc.cast(array, column.type)
         if array.null_count and column.name in ("systems", "objectives"):
-            array = array.fill_null(pa.scalar([], column.type))
+            array = _empty_lists(array, column.type)
         elif array.null_count and column.name == "percent_explicit":
             array = array.fill_null(False)
         arrays.append(array if mask is None else array.filter(mask))
     return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _empty_lists(array: pa.Array, kind: pa.DataType) -> pa.Array:
+    """A list column with [] for NULL (a task without systems has none, not unknown ones)."""
+    if array.null_count == len(array):  # the column is absent: fill_null is slow on lists
+        return pa.ListArray.from_arrays(pa.array(np.zeros(len(array) + 1, np.int32)), pa.array([], kind.value_type))
+    return array.fill_null(pa.scalar([], kind))
 
 
 def _plain_links(task: _ChunkRows, keys: dict[str, pa.Array], plain: pa.Array, rows: np.ndarray) -> pa.Table:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -160,12 +161,24 @@ def match_columns(
 
 
 def _first_free(keys: Sequence[tuple[str, ...]], aliases: tuple[str, ...], taken: set[int]) -> int | None:
+    index = _key_index(tuple(keys))
     for depth in range(3):  # a header as written wins over one recognised without its unit
         for alias in aliases:
-            for column, names in enumerate(keys):
-                if column not in taken and len(names) > depth and names[depth] == alias:
+            for column in index[depth].get(alias, ()):
+                if column not in taken:
                     return column
     return None
+
+
+@functools.lru_cache(maxsize=64)
+def _key_index(keys: tuple[tuple[str, ...], ...]) -> tuple[dict[str, list[int]], ...]:
+    """Per depth (as written, without a unit, without a unit word): key -> its columns, in order.
+    Cached: a sheet's candidate header rows are matched against three sets of fields."""
+    index: tuple[dict[str, list[int]], ...] = ({}, {}, {})
+    for column, names in enumerate(keys):
+        for depth, name in enumerate(names[:3]):
+            index[depth].setdefault(name, []).append(column)
+    return index
 
 
 def find_header_row(

@@ -202,9 +202,11 @@ def _arrow_csv(path: Path) -> Any:
     except (UnicodeDecodeError, csv.Error, OSError):
         return None
     quote = dialect.quotechar or ""
-    lines = data.removeprefix(b"\xef\xbb\xbf").replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-    if lines.startswith(b"\n") or b"\n\n" in lines:
-        return None  # csv.reader gives an empty line as [], Arrow as a row of empty cells
+    # csv.reader gives an empty line as [], Arrow as a row of empty cells. Two line ends in a row, in
+    # any mix of LF, CR and CRLF, show as LF LF, CR CR or LF CR.
+    if data.removeprefix(b"\xef\xbb\xbf").startswith((b"\n", b"\r")) or any(
+            pair in data for pair in (b"\n\n", b"\r\r", b"\n\r")):
+        return None
     if dialect.skipinitialspace or dialect.escapechar or (quote and not dialect.doublequote
                                                           and quote.encode() in data):
         return None

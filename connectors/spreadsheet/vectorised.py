@@ -195,11 +195,13 @@ def _bulk(name: str, array: pa.Array, rules: ColumnRules) -> dict[str, pa.Array]
         return {out: _within(pc.multiply(number, rules.factor.get(name, 1.0)), BOUNDS[name])}
     if name == "percent_complete":
         decimal = rules.decimal.get(name)
-        number = _within(_number(array, decimal, percent=False), v.PERCENT)
         if pa.types.is_string(array.type):
             explicit = _within(_number(array, decimal, percent=True), v.PERCENT)
-            number = pc.coalesce(number, explicit)
+            number = explicit
+            if explicit.null_count:  # bare numbers too ('50')
+                number = pc.coalesce(explicit, _within(_number(array, decimal, percent=False), v.PERCENT))
             return {"percent_value": number, "percent_explicit": pc.is_valid(explicit)}
+        number = _within(_number(array, decimal, percent=False), v.PERCENT)
         return {"percent_value": number, "percent_explicit": pa.array(np.zeros(len(array), bool))}
     if name in ("systems", "objectives") and pa.types.is_string(array.type):
         return {name: _split_list(array)}
@@ -222,6 +224,8 @@ def _date(array: pa.Array, day_first: bool) -> pa.Array:
     kind = array.type
     if pa.types.is_string(kind):
         iso = _strict_date(array, r"^\d{4}-\d{2}-\d{2}$", "%Y-%m-%d", 8)
+        if iso.null_count == 0:  # every cell is an ISO date: no other form to try
+            return iso
         slashed = _strict_date(array, r"^\d{2}/\d{2}/\d{4}$", *(("%d/%m/%Y", 0) if day_first else ("%m/%d/%Y", 3)))
         return pc.coalesce(iso, slashed)
     if pa.types.is_floating(kind) or pa.types.is_integer(kind):  # Excel serials, as values.parse_date bounds them
