@@ -25,7 +25,7 @@ from connectors.planner_premium.client import DataverseClient
 from connectors.planner_premium.options import PlannerPremiumOptions
 
 GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-PROJECTS_PER_QUERY = 25  # `msdyn_projectid eq ... or ...`: keeps the URL short
+PROJECTS_PER_QUERY = 25  # projects a query names (`... eq a or ... eq b`): keeps the URL short
 PRESENT_SCHEMA = pa.schema([("key", pa.string())])
 
 
@@ -54,10 +54,11 @@ class PlannerPremiumConnector(Connector):
                      f"{len(projects)} project(s)")
         yield from self._rows_batches("projects", projects)
         newest = max((p["modified_at"] for p in projects if p["modified_at"]), default=None)
-        for project in projects:
+        names = {p["record_id"]: p["name"] or p["record_id"] for p in projects}
+        for group in _groups(sorted(names)):
             for entity in m.PROJECT_ENTITIES:
-                for page in client.pages(entity.entity_set, self._query(entity, project["record_id"], since)):
-                    rows, carried, stamp = self._take(entity, page, project, baselines, context)
+                for page in client.pages(entity.entity_set, self._query(entity, group, since)):
+                    rows, carried, stamp = self._take(entity, page, names, baselines, context)
                     newest = max(filter(None, (newest, stamp)), default=None)
                     yield from self._rows_batches(entity.name, rows, carried)
                     yield from context.drain_quarantine()
@@ -81,8 +82,7 @@ class PlannerPremiumConnector(Connector):
         if bad:
             raise SourceError(f"{self.source.id}: project key(s) {', '.join(bad)} are not Planner premium project ids; "
                               "set each project's key to its msdyn_projectid (a GUID, in the project's URL)")
-        filters = [" or ".join(f"msdyn_projectid eq {key}" for key in wanted[i:i + PROJECTS_PER_QUERY])
-                   for i in range(0, len(wanted), PROJECTS_PER_QUERY)] or ["statecode eq 0"]
+        filters = [_any_of("msdyn_projectid", group) for group in _groups(wanted)] or ["statecode eq 0"]
         found = []
         for condition in filters:
             query = {"$select": m.PROJECTS.select(), "$filter": condition, "$orderby": "msdyn_projectid"}
@@ -95,15 +95,15 @@ class PlannerPremiumConnector(Connector):
                               "user's security role")
         return found
 
-    def _query(self, entity: m.Entity, project_id: str, since: dt.datetime | None,
+    def _query(self, entity: m.Entity, project_ids: list[str], since: dt.datetime | None,
                columns: str | None = None) -> dict[str, str]:
-        condition = f"{entity.project} eq {project_id}"
+        condition = _any_of(entity.project, project_ids)
         if since is not None:
             condition += f" and modifiedon ge {since:%Y-%m-%dT%H:%M:%SZ}"
         # Ordered by id, which no edit moves: a page boundary never shifts under the reader.
         return {"$select": columns or entity.select(), "$filter": condition, "$orderby": entity.key}
 
-    def _take(self, entity: m.Entity, page: list[dict[str, Any]], project: Mapping[str, Any], baselines: Baselines,
+    def _take(self, entity: m.Entity, page: list[dict[str, Any]], names: Mapping[str, str], baselines: Baselines,
               context: ExtractContext) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dt.datetime | None]:
         """One page mapped, and the records it carries. A row that cannot be read is quarantined alone, and
         still carried: its old row leaves, the quarantine says why."""
@@ -112,7 +112,7 @@ class PlannerPremiumConnector(Connector):
             try:
                 row = m.ROW_MAPPERS[entity.name](raw)
             except (m.RecordError, TypeError, ValueError) as exc:
-                rid = self._quarantine(entity, raw, project, str(exc), context)
+                rid = self._quarantine(entity, raw, names, str(exc), context)
                 if rid:
                     carried.append({"record_id": rid, "entity": entity.name, "modified_at": None})
                     baselines.seen.add(rid)
@@ -124,12 +124,13 @@ class PlannerPremiumConnector(Connector):
             newest = max(filter(None, (newest, row["modified_at"])), default=None)
         return rows, carried, newest
 
-    def _quarantine(self, entity: m.Entity, raw: Mapping[str, Any], project: Mapping[str, Any], reason: str,
+    def _quarantine(self, entity: m.Entity, raw: Mapping[str, Any], names: Mapping[str, str], reason: str,
                     context: ExtractContext) -> str:
         rid = str(raw.get(entity.key) or "").lower()
+        project = str(raw.get(entity.project) or "").lower()
         what = f"{entity.entity_set} row {rid}" if rid else f"a {entity.entity_set} row without {entity.key}"
-        context.quarantine(rid or f"{project['record_id']}#{entity.name}", f"{self.source.id}, project "
-                           f"{project['name'] or project['record_id']}, {what}",
+        context.quarantine(rid or f"{project}#{entity.name}",
+                           f"{self.source.id}, project {names.get(project, project)}, {what}",
                            f"{what}: {reason}; correct it in Planner (or Dataverse)", dict(raw))
         return rid
 
@@ -158,9 +159,9 @@ class PlannerPremiumConnector(Connector):
     def _present(self, client: DataverseClient, projects: list[dict[str, Any]]) -> set[str]:
         """Every record id still in scope (ids only): what an incremental run keeps."""
         present = {p["record_id"] for p in projects}
-        for project in projects:
+        for group in _groups(sorted(present)):
             for entity in m.PROJECT_ENTITIES:
-                for page in client.pages(entity.entity_set, self._query(entity, project["record_id"], None, entity.key)):
+                for page in client.pages(entity.entity_set, self._query(entity, group, None, entity.key)):
                     present.update(str(row.get(entity.key) or "").lower() for row in page)
         return present
 
@@ -188,6 +189,15 @@ class Baselines:
             return {}
         alive = present if present is not None else self.seen
         return {"baselines": {tid: dates for tid, dates in sorted(self.kept.items()) if tid in alive}}
+
+
+def _groups(keys: list[str]) -> list[list[str]]:
+    return [keys[i:i + PROJECTS_PER_QUERY] for i in range(0, len(keys), PROJECTS_PER_QUERY)]
+
+
+def _any_of(column: str, keys: list[str]) -> str:
+    """``(col eq a or col eq b)``: one query for several projects."""
+    return "(" + " or ".join(f"{column} eq {key}" for key in keys) + ")"
 
 
 def _iso(moment: dt.datetime | None) -> str | None:
