@@ -312,3 +312,28 @@ def test_no_credential_reaches_any_output_log_or_file(emulator: PlannerEmulator,
     assert not [s for s in (CLIENT_SECRET, *tokens) if s in caplog.text]
     ours = " ".join(r.getMessage() for r in caplog.records if r.levelno >= 20)
     assert "incremental" in ours and not [s for s in secrets if s in ours]
+
+
+def test_the_starters_commented_planner_source_is_a_valid_config(tmp_path: Path) -> None:
+    from pipelines.config import load_portfolio
+    from pipelines.starter import write_starter
+
+    write_starter(tmp_path)
+    config = tmp_path / "portfolio.yaml"
+    lines = config.read_text(encoding="utf-8").splitlines()
+    start = lines.index("  # - id: planner")
+    config.write_text("\n".join(lines[:start] + [line.replace("  # ", "  ", 1) for line in lines[start:]]) + "\n",
+                      encoding="utf-8")
+    planner = [s for s in load_portfolio(config).sources if s.kind == KIND]
+    assert [s.id for s in planner] == ["planner"] and planner[0].options.baseline == "first_seen"
+
+
+def test_a_sync_without_the_option_drops_the_kept_baselines(emulator: PlannerEmulator, warehouse: Warehouse) -> None:
+    project = emulator.add_project("Payroll", 4)
+    task = emulator.tasks_of(project)[1]
+    warehouse.sync(spec(emulator, (project,), baseline="first_seen"))
+    emulator.edit(TASKS, task, msdyn_scheduledend="2026-05-29T17:00:00Z")
+    warehouse.sync(spec(emulator, (project,)), full_refresh=True)  # baseline: none - nothing kept
+    warehouse.sync(spec(emulator, (project,), baseline="first_seen"), full_refresh=True)
+    assert warehouse.rows("SELECT CAST(baseline_finish AS DATE) FROM raw.planner_premium__tasks WHERE record_id = ?",
+                          task) == [(dt.date(2026, 5, 29),)]  # re-baselined on today's dates
