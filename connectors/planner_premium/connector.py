@@ -62,11 +62,12 @@ class PlannerPremiumConnector(Connector):
                     newest = max(filter(None, (newest, stamp)), default=None)
                     yield from self._rows_batches(entity.name, rows, carried)
                     yield from context.drain_quarantine()
-        yield from self._resources(client, context)
+        people: set[str] = set()
+        yield from self._resources(client, context, people)
         present: set[str] | None = None
         if since is not None:
             context.incremental = True
-            present = self._present(client, projects)
+            present = self._present(client, projects) | people
             yield Batch(PRESENT_KEYS_TABLE, pa.table({"key": sorted(present)}, schema=PRESENT_SCHEMA))
         yield from context.drain_quarantine(force=True)
         started = dt.datetime.fromtimestamp(client.server_date, dt.UTC).replace(tzinfo=None) \
@@ -143,18 +144,25 @@ class PlannerPremiumConnector(Connector):
         if carried:
             yield Batch("records", pa.Table.from_pylist(carried, schema=m.RAW_SCHEMAS["records"]))
 
-    def _resources(self, client: DataverseClient, context: ExtractContext) -> Iterator[Batch]:
-        """The environment's bookable resources (people), whole every run: they are few and carry no project."""
+    def _resources(self, client: DataverseClient, context: ExtractContext, seen: set[str]) -> Iterator[Batch]:
+        """The environment's bookable resources (people), whole every run: they are few and carry no project.
+        Each is listed as carried too, so a quarantine of an earlier run is judged again."""
         for page in client.pages("bookableresources", {"$select": m.RESOURCE_COLUMNS, "$orderby": "bookableresourceid"}):
-            rows = []
+            rows, carried = [], []
             for raw in page:
+                rid = str(raw.get("bookableresourceid") or "").lower()
                 try:
                     rows.append(m.resource_row(raw))
                 except (m.RecordError, TypeError, ValueError) as exc:
-                    rid = str(raw.get("bookableresourceid") or "a bookableresources row without id")
-                    context.quarantine(rid, f"{self.source.id}, bookable resource {rid}", f"{rid}: {exc}", dict(raw))
+                    what = f"bookable resource {rid or 'without bookableresourceid'}"
+                    context.quarantine(rid or "bookableresources", f"{self.source.id}, {what}",
+                                       f"{what}: {exc}; correct it in the environment", dict(raw))
+                if rid:
+                    carried.append({"record_id": rid, "entity": "resources", "modified_at": None})
+                    seen.add(rid)
             if rows:
                 yield Batch("resources", pa.Table.from_pylist(rows, schema=m.RAW_SCHEMAS["resources"]))
+            yield from self._rows_batches("resources", [], carried)
 
     def _present(self, client: DataverseClient, projects: list[dict[str, Any]]) -> set[str]:
         """Every record id still in scope (ids only): what an incremental run keeps."""
