@@ -26,6 +26,7 @@ import random
 import re
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -283,7 +284,8 @@ class PlannerEmulator:
         condition, order = params.get("$filter", ""), params.get("$orderby", key)
         cached = (entity_set, condition, order)
         if cached not in self._cache:
-            rows = [row for row in self.tables[entity_set].values() if _matches(row, condition)]
+            test = _predicate(condition)
+            rows = [row for row in self.tables[entity_set].values() if test(row)]
             self._cache[cached] = sorted(rows, key=lambda r: (str(r.get(order.split()[0])), r[key]))
         rows = self._cache[cached]
         size = MAX_PAGE
@@ -329,22 +331,27 @@ def _label(column: str, value: Any) -> str | None:
     return None
 
 
-def _matches(row: dict[str, Any], condition: str) -> bool:
-    """The $filter forms the connector writes: ``(a eq 1 or a eq 2)``, ``x eq <guid> and modifiedon ge <time>``."""
-    if not condition:
-        return True
-    return all(any(_compare(row, part.strip()) for part in re.split(r"\s+or\s+", clause.strip().strip("()")))
-               for clause in re.split(r"\s+and\s+", condition))
+def _predicate(condition: str) -> Callable[[dict[str, Any]], bool]:
+    """The $filter forms the connector writes - ``(a eq 1 or a eq 2)``, ``x eq <guid> and modifiedon ge
+    <time>`` - parsed once into a test of a row."""
+    tests = [_clause([part.strip() for part in re.split(r"\s+or\s+", clause.strip().strip("()"))])
+             for clause in re.split(r"\s+and\s+", condition) if clause.strip()]
+    return lambda row: all(test(row) for test in tests)
 
 
-def _compare(row: dict[str, Any], part: str) -> bool:
-    m = re.fullmatch(r"(\S+) (eq|ge) (\S+)", part)
-    if not m:
-        raise ValueError(f"Could not parse the $filter clause '{part}'.")
-    column, operator, literal = m.groups()
-    value = row.get(column)
-    if operator == "ge":
-        return value is not None and str(value) >= literal  # ISO times compare as text
-    if re.fullmatch(r"-?\d+", literal):
-        return value == int(literal)
-    return str(value).lower() == literal.lower()
+def _clause(parts: list[str]) -> Callable[[dict[str, Any]], bool]:
+    terms = []
+    for part in parts:
+        m = re.fullmatch(r"(\S+) (eq|ge) (\S+)", part)
+        if not m:
+            raise ValueError(f"Could not parse the $filter clause '{part}'.")
+        terms.append(m.groups())
+    if all(op == "eq" and column == terms[0][0] for column, op, _ in terms):  # one column, any of these values
+        column = terms[0][0]
+        wanted = {int(v) if re.fullmatch(r"-?\d+", v) else v.lower() for _, _, v in terms}
+        return lambda row: (row.get(column) if isinstance(row.get(column), int) else str(row.get(column)).lower()) \
+            in wanted
+    if len(terms) == 1 and terms[0][1] == "ge":
+        column, _, literal = terms[0]
+        return lambda row: row.get(column) is not None and str(row.get(column)) >= literal  # ISO times as text
+    raise ValueError(f"Could not parse the $filter clause '{' or '.join(parts)}'.")
