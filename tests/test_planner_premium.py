@@ -259,6 +259,8 @@ def test_mapping_to_the_canonical_streams(emulator: PlannerEmulator, warehouse: 
     assert links == [(by_name["Payroll task 4"], by_name["Payroll task 5"], "SS", 8.0)]  # 480 minutes
     emails = {r[0] for r in warehouse.rows("SELECT email FROM staging.planner_premium__resources")}
     assert emails == {"priya.shah@example.com", "aisha.bello@example.com", "sam.carter@example.com", None}
+    assert warehouse.rows("SELECT source_key, aliases FROM staging.planner_premium__projects") == [
+        (project, ["Payroll", project.upper()])]  # a key written in capitals finds the project too
     reports = warehouse.rows("SELECT project_ref, reported_status, reported_at FROM staging.planner_premium__status_reports")
     assert reports == [(project, "Yellow", dt.date(2026, 1, 9))]
 

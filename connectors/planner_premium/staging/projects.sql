@@ -9,7 +9,8 @@ WITH baselines AS (
 SELECT
     p.source_id,
     p.record_id AS source_key,
-    list_filter([p.name], lambda x: x IS NOT NULL) AS aliases,
+    -- The id as Dataverse shows it in places (upper case) is the same key.
+    list_filter([p.name, upper(p.record_id)], lambda x: x IS NOT NULL) AS aliases,
     p.name,
     p.manager,
     CAST(p.start AS DATE) AS planned_start,
