@@ -9,7 +9,8 @@ that fails anywhere rolls back whole, leaving the previous tables as they were.
 
 A reader inside a transaction that already read a live table holds its lock: the swap waits for it
 (at most ``lock_timeout_seconds``, then the publish fails and the old tables stay), so the reader
-keeps seeing the rows it started with.
+keeps seeing the rows it started with, in every table. The swap takes all the locks at once or
+none, so it never deadlocks with such a reader.
 
 The connection URI comes only from the environment variable the config names; every error text is
 stripped of it and of its password.
@@ -31,6 +32,8 @@ from warehouse.db import quote, sql_literal
 from warehouse.publish import PUBLISHED_SCHEMAS, comments, published_tables
 
 BATCH_ROWS = 100_000
+SWAP_MARK = "sightline_swap"  # in the lock statement's text, so an operator (or a test) sees a swap waiting
+LOCK_RETRY_SECONDS = 0.1
 _KEYWORD_PASSWORD = re.compile(r"password\s*=\s*('(?:[^'\\]|\\.)*'|\S+)", re.IGNORECASE)
 
 
@@ -109,7 +112,7 @@ def _load_and_swap(con: duckdb.DuckDBPyConnection, dsn: str, prefix: str, lock_t
             for schema, table in tables:
                 count = _ingest(con, cur, schema, table, _load_schema(prefix, schema))
                 rows[f"{live_schema(prefix, schema)}.{table}"] = count
-            _swap(cur, prefix)
+            _swap(cur, prefix, lock_timeout)
             pg_con.commit()
         except BaseException:
             pg_con.rollback()
@@ -138,14 +141,14 @@ def _count(cur, target: str) -> int:
     return int(cur.fetchone()[0])
 
 
-def _swap(cur, prefix: str) -> None:
+def _swap(cur, prefix: str, lock_timeout: float) -> None:
     """Live tables locked first (waiting for readers mid-transaction), then load schemas renamed to live."""
     live = [live_schema(prefix, s) for s in PUBLISHED_SCHEMAS]
     cur.execute("SELECT schemaname, tablename FROM pg_catalog.pg_tables WHERE schemaname IN ("
                 + ", ".join(f"${i}" for i in range(1, len(live) + 1)) + ") ORDER BY 1, 2", live)
     existing = cur.fetchall()
     if existing:
-        cur.execute("LOCK TABLE " + ", ".join(f"{quote(s)}.{quote(t)}" for s, t in existing) + " IN ACCESS EXCLUSIVE MODE")
+        _lock_all(cur, [f"{quote(s)}.{quote(t)}" for s, t in existing], lock_timeout)
     for schema in PUBLISHED_SCHEMAS:
         name, old = live_schema(prefix, schema), f"{live_schema(prefix, schema)}__old"
         cur.execute(f"DROP SCHEMA IF EXISTS {quote(old)} CASCADE")
@@ -154,3 +157,26 @@ def _swap(cur, prefix: str) -> None:
             cur.execute(f"ALTER SCHEMA {quote(name)} RENAME TO {quote(old)}")
         cur.execute(f"ALTER SCHEMA {quote(_load_schema(prefix, schema))} RENAME TO {quote(name)}")
         cur.execute(f"DROP SCHEMA IF EXISTS {quote(old)} CASCADE")
+
+
+def _lock_all(cur, tables: list[str], timeout: float) -> None:
+    """Every live table, all at once or none: a publish that waited holding some tables' locks would
+    deadlock with a reader that holds one and then reads another. So each attempt takes them all
+    NOWAIT inside a PL/pgSQL exception block (a subtransaction: a failed attempt gives back what it
+    got) and tries again shortly, in the server, until ``timeout``."""
+    cur.execute(f"""DO $swap$
+        DECLARE deadline timestamptz := clock_timestamp() + interval '{int(timeout * 1000)} milliseconds';
+        BEGIN  -- {SWAP_MARK}
+            LOOP
+                BEGIN
+                    LOCK TABLE {', '.join(tables)} IN ACCESS EXCLUSIVE MODE NOWAIT;
+                    RETURN;
+                EXCEPTION WHEN lock_not_available THEN
+                    IF clock_timestamp() >= deadline THEN
+                        RAISE EXCEPTION 'readers kept the live tables busy for more than {timeout:g} s, so they could '
+                            'not be swapped; raise publish.postgres.lock_timeout_seconds or publish when readers are idle';
+                    END IF;
+                    PERFORM pg_sleep({LOCK_RETRY_SECONDS});
+                END;
+            END LOOP;
+        END $swap$""")
