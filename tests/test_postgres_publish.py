@@ -164,3 +164,31 @@ def test_the_connection_uri_never_shows_in_an_error() -> None:
 def test_keyword_style_passwords_are_redacted_too() -> None:
     forms = pg_publish.dsn_secrets("host=db user=bi password='p w%1' dbname=x")
     assert "p w%1" in forms and "host=db user=bi password='p w%1' dbname=x" in forms
+
+
+def test_a_sync_publishes_to_postgres_and_a_failed_postgres_load_leaves_the_duckdb_file_published(
+    postgres_dsn, synced_copy: Path, monkeypatch, capfd,
+) -> None:
+    from pipelines.config import load_portfolio
+    from pipelines.run import run_sync
+
+    config = synced_copy / "portfolio.yaml"
+    config.write_text(config.read_text() + "publish:\n  postgres: {dsn_env: SIGHTLINE_TEST_PG_DSN, schema_prefix: sync}\n")
+    monkeypatch.setenv("SIGHTLINE_TEST_PG_DSN", postgres_dsn)
+    first = run_sync(load_portfolio(config))
+    assert first.published_this_run and not first.failed_steps
+    projects = first.table_rows["marts.project_health"]
+    assert query(postgres_dsn, "SELECT count(*) FROM sync_marts.project_health")[0][0] == projects > 0
+
+    secret = "s3cret-Pa55"
+    monkeypatch.setenv("SIGHTLINE_TEST_PG_DSN", f"postgresql://bi:{secret}@127.0.0.1:1/warehouse")
+    published = synced_copy / "var" / "sightline.duckdb"
+    before = published.stat().st_mtime_ns
+    second = run_sync(load_portfolio(config))
+    # The DuckDB file is published all the same; the run is failed at its publish step, not hidden
+    assert second.published_this_run and published.stat().st_mtime_ns > before
+    assert second.failed_steps == ["published__warehouse"] and second.exit_code() == 1
+    assert query(postgres_dsn, "SELECT count(*) FROM sync_marts.project_health")[0][0] == projects  # kept
+    printed = capfd.readouterr()
+    assert "publish.postgres (SIGHTLINE_TEST_PG_DSN, schemas sync_*): not published" in printed.err
+    assert secret not in printed.err + printed.out
