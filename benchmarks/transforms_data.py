@@ -74,6 +74,33 @@ def fill(con: duckdb.DuckDBPyConnection, items: int, projects: int = 2000) -> No
     write_tables(con, "config", {"rules": pa.Table.from_pylist([Rules().model_dump()])})
     for statement in statements:
         con.execute(statement, {k: v for k, v in params.items() if f"${k}" in statement})
-    for stream in STAGING_STREAMS:
-        assert con.execute(f"SELECT count(*) FROM staging.{stream}").fetchone()[0] >= 0
+    for stream, columns in STAGING_STREAMS.items():  # a stream the generator does not fill is empty, typed
+        typed = ", ".join(f"CAST(NULL AS {t}) AS {c}" for c, t in columns)
+        con.execute(f"CREATE TABLE IF NOT EXISTS staging.{stream} AS SELECT {typed} WHERE false")
+        present = {row[0] for row in con.execute(f"DESCRIBE staging.{stream}").fetchall()}
+        for column, column_type in columns:  # columns the canonical shape gained since: NULL
+            if column not in present:
+                con.execute(f"ALTER TABLE staging.{stream} ADD COLUMN {column} {column_type}")
+    _add_missing_config_columns(con)
     con.execute("CREATE OR REPLACE TABLE raw.quarantine AS SELECT * FROM raw.quarantine WHERE false")
+
+
+def _add_missing_config_columns(con: duckdb.DuckDBPyConnection) -> None:
+    """Columns the config tables have gained since this generator was written, NULL here: the shapes
+    come from the pipeline's own config tables of an empty portfolio."""
+    from pathlib import Path
+
+    from pipelines.config import parse_portfolio
+    from pipelines.portfolio_tables import config_tables
+
+    empty = config_tables(parse_portfolio({"programs": [], "sources": []}, Path("portfolio.yaml")))
+    for name, table in empty.items():
+        con.register("config_shape", table)
+        try:
+            wanted = con.execute("DESCRIBE SELECT * FROM config_shape").fetchall()
+        finally:
+            con.unregister("config_shape")
+        present = {row[0] for row in con.execute(f"DESCRIBE config.{name}").fetchall()}
+        for column, column_type, *_ in wanted:
+            if column not in present:
+                con.execute(f"ALTER TABLE config.{name} ADD COLUMN {column} {column_type}")
