@@ -4,7 +4,7 @@ SELECT
     p.program_id,
     coalesce(r.team, '(no team)') AS team,
     d.week_start,
-    sum(d.demand_hours) AS demand_hours,
+    exact_sum(d.demand_hours) AS demand_hours,
     count(DISTINCT d.resource_id) AS people,
     any_value(g.name) AS program_name
 FROM intermediate.assignment_weeks AS d

@@ -6,7 +6,7 @@ WITH weekly AS (
     SELECT
         resource_id,
         week_start,
-        sum(demand_hours) AS demand_hours,
+        exact_sum(demand_hours) AS demand_hours,
         list_sort(list_distinct(list(project_id))) AS project_ids
     FROM intermediate.assignment_weeks
     GROUP BY resource_id, week_start
