@@ -70,6 +70,14 @@ def fill(con: duckdb.DuckDBPyConnection, items: int, projects: int = 2000) -> No
         " CAST(1 + (i * 7) % 5 AS DOUBLE) AS impact, 'Open' AS status, NULL AS owner, DATE '2026-05-01' AS due_date,"
         " NULL AS mitigation, NULL::TIMESTAMP AS updated_at, NULL AS location, i AS position"
         " FROM range($projects * 5) t(i)",
+        # Calendars: every other project is an MS Project plan with 12 weekday holidays in the year (every
+        # 4th Monday from 5 Jan) and one worked Saturday; every 10th person has a holiday of their own.
+        "CREATE OR REPLACE TABLE staging.calendar_days AS SELECT 'bench' AS source_id, 'P' || p AS project_source_key,"
+        " NULL AS resource_key, DATE '2026-01-05' + CAST(28 * h AS INTEGER) AS date, false AS is_working,"
+        " 'bench' AS location FROM range(0, $projects, 2) t(p), range(12) s(h)"
+        " UNION ALL SELECT 'bench', 'P' || p, NULL, DATE '2026-03-07', true, 'bench' FROM range(0, $projects, 2) t(p)"
+        " UNION ALL SELECT 'bench', 'P' || (i % $projects), 'U' || i, DATE '2026-04-10', false, 'bench'"
+        " FROM range(0, $people, 10) t(i)",
         "CREATE OR REPLACE TABLE staging.status_changes AS SELECT 'bench' AS source_id, NULL AS work_item_key,"
         " NULL::TIMESTAMP AS changed_at, NULL AS from_status, NULL AS to_status WHERE false",
     ]

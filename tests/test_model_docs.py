@@ -110,8 +110,8 @@ def test_declared_keys_are_unique_and_references_resolve_in_the_sample(sample) -
     for table, doc in load_docs().items():
         con = published if table.split(".")[0] in PUBLISHED else build
         assert con.execute(f"SELECT count(*) FROM {_name(table)}").fetchone()[0] > 0 or table in {
-            "core.status_changes", "history.work_item_removals",
-            "intermediate.dependency_cycles"}, f"{table} is empty in the sample: nothing checked"  # no cycle there
+            "core.status_changes", "history.work_item_removals", "intermediate.dependency_cycles",  # no cycle there
+            "core.calendar_days"}, f"{table} is empty in the sample: nothing checked"  # its plans are Mon-Fri
         if doc.keys:
             key = ", ".join(quote(k) for k in doc.keys)
             duplicates = con.execute(f"SELECT {key} FROM {_name(table)} GROUP BY ALL HAVING count(*) > 1").fetchall()

@@ -4,7 +4,8 @@
 -- An assignment whose dates hold no working day is counted on the nearest one (intermediate.assignment_weeks).
 -- Over-allocation: above 100% + rules.overallocation_margin (10%) of capacity in a week. Cycles: a work item reachable from itself
 -- through dependencies (searched up to 50 links deep; intermediate.dependency_cycles).
-SELECT 'quarantined_row' AS check_name, 'error' AS severity, source_id, object_key,
+SELECT CASE level WHEN 'row' THEN 'quarantined_row' ELSE 'unreadable_' || level END AS check_name,
+       CASE level WHEN 'row' THEN 'error' ELSE 'warning' END AS severity, source_id, object_key,
        location || ': ' || reason AS detail
 FROM core.quarantine
 UNION ALL
@@ -118,8 +119,12 @@ SELECT 'assignment_without_working_day', 'warning', w.source_id, w.work_item_id,
 FROM core.assignments AS a
 JOIN core.work_items AS w USING (work_item_id)
 LEFT JOIN core.resources AS r USING (resource_id)
-WHERE a.finish >= a.start AND working_days(a.start, a.finish) = 0 AND a.work_hours > 0
-  AND NOT w.is_summary AND in_scope(w.status)
+WHERE a.finish >= a.start AND a.work_hours > 0 AND NOT w.is_summary AND in_scope(w.status)
+  -- no working day in the person's calendar on the project (assignment_weeks spreads over the same)
+  AND working_days(a.start, a.finish) + coalesce((
+      SELECT sum(CASE WHEN c.is_working THEN 1 ELSE -1 END) FROM core.calendar_days AS c
+      WHERE c.project_id = w.project_id AND (c.resource_id IS NULL OR c.resource_id = a.resource_id)
+        AND c.date BETWEEN a.start AND a.finish), 0) <= 0
 UNION ALL
 SELECT 'dependency_cycle', 'error', w.source_id, c.work_item_id,
        'work item ' || c.work_item_id || ' depends on itself through ' || c.steps
