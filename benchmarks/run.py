@@ -338,7 +338,9 @@ def msproject_scenario(total: int) -> None:
         print("MPXJ comparison skipped: install the mpp extra (pip install -e '.[mpp]') and a Java runtime")
 
 
-def transforms_child(items: int) -> dict:
+def build_big_warehouse(items: int):
+    """A build database with every model built from the generated 2,000-project portfolio of ``items``
+    work items: (connection, its folder, seconds per model, total seconds)."""
     sys.path.insert(0, str(HERE))
     from transforms_data import fill
 
@@ -355,7 +357,11 @@ def transforms_child(items: int) -> dict:
         t0 = time.perf_counter()
         build_model(con, model)
         timings.append((round(time.perf_counter() - t0, 2), model.table))
-    seconds = time.perf_counter() - started
+    return con, folder, timings, time.perf_counter() - started
+
+
+def transforms_child(items: int) -> dict:
+    _, _, timings, seconds = build_big_warehouse(items)
     return {"items": items, "seconds": round(seconds, 2), "peak_rss_mb": peak_rss_mb(),
             "slowest": sorted(timings, reverse=True)[:4]}
 
@@ -373,6 +379,42 @@ def transforms_scenario(total: int) -> None:
     first, last = results[0], results[-1]
     print(f"{last['items'] / first['items']:.0f}x the items took {last['seconds'] / first['seconds']:.1f}x the time "
           f"(linear would be {last['items'] / first['items']:.0f}x); aim: under 15 s for 1,000,000")
+
+
+def postgres_scenario(items: int) -> None:
+    """The warehouse of ``items`` work items published as a DuckDB file (old and newest storage
+    version) and to PostgreSQL: the server in SIGHTLINE_PG_DSN, else a throwaway one (initdb)."""
+    import contextlib
+    import os
+
+    from warehouse.postgres import publish_postgres
+    from warehouse.publish import publish
+
+    con, folder, _, built = build_big_warehouse(items)
+    print(f"built the {items:,}-item warehouse in {built:.1f} s")
+    for version in ("v1.0.0", "latest"):
+        started = time.perf_counter()
+        counts = publish(con, folder / f"published-{version}.duckdb", version)
+        size = (folder / f"published-{version}.duckdb").stat().st_size / 1e6
+        print(f"DuckDB publish, storage {version}: {time.perf_counter() - started:.1f} s, {size:.0f} MB, "
+              f"{sum(counts.values()):,} rows")
+    with contextlib.ExitStack() as stack:
+        dsn = os.environ.get("SIGHTLINE_PG_DSN")
+        if not dsn:
+            sys.path.insert(0, str(HERE.parent / "tests"))
+            from support.postgres_server import postgres_server, server_binaries
+
+            binaries = server_binaries()
+            if binaries is None:
+                print("Postgres: skipped, no SIGHTLINE_PG_DSN and no initdb on this machine")
+                return
+            dsn = stack.enter_context(postgres_server(binaries))
+        for run in ("first (empty database)", "second (swap over the first)"):
+            done = publish_postgres(con, "DSN", "bench", environ={"DSN": dsn})
+            biggest = max(done.rows, key=done.rows.get)
+            print(f"Postgres publish, {run}: {done.seconds:.1f} s, {done.rows_total:,} rows in {len(done.rows)} tables, "
+                  f"{done.rows_total / done.seconds:,.0f} rows/s (largest {biggest}: {done.rows[biggest]:,}); "
+                  f"peak RSS {peak_rss_mb()} MB")
 
 
 def chain_child(shape: str, items: int) -> dict:
@@ -543,7 +585,7 @@ def spreadsheet_scenario(rows_total: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("scenario", choices=["spreadsheet", "jira", "msproject", "transforms", "overhead", "chain",
-                                             "planner"])
+                                             "planner", "postgres"])
     parser.add_argument("--items", type=int, default=1_000_000)
     parser.add_argument("--tasks", type=int, default=50_000)
     parser.add_argument("--rows", type=int, default=100_000)
@@ -562,6 +604,7 @@ def main() -> None:
         "overhead": (lambda child: overhead_child(*child.split("|")), overhead_scenario),
         "chain": (lambda child: chain_child(child.split("|")[0], int(child.split("|")[1])),
                   lambda: chain_scenario(args.length)),
+        "postgres": (None, lambda: postgres_scenario(args.items)),
     }
     measure, scenario = scenarios[args.scenario]
     if args.child:
