@@ -171,7 +171,7 @@ def run_extracts(context: dg.AssetExecutionContext, sources: Iterable[SourceSpec
     ``full_refresh`` from the run config. Only ``this`` when the run's plan cannot be read."""
     try:
         keys = set(context.job_def.asset_layer.selected_asset_keys)
-        if context.run.asset_selection is not None:
+        if context.run.asset_selection:  # empty or None: the job's own selection
             keys &= set(context.run.asset_selection)
         steps = context.run.step_keys_to_execute  # a re-execution runs only some steps
         ops = (context.run.run_config or {}).get("ops") or {}
