@@ -27,6 +27,7 @@ from typing import Any, ClassVar
 import pyarrow as pa
 
 from connectors.base import PRESENT_KEYS_TABLE, Batch, Connector, ExtractContext, SourceError
+from connectors.http import prefetched
 from connectors.jira.client import JiraClient, RetryPolicy
 from connectors.jira.mapping import (
     CUSTOM_FIELD_NAMES,
@@ -283,7 +284,20 @@ class JiraConnector(Connector):
                                             window=self.result_window)
 
     def _bulk_changelog(self, client: JiraClient, issue_ids: list[str]) -> Iterator[Batch]:
-        """Status history of the fetched issues, 1000 issues a call (not expand=changelog, which truncates)."""
+        """Status history of the fetched issues, 1000 issues a call (not expand=changelog, which truncates);
+        the next call is made while this one's rows are built."""
+        for page in prefetched(self._changelog_pages(client, issue_ids)):
+            rows = [
+                change_row(str(log.get("issueId")), None, history.get("created"), item)
+                for log in page.get("issueChangeLogs") or []
+                for history in log.get("changeHistories") or []
+                for item in history.get("items") or []
+                if item.get("fieldId") == "status" or item.get("field") == "status"
+            ]
+            if rows:
+                yield Batch("changelog", pa.Table.from_pylist(rows, schema=RAW_SCHEMAS["changelog"]))
+
+    def _changelog_pages(self, client: JiraClient, issue_ids: list[str]) -> Iterator[dict[str, Any]]:
         for start in range(0, len(issue_ids), CHANGELOG_BATCH):
             chunk = issue_ids[start:start + CHANGELOG_BATCH]
             token = None
@@ -292,19 +306,10 @@ class JiraConnector(Connector):
                 if token:
                     body["nextPageToken"] = token
                 page = client.post(f"{self.api}/changelog/bulkfetch", body) or {}
-                rows = [
-                    change_row(str(log.get("issueId")), None, history.get("created"), item)
-                    for log in page.get("issueChangeLogs") or []
-                    for history in log.get("changeHistories") or []
-                    for item in history.get("items") or []
-                    if item.get("fieldId") == "status" or item.get("field") == "status"
-                ]
-                if rows:
-                    yield Batch("changelog", rows_table(rows, RAW_SCHEMAS["changelog"]))
+                yield page
                 token = page.get("nextPageToken")
                 if not token:
                     break
-
 
 
 def _present_batches(present: Set[str]) -> Iterator[Batch]:
@@ -314,12 +319,6 @@ def _present_batches(present: Set[str]) -> Iterator[Batch]:
 
 def _id_order(issue_id: str) -> tuple[int, str]:
     return (int(issue_id), "") if issue_id.isdigit() else (0, issue_id)
-
-
-def rows_table(rows: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:
-    """Rows as a table of ``schema``, built column by column: 3x faster than ``from_pylist``, which
-    looks every key up through Arrow's row converter."""
-    return pa.Table.from_pydict({name: [row.get(name) for row in rows] for name in schema.names}, schema=schema)
 
 
 class IssueSpool:
@@ -348,7 +347,7 @@ class IssueSpool:
                 self.latest[row["issue_id"]] = stamp
         for table, rows in page.items():
             if rows:
-                self._write(table, rows_table(rows, RAW_SCHEMAS[table]))
+                self._write(table, pa.Table.from_pylist(rows, schema=RAW_SCHEMAS[table]))
 
     def _write(self, table: str, data: pa.Table) -> None:
         if table not in self._writers:
