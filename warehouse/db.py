@@ -7,6 +7,7 @@ open it: they read the published copy (see ``warehouse.publish``).
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -71,12 +72,25 @@ def raw_table(kind: str, table: str) -> str:
     return f"raw.{quote(f'{kind}__{table}')}"
 
 
+#: DuckDB's own memory (its buffer pool, joins, sorts) in the build: beyond it, it spills to
+#: ``<build file>.tmp``. Its default, 80% of the machine, lets the cache of table blocks grow with the
+#: warehouse; a fixed bound keeps a sync's memory flat as sources grow.
+#: ``SIGHTLINE_DUCKDB_MEMORY_LIMIT`` (a DuckDB size, e.g. ``4GB``) changes it.
+BUILD_MEMORY_LIMIT = "1GB"
+
+
+def build_memory_limit() -> str:
+    return os.environ.get("SIGHTLINE_DUCKDB_MEMORY_LIMIT", "").strip() or BUILD_MEMORY_LIMIT
+
+
 def open_connection(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path), read_only=read_only)
     if not read_only:
         # Raw and model tables have no meaningful row order; not keeping it lets bulk inserts stream.
+        # Published tables are written ORDER BY their key (warehouse/publish.py), which this does not change.
         con.execute("SET preserve_insertion_order = false")
+        con.execute("SET memory_limit = ?", [build_memory_limit()])
     return con
 
 
