@@ -46,6 +46,10 @@ FIELDS = [
     {"id": "customfield_10050", "name": "Strategic theme", "custom": True},
     {"id": "customfield_10060", "name": "Risk likelihood", "custom": True},
     {"id": "customfield_10061", "name": "Risk impact", "custom": True},
+    # Asked for only when a source maps them (fields.reported_status / fields.team): a paragraph text
+    # field, which Cloud's v3 API sends as Atlassian Document Format, and an Atlassian team field.
+    {"id": "customfield_10070", "name": "Project health", "custom": True},
+    {"id": "customfield_10071", "name": "Delivery team", "custom": True},
     {"id": "summary", "name": "Summary", "custom": False},
     {"id": "status", "name": "Status", "custom": False},
 ]

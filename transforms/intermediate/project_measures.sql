@@ -65,6 +65,20 @@ risks AS (
     FROM core.risks
     WHERE project_id IS NOT NULL
     GROUP BY project_id
+),
+-- Open issues past their due date count like risks past due: high ones (severity 5 x impact at or
+-- above high_risk_severity) on their own, the others (lower or unknown impact) apart.
+issues AS (
+    SELECT
+        project_id,
+        count(*) FILTER (WHERE is_open) AS open_issues,
+        count(*) FILTER (WHERE is_open AND due_date < as_of()
+                         AND severity >= (SELECT high_risk_severity FROM config.rules)) AS high_issues_past_due,
+        count(*) FILTER (WHERE is_open AND due_date < as_of()
+                         AND coalesce(severity < (SELECT high_risk_severity FROM config.rules), true)) AS other_issues_past_due
+    FROM core.issues
+    WHERE project_id IS NOT NULL
+    GROUP BY project_id
 )
 SELECT
     p.project_id,
@@ -105,6 +119,9 @@ SELECT
     coalesce(r.high_risks_past_due, 0) AS high_risks_past_due,
     r.top_risk,
     r.top_risk_severity,
+    coalesce(s.open_issues, 0) AS open_issues,
+    coalesce(s.high_issues_past_due, 0) AS high_issues_past_due,
+    coalesce(s.other_issues_past_due, 0) AS other_issues_past_due,
     p.reported_status,
     p.source_refreshed_at,
     p.is_stale
@@ -112,3 +129,4 @@ FROM core.projects AS p
 LEFT JOIN items AS i USING (project_id)
 LEFT JOIN pushed AS pu USING (project_id)
 LEFT JOIN risks AS r USING (project_id)
+LEFT JOIN issues AS s USING (project_id)

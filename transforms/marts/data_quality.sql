@@ -1,5 +1,6 @@
 -- Findings a PMO lead should see before trusting the numbers: one row per finding.
--- severity 'error' = numbers are wrong or missing; 'warning' = numbers are incomplete.
+-- severity 'error' = numbers are wrong or missing; 'warning' = numbers are incomplete; 'info' = left
+-- out on purpose (a sheet that is not a plan), for the record.
 -- An assignment whose dates hold no working day is counted on the nearest one (intermediate.assignment_weeks).
 -- Over-allocation: above 100% + rules.overallocation_margin (10%) of capacity in a week. Cycles: a work item reachable from itself
 -- through dependencies (searched up to 50 links deep; intermediate.dependency_cycles).
@@ -84,6 +85,22 @@ SELECT 'risk_without_project', 'warning', source_id, risk_id,
        'risk names project ' || coalesce('''' || project_ref || '''', '(none)') || ', which matches no project'
 FROM core.risks
 WHERE project_id IS NULL
+UNION ALL
+SELECT 'issue_without_project', 'warning', source_id, issue_id,
+       'issue names project ' || coalesce('''' || project_ref || '''', '(none)') || ', which matches no project'
+FROM core.issues
+WHERE project_id IS NULL
+UNION ALL
+SELECT 'cross_team_dependency', 'warning', source_id, raid_id,
+       'dependency ' || source_key || ' (' || coalesce(title, '?') || ') waits for '
+       || coalesce('''' || predecessor_ref || '''', '(nothing named)') || CASE WHEN predecessor_id IS NULL THEN ', not a loaded work item' ELSE '' END
+       || ' for ' || coalesce('''' || successor_ref || '''', '(nothing named)') || CASE WHEN successor_id IS NULL THEN ', not a loaded work item' ELSE '' END
+       || '; track it with the other team, or name both ends as <project>!<item id> to link them'
+FROM core.raid_log
+WHERE entry_type = 'dependency' AND is_open AND (predecessor_id IS NULL OR successor_id IS NULL)
+UNION ALL
+SELECT 'skipped_sheet', 'info', source_id, location, detail
+FROM staging.source_notes
 UNION ALL
 SELECT 'overallocated_resource', 'warning', NULL, resource_id,
        coalesce(any_value(resource_name), resource_id) || ' is over '
