@@ -1,0 +1,3 @@
+"""placeholder"""
+def write_digest(*a, **k):
+    raise NotImplementedError
