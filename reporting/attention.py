@@ -64,7 +64,7 @@ def _stale_sources(con: duckdb.DuckDBPyConnection) -> list[Attention]:
     return [
         Attention(85, "Source stale", s["source_id"],
                   f"{s['kind']} source failed its last load ({s['last_error'] or 'no reason recorded'}); "
-                  f"its numbers are from {s['last_success_at'] or 'no successful load'}",
+                  f"its numbers are from {_minutes(s['last_success_at'])}",
                   "quality.html#sources")
         for s in found
     ]
@@ -95,13 +95,13 @@ def _dependencies_at_risk(con: duckdb.DuckDBPyConnection) -> list[Attention]:
 def _overallocated(con: duckdb.DuckDBPyConnection, snaps: Snapshots) -> list[Attention]:
     week = snaps.as_of - dt.timedelta(days=snaps.as_of.weekday())
     found = rows(con, """
-        SELECT resource_id, any_value(resource_name) AS name, max(utilisation) AS peak,
-               arg_max(week_start, utilisation) AS peak_week, count(*) AS weeks,
+        SELECT resource_id, any_value(resource_name) AS name, max(utilisation) FILTER (WHERE week_start >= ?) AS peak,
+               arg_max(week_start, utilisation) FILTER (WHERE week_start >= ?) AS peak_week,
                bool_or(week_start = ?::DATE - 7 AND is_overallocated) AS was_over
         FROM marts.resource_deployment
         WHERE week_start BETWEEN ?::DATE - 7 AND ?::DATE + ? * 7
         GROUP BY resource_id HAVING bool_or(is_overallocated AND week_start >= ?)
-        ORDER BY peak DESC""", [week, week, week, LOOKAHEAD_WEEKS, week])
+        ORDER BY peak DESC, resource_id""", [week, week, week, week, week, LOOKAHEAD_WEEKS, week])
     return [
         Attention(50 + min(p["peak"], 5), "Over-allocated", p["name"] or p["resource_id"],
                   f"{'still' if p['was_over'] else 'newly'} over capacity in the next {LOOKAHEAD_WEEKS} weeks, "
@@ -119,3 +119,7 @@ def _data_problems(con: duckdb.DuckDBPyConnection) -> list[Attention]:
                   f"{d['n']} finding(s), e.g. {d['example']}", f"quality.html#{d['check_name']}")
         for d in found
     ]
+
+
+def _minutes(moment: dt.datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "no successful load"
