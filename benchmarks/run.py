@@ -5,6 +5,7 @@
     python benchmarks/run.py msproject [--tasks 50000]
     python benchmarks/run.py transforms [--items 1000000]
     python benchmarks/run.py overhead
+    python benchmarks/run.py report [--items 1000000]
 
 spreadsheet: for each size (N/4 and N) and format (CSV, XLSX), a fresh subprocess generates the
 tracker, extracts and loads it into a DuckDB build file (connector -> landing Parquet -> raw ->
@@ -29,6 +30,12 @@ examples/: a no-change sync through Dagster (pipelines.run.run_sync, as `sightli
 after a first sync) against the same work called directly (extract each source, staging, every
 model, publish); then `sightline demo` (a first sync and the demo's queries, interpreter start
 included) against the direct equivalent. Wall and CPU seconds, and the ratios.
+
+report: `sightline report` on the sample (synced directly) and on a published 2,000-project warehouse
+with N work items (benchmarks/transforms_data.py, every model built, then published); each in a fresh
+subprocess: seconds to write the report, its size (all files, and without the shared plotly.min.js),
+pages, and - where a chromium binary exists - how long the browser takes to open the overview and the
+heaviest chart page (load event, file:// URLs).
 """
 
 from __future__ import annotations
@@ -399,6 +406,77 @@ def overhead_scenario() -> None:
     print("aim: Dagster within 2x of the direct calls")
 
 
+def report_child(spec: str) -> dict:
+    from reporting.site import write_report
+    from warehouse import db
+    from warehouse.publish import publish
+
+    if spec == "sample":
+        config = sample_copy()
+        direct_sync(config)
+        published = config.parent / "var" / "sightline.duckdb"
+        items = None
+    else:
+        sys.path.insert(0, str(HERE))
+        from transforms_data import fill
+
+        from warehouse.models import build_model, discover_models
+
+        items = int(spec)
+        folder = Path(tempfile.mkdtemp(prefix="sightline-bench-report-"))
+        con = db.open_connection(folder / "build.duckdb")
+        db.prepare(con, {})
+        fill(con, items)
+        for model in discover_models():
+            build_model(con, model)
+        published = folder / "sightline.duckdb"
+        publish(con, published)
+        con.close()
+    started = time.perf_counter()
+    index = write_report(published)
+    seconds = time.perf_counter() - started
+    files = [p for p in index.parent.rglob("*") if p.is_file()]
+    total = sum(p.stat().st_size for p in files)
+    plotly = (index.parent / "assets" / "plotly.min.js").stat().st_size
+    return {"portfolio": "sample" if items is None else f"2,000 projects / {items:,} items",
+            "seconds": round(seconds, 2), "mb": round(total / 1e6, 1), "mb_pages": round((total - plotly) / 1e6, 1),
+            "pages": sum(1 for p in files if p.suffix == ".html"), "peak_rss_mb": peak_rss_mb(),
+            "open_s": browser_open_seconds(index.parent)}
+
+
+def browser_open_seconds(folder: Path) -> dict[str, float] | None:
+    """Seconds from navigation to the load event (charts drawn: plotly draws before it) per page."""
+    import shutil
+
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        return None
+    from playwright.sync_api import sync_playwright
+
+    timings = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        tab = browser.new_page()
+        for name in ("index.html", "resources.html", "network.html", "milestones.html"):
+            started = time.perf_counter()
+            tab.goto((folder / name).as_uri(), wait_until="load")
+            timings[name] = round(time.perf_counter() - started, 2)
+        browser.close()
+    return timings
+
+
+def report_scenario(items: int) -> None:
+    print(f"{'portfolio':<34} {'seconds':>8} {'MB':>6} {'MB pages':>9} {'pages':>6} {'peak RSS MB':>12}  browser open (s)")
+    for spec in ("sample", str(items)):
+        out = subprocess.run([sys.executable, __file__, "report", "--child", spec],
+                             capture_output=True, text=True, check=True)
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        opened = r["open_s"] or "no chromium"
+        print(f"{r['portfolio']:<34} {r['seconds']:>8} {r['mb']:>6} {r['mb_pages']:>9} {r['pages']:>6} "
+              f"{r['peak_rss_mb']:>12}  {opened}")
+    print("aim: under 30 s for 2,000 projects / 1,000,000 items, each page open in under 3 s")
+
+
 def spreadsheet_scenario(rows_total: int) -> None:
     results = []
     for fmt in ("csv", "xlsx"):
@@ -420,7 +498,7 @@ def spreadsheet_scenario(rows_total: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("scenario", choices=["spreadsheet", "jira", "msproject", "transforms", "overhead"])
+    parser.add_argument("scenario", choices=["spreadsheet", "jira", "msproject", "transforms", "overhead", "report"])
     parser.add_argument("--items", type=int, default=1_000_000)
     parser.add_argument("--tasks", type=int, default=50_000)
     parser.add_argument("--rows", type=int, default=100_000)
@@ -435,6 +513,7 @@ def main() -> None:
         "msproject": (lambda child: msproject_child(*child.split("|")), lambda: msproject_scenario(args.tasks)),
         "transforms": (lambda child: transforms_child(int(child)), lambda: transforms_scenario(args.items)),
         "overhead": (lambda child: overhead_child(*child.split("|")), overhead_scenario),
+        "report": (report_child, lambda: report_scenario(args.items)),
     }
     measure, scenario = scenarios[args.scenario]
     if args.child:

@@ -18,8 +18,9 @@ def fill(con: duckdb.DuckDBPyConnection, items: int, projects: int = 2000) -> No
         "CREATE OR REPLACE TABLE config.programs AS SELECT 'prog-' || (i % 50) AS program_id, 'Program ' || (i % 50) "
         "AS name, NULL::VARCHAR AS owner, NULL::VARCHAR AS pct_complete_basis FROM range(50) t(i)",
         "CREATE OR REPLACE TABLE config.projects AS SELECT 'proj-' || i AS project_id, 'prog-' || (i % 50) AS program_id,"
-        " 'Project ' || i AS name, 'bench' AS source_id, 'P' || i AS key, NULL::VARCHAR AS manager "
-        "FROM range($projects) t(i)",
+        " 'Project ' || i AS name, 'bench' AS source_id, 'P' || i AS key, NULL::VARCHAR AS manager, "
+        "NULL::VARCHAR AS reported_status, NULL::DATE AS reported_at, NULL::VARCHAR AS reported_by, "
+        "NULL::VARCHAR AS comment FROM range($projects) t(i)",
         "CREATE OR REPLACE TABLE config.project_systems AS SELECT 'proj-' || i AS project_id, "
         "'System ' || (i % 40) AS system FROM range($projects) t(i)",
         "CREATE OR REPLACE TABLE config.objectives AS SELECT 'obj-' || i AS objective_id, 'Objective ' || i AS name, "
@@ -74,6 +75,15 @@ def fill(con: duckdb.DuckDBPyConnection, items: int, projects: int = 2000) -> No
     write_tables(con, "config", {"rules": pa.Table.from_pylist([Rules().model_dump()])})
     for statement in statements:
         con.execute(statement, {k: v for k, v in params.items() if f"${k}" in statement})
-    for stream in STAGING_STREAMS:
-        assert con.execute(f"SELECT count(*) FROM staging.{stream}").fetchone()[0] >= 0
+    existing = {name for (name,) in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'staging'").fetchall()}
+    for stream, columns in STAGING_STREAMS.items():
+        if stream not in existing:  # a stream this generator does not fill (status reports): empty, in its shape
+            con.execute(f"CREATE TABLE staging.{stream} ({', '.join(f'{n} {t}' for n, t in columns)})")
+            continue
+        have = {c for (c,) in con.execute("SELECT column_name FROM duckdb_columns() WHERE schema_name = 'staging' "
+                                          "AND table_name = ?", [stream]).fetchall()}
+        for name, kind in columns:  # columns the canonical shape gained since this generator was written: NULL
+            if name not in have:
+                con.execute(f"ALTER TABLE staging.{stream} ADD COLUMN {name} {kind}")
     con.execute("CREATE OR REPLACE TABLE raw.quarantine AS SELECT * FROM raw.quarantine WHERE false")

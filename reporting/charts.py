@@ -56,19 +56,26 @@ def heatmap(groups: dict[str, list[dict[str, Any]]], weeks: list[dt.date], div_i
     projects behind a cell on hover; a drop-down shows all people, one team or one program."""
     fig = go.Figure()
     names = list(groups)
+    labels = [str(w) for w in weeks]
     for index, name in enumerate(names):
         people = groups[name]
-        z = [[p["weeks"].get(w, {}).get("utilisation") for w in weeks] for p in people]
-        text = [["▲" if p["weeks"].get(w, {}).get("over") else "" for w in weeks] for p in people]
-        hover = [[p["weeks"].get(w, {}).get("projects", "") for w in weeks] for p in people]
+        cells = [[p["weeks"].get(w, {}) for w in weeks] for p in people]
         fig.add_heatmap(
-            z=z, x=[str(w) for w in weeks], y=[p["name"] for p in people], text=text, texttemplate="%{text}",
-            customdata=hover, zmin=0, zmax=2, colorscale=HEAT_SCALE, visible=index == 0, name=name,
+            z=[[c.get("utilisation") for c in row] for row in cells], x=labels, y=[p["name"] for p in people],
+            customdata=[[c.get("projects", "") for c in row] for row in cells], zmin=0, zmax=2,
+            colorscale=HEAT_SCALE, visible=index == 0, name=name,
             hovertemplate="%{y}, week of %{x}<br>utilisation %{z:.0%}<br>%{customdata}<extra></extra>",
             colorbar={"title": "utilisation", "tickformat": ".0%"},
         )
+    # Over-allocation as one marker trace per view: a heatmap's texttemplate made big pages slow to open.
+    for index, name in enumerate(names):
+        over = [(label, p["name"]) for p in groups[name] for w, label in zip(weeks, labels, strict=True)
+                if p["weeks"].get(w, {}).get("over")]
+        fig.add_scatter(x=[o[0] for o in over], y=[o[1] for o in over], mode="markers", visible=index == 0,
+                        marker={"symbol": "triangle-up", "color": "#1f2933", "size": 7}, hoverinfo="skip",
+                        name="over-allocated", showlegend=False)
     buttons = [{"label": name, "method": "update",
-                "args": [{"visible": [i == j for j in range(len(names))]}]} for i, name in enumerate(names)]
+                "args": [{"visible": [i == j for j in range(len(names))] * 2}]} for i, name in enumerate(names)]
     rows = max((len(p) for p in groups.values()), default=1)
     fig.update_layout(updatemenus=[{"buttons": buttons, "x": 0, "y": 1.12, "xanchor": "left"}],
                       height=max(300, 22 * rows + 140), yaxis={"autorange": "reversed"})
@@ -104,11 +111,14 @@ def network(nodes: list[dict[str, Any]], edges: list[dict[str, Any]], div_id: st
                 "line": {"width": 1, "color": "#1f2933"}},
         customdata=[n["hover"] for n in nodes], hovertemplate="%{customdata}<extra></extra>",
     )
-    for e in edges:
-        if e["linkage_type"] == "dependency":
-            (xa, ya), (xb, yb) = pos[e["project_id_a"]], pos[e["project_id_b"]]
-            fig.add_annotation(x=(xa + xb) / 2, y=(ya + yb) / 2, text=f"slip {e['slip_days']} wd",
-                               showarrow=False, font={"color": "#c62828"}, bgcolor="#fff")
+    dependencies = [e for e in edges if e["linkage_type"] == "dependency"]
+    if dependencies:  # one text trace, not an annotation per edge: plotly copies the layout on every annotation
+        fig.add_scatter(
+            x=[(pos[e["project_id_a"]][0] + pos[e["project_id_b"]][0]) / 2 for e in dependencies],
+            y=[(pos[e["project_id_a"]][1] + pos[e["project_id_b"]][1]) / 2 for e in dependencies],
+            mode="text", text=[f"slip {e['slip_days']} wd" for e in dependencies], name="slip",
+            textfont={"color": "#c62828"}, hoverinfo="skip", showlegend=False,
+        )
     fig.update_layout(height=640, xaxis={"visible": False}, yaxis={"visible": False}, hovermode="closest")
     return to_div(fig, div_id)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from reporting import charts
 from reporting.attention import LOOKAHEAD_WEEKS, attention_list
+from reporting.tables import render_table
 from reporting.warehouse import RAG_RANK, Snapshots, open_warehouse, project_href, rows, slug, snapshots
 
 STATIC = Path(__file__).with_name("static")
@@ -24,11 +25,13 @@ PAGES = [("index.html", "Overview"), ("attention.html", "Attention"), ("mileston
          ("resources.html", "Resources"), ("strategy.html", "Strategy"), ("network.html", "Linkages"),
          ("quality.html", "Data quality")]
 # Bounds that keep a 2,000-project / 1M-item portfolio's report small enough to open in a browser at once.
-MAX_ITEMS_PER_PROJECT = 100
+MAX_ITEMS_PER_PROJECT = 50
+MAX_MILESTONES_PER_PROJECT = 25
 MAX_MILESTONES_PER_PROGRAM = 25
 MAX_PEOPLE_PER_VIEW = 60
-MAX_NETWORK_EDGES = 250
+MAX_NETWORK_EDGES = 200  # at most 400 nodes: networkx lays out fewer than 500 without scipy
 MAX_FINDINGS_PER_CHECK = 200
+MAX_ATTENTION_PER_KIND = 50
 HEATMAP_WEEKS_BACK, HEATMAP_WEEKS_AHEAD = 4, 12
 
 
@@ -56,8 +59,7 @@ class Site:
 
     def table(self, table_id: str, columns: list[dict[str, Any]], data: list[dict[str, Any]], *,
               filter_box: bool = False, more: str = "") -> str:
-        return self.env.get_template("table.html.j2").render(
-            id=table_id, columns=columns, rows=data, filter=filter_box, more=more)
+        return render_table(table_id, columns, data, filter_box=filter_box, more=more)
 
 
 def col(key: str, label: str, kind: str = "text", digits: int = 1) -> dict[str, Any]:
@@ -133,8 +135,14 @@ def _overview(site: Site) -> list[dict[str, Any]]:
 
 
 def _attention(site: Site) -> None:
+    shown, left_out = [], Counter()
+    for item in attention_list(site.con, site.snaps):
+        if sum(1 for s in shown if s.kind == item.kind) < MAX_ATTENTION_PER_KIND:
+            shown.append(item)
+        else:
+            left_out[item.kind] += 1
     site.page("attention.html", "attention.html.j2", "What needs attention this week",
-              items=attention_list(site.con, site.snaps), lookahead=LOOKAHEAD_WEEKS)
+              items=shown, left_out=sorted(left_out.items()), lookahead=LOOKAHEAD_WEEKS)
 
 
 # -- milestone trend ------------------------------------------------------------------------------------
@@ -322,10 +330,12 @@ SELECT * FROM (
            w.planned_finish, w.baseline_finish, w.due_date, w.percent_complete, w.source_url, w.is_milestone,
            row_number() OVER (PARTITION BY w.project_id ORDER BY w.status IN ('done', 'cancelled'), w.is_milestone DESC,
                               w.planned_finish NULLS LAST, w.work_item_id) AS n,
+           row_number() OVER (PARTITION BY w.project_id, w.is_milestone ORDER BY w.planned_finish NULLS LAST,
+                              w.work_item_id) AS m,
            count(*) OVER (PARTITION BY w.project_id) AS total
     FROM core.work_items w LEFT JOIN core.resources r ON r.resource_id = w.assignee_id
     WHERE NOT w.is_summary)
-WHERE n <= ? OR is_milestone ORDER BY project_id, n
+WHERE n <= ? OR (is_milestone AND m <= ?) ORDER BY project_id, n
 """
 ITEM_COLUMNS = [col("source_key", "Key"), col("name", "Item"), col("item_type", "Type"), col("status", "Status"),
                 col("owner", "Owner"), col("planned_finish", "Planned finish"), col("baseline_finish", "Baseline"),
@@ -334,7 +344,7 @@ ITEM_COLUMNS = [col("source_key", "Key"), col("name", "Item"), col("item_type", 
 
 def _project_pages(site: Site, projects: list[dict[str, Any]]) -> None:
     items: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for item in rows(site.con, ITEMS_SQL, [MAX_ITEMS_PER_PROJECT]):
+    for item in rows(site.con, ITEMS_SQL, [MAX_ITEMS_PER_PROJECT, MAX_MILESTONES_PER_PROJECT]):
         items[item["project_id"]].append(item)
     risks = _grouped(site, "SELECT project_id, title, severity, status, owner, due_date, mitigation FROM core.risks "
                      "WHERE project_id IS NOT NULL ORDER BY is_open DESC, severity DESC, due_date")
