@@ -154,10 +154,11 @@ WITH latest AS (
                               t.forecast_finish, t.work_item_id) AS pick
     FROM marts.milestone_trend t JOIN core.projects p USING (project_id)
     WHERE t.snapshot_date = (SELECT max(snapshot_date) FROM marts.milestone_trend))
-SELECT l.program_id, t.work_item_id, t.project_id, p.name AS project_name, coalesce(w.name, t.work_item_id) AS milestone,
+SELECT l.program_id, coalesce(g.name, l.program_id) AS program_name, t.work_item_id, t.project_id, p.name AS project_name, coalesce(w.name, t.work_item_id) AS milestone,
        t.snapshot_date, t.forecast_finish, s.baseline_finish, t.status, t.slip_count
 FROM latest l JOIN marts.milestone_trend t USING (work_item_id)
 JOIN core.projects p ON p.project_id = t.project_id
+LEFT JOIN core.programs g ON g.program_id = l.program_id
 LEFT JOIN core.work_items w ON w.work_item_id = t.work_item_id
 LEFT JOIN history.work_item_snapshots s ON s.work_item_id = t.work_item_id AND s.snapshot_date = t.snapshot_date
 WHERE l.pick <= ? ORDER BY l.program_id, t.work_item_id, t.snapshot_date
@@ -178,7 +179,7 @@ def _milestones(site: Site) -> None:
             col("milestone", "Milestone"), col("project_name", "Project"), col("status", "Status"),
             col("baseline_finish", "Baseline"), col("first_forecast", "First forecast"),
             col("forecast_finish", "Forecast now"), col("moved", "Moved (days)"), col("slip_count", "Slips")], summary)
-        sections.append({"title": program_id, "anchor": slug(program_id), "note": "",
+        sections.append({"title": milestones[0]["program_name"], "anchor": slug(program_id), "note": "",
                          "chart": charts.slip_chart(milestones, f"slip-{slug(program_id)}"), "table": table})
     site.page("milestones.html", "chart_page.html.j2", "Milestone trend (slip chart per program)", charts_on=True,
               sections=sections or [{"title": "", "anchor": "", "note": "No milestones.", "chart": "", "table": ""}])
