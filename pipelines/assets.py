@@ -273,10 +273,11 @@ DIGEST_KEY = dg.AssetKey(["report", "digest"])
 
 def report_assets() -> list[dg.AssetsDefinition]:
     """The static HTML report and the weekly digest, regenerated from the published file after each publish.
-    They read the published file read-only (not the build file), so they are outside the writer pool."""
+    They read the published file read-only, never the build file; they are in the pool like every step of a
+    sync, so a run's steps stay one at a time."""
 
     @dg.asset(
-        key=REPORT_KEY, deps=[PUBLISHED_KEY], group_name="report", kinds={"html"}, owners=OWNERS,
+        key=REPORT_KEY, deps=[PUBLISHED_KEY], group_name="report", kinds={"html"}, owners=OWNERS, pool=DUCKDB_POOL,
         tags=layer_tags("report"),
         description="The portfolio report: one folder of static HTML beside the warehouse (report/index.html), "
         "readable offline - overview, attention list, milestone trend, resources, strategy, linkages, data quality.",
@@ -291,6 +292,7 @@ def report_assets() -> list[dg.AssetsDefinition]:
 
     @dg.asset(
         key=DIGEST_KEY, deps=[PUBLISHED_KEY], group_name="report", kinds={"markdown", "html"}, owners=OWNERS,
+        pool=DUCKDB_POOL,
         tags=layer_tags("report"),
         description="The weekly status digest per program (report/digest.md and digest.html beside the warehouse).",
     )
