@@ -65,6 +65,9 @@ def digest_data(con: duckdb.DuckDBPyConnection, program: str | None = None) -> d
 
 
 def _parts(con: duckdb.DuckDBPyConnection, snaps: Snapshots) -> dict[str, list[dict[str, Any]]]:
+    risks = rows(con, RISKS_SQL, [TOP_RISKS])
+    for r in risks:  # a risk log may leave probability or impact empty: no severity to print
+        r["severity_text"] = "unrated" if r["severity"] is None else f"{r['severity']:g}"
     projects = rows(con, "SELECT h.program_id, p.name AS project_name, h.project_id, h.rag, h.rag_reasons, "
                     "h.reported_status, h.status_mismatch FROM marts.project_health h "
                     "LEFT JOIN core.projects p USING (project_id) ORDER BY h.project_id")
@@ -73,7 +76,7 @@ def _parts(con: duckdb.DuckDBPyConnection, snaps: Snapshots) -> dict[str, list[d
         "rag_changes": rag_changes(con, snaps),
         "moves": milestone_moves(con, snaps),
         "due": rows(con, MILESTONES_DUE_SQL, [snaps.as_of, snaps.as_of, DUE_WINDOW_DAYS]),
-        "risks": rows(con, RISKS_SQL, [TOP_RISKS]),
+        "risks": risks,
         "risks_past_due": rows(con, HIGH_RISKS_PAST_DUE_SQL, [snaps.as_of]),
         "overdue": rows(con, OVERDUE_MILESTONES_SQL, [snaps.as_of]),
         "status_calls": [p for p in projects if p["rag"] == "red" and p["status_mismatch"]],
