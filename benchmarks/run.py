@@ -7,6 +7,7 @@
     python benchmarks/run.py transforms [--items 1000000]
     python benchmarks/run.py overhead
     python benchmarks/run.py sources [--rows 50000] [--tasks 20000] [--issues 5000]
+    python benchmarks/run.py report [--items 1000000]
 
 spreadsheet: for each size (N/4 and N) and format (CSV, XLSX), a fresh subprocess generates the
 tracker, extracts and loads it into a DuckDB build file (connector -> landing Parquet -> raw ->
@@ -47,6 +48,11 @@ N tasks and two emulated Jira Cloud sites of N issues each, answering after 50 m
 does. In fresh subprocesses on a fresh build file: each source loaded alone (a, b, c, d), the four
 loaded one after another, the four extracted together with the merges one after another (as a run
 does), and the whole `sightline sync` of the portfolio. Prints each alone, the sum, the max and both.
+report: `sightline report` on the sample (synced directly) and on a published 2,000-project warehouse
+with N work items (benchmarks/transforms_data.py, every model built, then published); each in a fresh
+subprocess: seconds to write the report, its size (all files, and without the shared plotly.min.js),
+pages, and - where a chromium binary exists - how long the browser takes to open the overview and the
+heaviest chart page (load event, file:// URLs).
 """
 
 from __future__ import annotations
@@ -696,6 +702,75 @@ def sources_scenario(rows: int, tasks: int, issues: int) -> None:
     print(f"{'sightline sync of the portfolio (all)':<40} {sync['seconds']:>8} {sync['peak_rss_mb']:>12}")
     print(f"together: {parallel['seconds'] / longest:.2f}x the longest alone, {parallel['seconds'] / total:.2f}x "
           f"the sum (aim: about the max plus the merges, not the sum)")
+def report_child(spec: str) -> dict:
+    from reporting.site import write_report
+    from warehouse import db
+    from warehouse.publish import publish
+
+    if spec == "sample":
+        config = sample_copy()
+        direct_sync(config)
+        published = config.parent / "var" / "sightline.duckdb"
+        items = None
+    else:
+        sys.path.insert(0, str(HERE))
+        from transforms_data import fill
+
+        from warehouse.models import build_model, discover_models
+
+        items = int(spec)
+        folder = Path(tempfile.mkdtemp(prefix="sightline-bench-report-"))
+        con = db.open_connection(folder / "build.duckdb")
+        db.prepare(con, {})
+        fill(con, items)
+        for model in discover_models():
+            build_model(con, model)
+        published = folder / "sightline.duckdb"
+        publish(con, published)
+        con.close()
+    started = time.perf_counter()
+    index = write_report(published)
+    seconds = time.perf_counter() - started
+    files = [p for p in index.parent.rglob("*") if p.is_file()]
+    total = sum(p.stat().st_size for p in files)
+    plotly = (index.parent / "assets" / "plotly.min.js").stat().st_size
+    return {"portfolio": "sample" if items is None else f"2,000 projects / {items:,} items",
+            "seconds": round(seconds, 2), "mb": round(total / 1e6, 1), "mb_pages": round((total - plotly) / 1e6, 1),
+            "pages": sum(1 for p in files if p.suffix == ".html"), "peak_rss_mb": peak_rss_mb(),
+            "open_s": browser_open_seconds(index.parent)}
+
+
+def browser_open_seconds(folder: Path) -> dict[str, float] | None:
+    """Seconds from navigation to the load event (charts drawn: plotly draws before it) per page."""
+    import shutil
+
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        return None
+    from playwright.sync_api import sync_playwright
+
+    timings = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        tab = browser.new_page()
+        for name in ("index.html", "resources.html", "network.html", "milestones.html"):
+            started = time.perf_counter()
+            tab.goto((folder / name).as_uri(), wait_until="load")
+            timings[name] = round(time.perf_counter() - started, 2)
+        browser.close()
+    return timings
+
+
+def report_scenario(items: int) -> None:
+    print(f"{'portfolio':<34} {'seconds':>8} {'MB':>6} {'MB pages':>9} {'pages':>6} {'peak RSS MB':>12}  browser open (s)")
+    for spec in ("sample", str(items)):
+        out = subprocess.run([sys.executable, __file__, "report", "--child", spec],
+                             capture_output=True, text=True, check=True)
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        opened = r["open_s"] or "no chromium"
+        print(f"{r['portfolio']:<34} {r['seconds']:>8} {r['mb']:>6} {r['mb_pages']:>9} {r['pages']:>6} "
+              f"{r['peak_rss_mb']:>12}  {opened}")
+    print("aim: under 30 s for 2,000 projects / 1,000,000 items, each page open in under 3 s")
 
 
 def spreadsheet_scenario(rows_total: int) -> None:
@@ -742,6 +817,7 @@ def main() -> None:
         "chain": (lambda child: chain_child(child.split("|")[0], int(child.split("|")[1])),
                   lambda: chain_scenario(args.length)),
         "postgres": (None, lambda: postgres_scenario(args.items)),
+        "report": (report_child, lambda: report_scenario(args.items)),
     }
     if args.scenario not in scenarios:  # named here, not in choices=, so a new scenario is one line
         parser.error(f"unknown scenario {args.scenario!r}; choose from: {', '.join(sorted(scenarios))}")

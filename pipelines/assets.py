@@ -316,4 +316,50 @@ def build_assets(portfolio: Portfolio) -> list[dg.AssetsDefinition]:
         *staging_assets(portfolio),
         *transforms,
         publish_asset([model_key(m) for m in models.values()]),
+        *report_assets(),
     ]
+
+
+REPORT_KEY = dg.AssetKey(["report", "portfolio"])
+DIGEST_KEY = dg.AssetKey(["report", "digest"])
+
+
+def report_assets() -> list[dg.AssetsDefinition]:
+    """The static HTML report and the weekly digest, regenerated from the published file after each publish.
+    They read the published file read-only, never the build file; they are in the pool like every step of a
+    sync, so a run's steps stay one at a time."""
+
+    @dg.asset(
+        key=REPORT_KEY, deps=[PUBLISHED_KEY], group_name="report", kinds={"html"}, owners=OWNERS, pool=DUCKDB_POOL,
+        tags=layer_tags("report"),
+        description="The portfolio report: one folder of static HTML beside the warehouse (report/index.html), "
+        "readable offline - overview, attention list, milestone trend, resources, strategy, linkages, data quality.",
+    )
+    def portfolio_report(context: dg.AssetExecutionContext, sightline: SightlineWarehouse) -> dg.MaterializeResult:
+        from reporting.site import write_report
+
+        started = time.monotonic()
+        index = write_report(sightline.published_path)
+        report(context, f"report: {index} ({time.monotonic() - started:.1f}s)")
+        return dg.MaterializeResult(metadata={"path": str(index), "pages": len(list(index.parent.rglob("*.html")))})
+
+    @dg.asset(
+        key=DIGEST_KEY, deps=[PUBLISHED_KEY], group_name="report", kinds={"markdown", "html"}, owners=OWNERS,
+        pool=DUCKDB_POOL,
+        tags=layer_tags("report"),
+        description="The weekly status digest per program (report/digest.md and digest.html beside the warehouse).",
+    )
+    def weekly_digest(context: dg.AssetExecutionContext, sightline: SightlineWarehouse) -> dg.MaterializeResult:
+        from reporting.digest import write_digest
+        from reporting.site import default_out_dir
+
+        folder = default_out_dir(sightline.published_path)
+        folder.mkdir(parents=True, exist_ok=True)
+        markdown = write_digest(sightline.published_path, fmt="md")
+        (folder / "digest.md").write_text(markdown, encoding="utf-8")
+        (folder / "digest.html").write_text(write_digest(sightline.published_path, fmt="html"), encoding="utf-8")
+        report(context, f"digest: {folder / 'digest.md'}")
+        return dg.MaterializeResult(metadata={"path": str(folder / "digest.md"),
+                                              "digest": dg.MetadataValue.md(markdown)})
+
+    return [portfolio_report, weekly_digest]
