@@ -152,7 +152,7 @@ def hours(values: pa.Array, slow: Callable[[str], Any]) -> pa.Array:
     """'PT8H30M0S' -> 8.5, computed as the row path does: h + m/60 + s/3600, in that order."""
     def fast(array: pa.Array) -> pa.Array:
         parts = pc.extract_regex(array, HOURS)
-        h, m, s = (pc.cast(parts.field(name), pa.float64()) for name in ("h", "m", "s"))
+        h, m, s = (pc.cast(pc.struct_field(parts, name), pa.float64()) for name in ("h", "m", "s"))
         return pc.add(pc.add(h, pc.divide(m, 60.0)), pc.divide(s, 3600.0))
     return typed(values, HOURS, fast, slow, pa.float64())
 

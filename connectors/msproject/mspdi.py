@@ -415,7 +415,6 @@ class _Mapper:
             if role and attribute.get("Value"):
                 tagged[role].extend(p.strip() for p in attribute["Value"].replace(";", ",").split(",") if p.strip())
         uid = int(values["UID"])
-        self._span(values.get("Start"), values.get("Finish"), base.get("Start"), base.get("Finish"))
         self.builder.task(
             uid=uid, id=_int(values.get("ID")), name=values.get("Name"), wbs=values.get("WBS"),
             outline_number=values.get("OutlineNumber"), outline_level=_int(values.get("OutlineLevel")) or 0,
@@ -434,6 +433,8 @@ class _Mapper:
             systems=tagged["systems"], objectives=tagged["objectives"], deadline=timestamp(values.get("Deadline")),
             is_active=_flag(values.get("Active")), reported_status=", ".join(tagged["reported_status"]) or None,
         )
+        # Only a task that loads widens the calendar span: a quarantined one's dates may not be dates.
+        self._span(values.get("Start"), values.get("Finish"), base.get("Start"), base.get("Finish"))
         for number_, baseline in sorted(baselines.items()):
             self.builder.rows["baselines"].append({
                 "file": self.builder.file, "uid": uid, "number": number_, "start": timestamp(baseline.get("Start")),
