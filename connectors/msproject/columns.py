@@ -86,13 +86,23 @@ class Cells:
                 entry = self.by_name[name] = ([], [])
             self.cells[tag] = entry
 
-    def column(self, name: str) -> np.ndarray:
+    def column(self, name: str) -> list[str | None]:
         """The texts of ``name``, one per row (None where absent; the last one where repeated)."""
-        out = np.full(self.count, None, dtype=object)
         entry = self.by_name.get(name)
-        if entry is not None and entry[0]:
-            out[np.asarray(entry[0], dtype=np.int64)] = np.array(entry[1], dtype=object)
+        if entry is None:
+            return [None] * self.count
+        where, texts = entry
+        if len(where) == self.count and where == list(range(self.count)):
+            return texts  # the usual case: every record has the field once
+        out: list[str | None] = [None] * self.count
+        for row, value in zip(where, texts, strict=True):
+            out[row] = value
         return out
+
+    def strings(self, name: str, keep: np.ndarray | None = None) -> pa.Array:
+        """column() as Arrow text (an empty element stays ''), only the rows ``keep`` marks."""
+        array = pa.array(self.column(name), pa.string())
+        return array if keep is None or keep.all() else array.filter(pa.array(keep))
 
     def group(self, name: str) -> Cells:
         return self.group_by_name.get(name) or Cells(self.local)
@@ -109,14 +119,8 @@ class Cells:
         return rows
 
 
-def text(values: np.ndarray) -> pa.Array:
-    """Texts as they are (absent -> null, an empty element stays '')."""
-    return pa.array(values, pa.string(), from_pandas=True)
-
-
-def present(values: np.ndarray) -> pa.Array:
+def present(array: pa.Array) -> pa.Array:
     """Texts with '' as null: every typed field reads an empty element as absent."""
-    array = text(values)
     return pc.if_else(pc.equal(array, ""), pa.scalar(None, pa.string()), array)
 
 

@@ -37,7 +37,6 @@ from connectors.msproject.columns import (
     hours,
     integers,
     present,
-    text,
     timestamps,
 )
 from connectors.msproject.options import MsProjectOptions
@@ -458,13 +457,14 @@ class _Mapper:
     # Irregular before the builder is touched, and the batch goes through them instead.
 
     def _task_columns(self, cells: Cells, hours_per_day: float) -> None:
-        keep = cells.column("IsNull") != "1"  # blank rows of Project's grid are not tasks
+        # blank rows of Project's grid are not tasks
+        keep = pc.fill_null(pc.not_equal(cells.strings("IsNull"), "1"), True).to_numpy(zero_copy_only=False)
         count = int(keep.sum())
         if not count:
             return
 
         def col(name: str) -> pa.Array:
-            return present(cells.column(name)[keep])
+            return present(cells.strings(name, keep))
 
         def as_hours(value: str) -> float | None:
             return iso_hours(value, hours_per_day)
@@ -476,7 +476,7 @@ class _Mapper:
         base, baselines = self._baseline_columns(cells, keep, count, uid, as_hours)
         columns = {
             "uid": uid, "id": integers(col("ID"), _int),
-            **{key: text(cells.column(tag)[keep]) for key, tag in TASK_TEXTS.items()},
+            **{key: cells.strings(tag, keep) for key, tag in TASK_TEXTS.items()},
             "outline_level": pc.fill_null(integers(col("OutlineLevel"), _int), 0),
             **{key: flags(col(tag)) for key, tag in TASK_FLAGS.items()},
             **{key: timestamps(col(tag), timestamp) for key, tag in TASK_TIMES.items()},
@@ -503,9 +503,9 @@ class _Mapper:
         group, owners, rows = _group(cells, "Baseline", keep)
 
         def col(name: str) -> pa.Array:
-            return present(group.column(name)[rows])
+            return present(group.strings(name, rows))
 
-        numbers = integers(pc.fill_null(text(group.column("Number")[rows]), "0"), int)
+        numbers = integers(pc.fill_null(group.strings("Number", rows), "0"), int)
         pairs = pa.table({"owner": pa.array(owners, pa.int64()), "number": numbers})
         if pairs.group_by(["owner", "number"]).aggregate([]).num_rows != len(pairs):
             raise Irregular  # one baseline number twice in a task: the row path keeps the last
@@ -527,8 +527,8 @@ class _Mapper:
     def _attribute_columns(self, cells: Cells, keep: np.ndarray, count: int) -> dict[str, pa.Array]:
         """systems, objectives (lists) and reported_status from the custom fields aliased to them."""
         group, owners, rows = _group(cells, "ExtendedAttribute", keep)
-        field_ids = pc.fill_null(text(group.column("FieldID")[rows]), "")
-        values = text(group.column("Value")[rows])
+        field_ids = pc.fill_null(group.strings("FieldID", rows), "")
+        values = group.strings("Value", rows)
         tagged = {}
         for role in ("systems", "objectives", "reported_status"):
             ids = pa.array([key for key, wanted in self.field_roles.items() if wanted == role], pa.string())
@@ -547,15 +547,15 @@ class _Mapper:
         group, owners, rows = _group(cells, "PredecessorLink", keep)
 
         def raw(name: str) -> pa.Array:
-            return text(group.column(name)[rows])
+            return group.strings(name, rows)
 
         kinds = pc.index_in(pc.fill_null(raw("Type"), "1"), pa.array(list(LINK_TYPES)))
-        lag = pc.add(pc.fill_null(decimals(present(group.column("LinkLag")[rows]), number), 0.0), 0.0)  # -0 or 0.0
+        lag = pc.add(pc.fill_null(decimals(present(group.strings("LinkLag", rows)), number), 0.0), 0.0)  # -0 or 0.0
         percent = pc.is_in(pc.fill_null(raw("LagFormat"), ""), pa.array(sorted(PERCENT_LAG_FORMATS)))
         nothing = pa.scalar(None, pa.float64())
         return {
             "successor_uid": pc.take(uid, pa.array(owners, pa.int64())),
-            "predecessor_uid": integers(present(group.column("PredecessorUID")[rows]), _int),
+            "predecessor_uid": integers(present(group.strings("PredecessorUID", rows)), _int),
             "link_type": pc.fill_null(pc.take(pa.array(list(LINK_TYPES.values())), kinds), "FS"),
             "lag_hours": pc.if_else(percent, nothing, pc.divide(lag, 600.0)),  # tenths of a minute
             "lag_percent": pc.if_else(percent, pc.divide(lag, 10.0), nothing),
@@ -565,7 +565,7 @@ class _Mapper:
 
     def _assignment_columns(self, cells: Cells, hours_per_day: float) -> None:
         def col(name: str) -> pa.Array:
-            return present(cells.column(name))
+            return present(cells.strings(name))
 
         def as_hours(value: str) -> float | None:
             return iso_hours(value, hours_per_day)
