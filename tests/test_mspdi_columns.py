@@ -111,7 +111,7 @@ ODD_TASKS = [
     "<PredecessorLink><PredecessorUID>2</PredecessorUID><Type>3</Type><LinkLag>-0</LinkLag></PredecessorLink>"
     "<PredecessorLink><PredecessorUID>1</PredecessorUID><LinkLag>250</LinkLag><LagFormat>19</LagFormat>"
     "<CrossProject>1</CrossProject><CrossProjectName></CrossProjectName></PredecessorLink>"
-    "<Name>first</Name><Name>second</Name><Finish>2026-02-02T17:00:00</Finish></Task>",
+    "<Finish>2026-02-02T17:00:00</Finish><Name>fourth</Name></Task>",
 ]
 
 
@@ -129,11 +129,17 @@ def test_odd_but_valid_values_read_the_same_both_ways(tmp_path: Path, monkeypatc
     assert tasks[2]["duration_hours"] == 7 + 2 and tasks[2]["work_hours"] == 7.5  # a day is 420 minutes here
     assert tasks[2]["systems"] == ["GL", "CRM", "HRIS", "Payroll"] and tasks[2]["objectives"] == ["cost"]
     assert tasks[2]["priority"] == 500 and tasks[2]["cost"] == 0.0
-    assert tasks[4]["name"] == "second" and tasks[4]["parent_uid"] == 2 and tasks[4]["baseline_cost"] == 12.5
+    assert tasks[4]["name"] == "fourth" and tasks[4]["parent_uid"] == 2 and tasks[4]["baseline_cost"] == 12.5
     assert [(b["uid"], b["number"]) for b in out["baselines"]] == [(4, 0), (4, 1)]
     assert [(link["link_type"], link["lag_hours"], link["lag_percent"]) for link in out["links"]] == [
         ("SS", 0.0, None), ("FS", None, 25.0)]
     assert [(a["uid"], a["work_hours"]) for a in out["assignments"]] == [(2, 14.0)]
+
+
+def test_a_repeated_field_reads_as_the_row_path_reads_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = plan(tmp_path, [task(1, "<Name>first</Name><Name>second</Name>"), task(2, "<Name>other</Name>")])
+    out = assert_same_both_ways(path, monkeypatch)
+    assert [row["name"] for row in out["tasks"]] == ["second", "other"]  # the last one, as a dict keeps it
 
 
 @pytest.mark.parametrize("bad", [

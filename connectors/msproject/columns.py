@@ -86,22 +86,22 @@ class Cells:
                 entry = self.by_name[name] = ([], [])
             self.cells[tag] = entry
 
-    def column(self, name: str) -> list[str | None]:
-        """The texts of ``name``, one per row (None where absent; the last one where repeated)."""
+    def strings(self, name: str, keep: np.ndarray | None = None) -> pa.Array:
+        """The texts of ``name``, one per row, as Arrow text: null where absent, '' for an empty
+        element; only the rows ``keep`` marks. A field repeated in a record raises :class:`Irregular`."""
         entry = self.by_name.get(name)
         if entry is None:
-            return [None] * self.count
-        where, texts = entry
-        if len(where) == self.count and where == list(range(self.count)):
-            return texts  # the usual case: every record has the field once
-        out: list[str | None] = [None] * self.count
-        for row, value in zip(where, texts, strict=True):
-            out[row] = value
-        return out
-
-    def strings(self, name: str, keep: np.ndarray | None = None) -> pa.Array:
-        """column() as Arrow text (an empty element stays ''), only the rows ``keep`` marks."""
-        array = pa.array(self.column(name), pa.string())
+            array = pa.nulls(self.count, pa.string())
+        else:
+            where, texts = entry
+            array = pa.array(texts, pa.string())
+            if len(where) != self.count or where != list(range(self.count)):  # not every row once: place them
+                rows = np.asarray(where, np.int64)
+                if len(rows) and not (np.diff(rows) > 0).all():
+                    raise Irregular  # a field repeated in one record: the row path keeps the last
+                place = np.full(self.count, -1, np.int64)
+                place[rows] = np.arange(len(rows))
+                array = array.take(pa.array(place, mask=place < 0))
         return array if keep is None or keep.all() else array.filter(pa.array(keep))
 
     def group(self, name: str) -> Cells:
@@ -111,8 +111,8 @@ class Cells:
         """Row by row, as the row path reads records: (text children by name, nested groups by name)."""
         rows: list[tuple[dict[str, str], dict[str, list[dict[str, str]]]]] = [({}, {}) for _ in range(self.count)]
         for name, (where, texts) in self.by_name.items():
-            for row, text in zip(where, texts, strict=True):
-                rows[row][0][name] = text
+            for row, value in zip(where, texts, strict=True):
+                rows[row][0][name] = value
         for name, group in self.group_by_name.items():
             for owner, (values, _) in zip(group.owners, group.records(), strict=True):
                 rows[owner][1].setdefault(name, []).append(values)
