@@ -38,6 +38,11 @@ QUARANTINE_SCHEMA = pa.schema(
         ("location", pa.string()),  # human-readable: "tracker.xlsx, sheet Payroll, row 14"
         ("reason", pa.string()),
         ("record", pa.string()),  # the offending values as JSON, for the person fixing the source
+        # 'row' (the record was not loaded), 'cell' (it loaded without this cell's value) or 'column'
+        # (a whole column was left unread, or read with a stated guess); column and value for the last two.
+        ("level", pa.string()),
+        ("column_name", pa.string()),
+        ("cell_value", pa.string()),
     ]
 )
 
@@ -96,13 +101,21 @@ class ExtractContext:
         if self.log is not None:
             self.log.info(message)
 
-    def quarantine(self, object_key: str, location: str, reason: str, record: Mapping[str, Any]) -> None:
+    def quarantine(
+        self, object_key: str, location: str, reason: str, record: Mapping[str, Any], *,
+        level: str = "row", column: str | None = None, value: Any = None,
+    ) -> None:
+        """List a record that was not loaded (``level='row'``), or a finding about one cell or column of a
+        record that was (``'cell'``, ``'column'``: name the column, and the cell's value as written)."""
         self.quarantined.append(
             {
                 "object_key": object_key,
                 "location": location,
                 "reason": reason,
                 "record": json.dumps(record, default=str, ensure_ascii=False),
+                "level": level,
+                "column_name": column,
+                "cell_value": None if value is None else str(value),
             }
         )
 
