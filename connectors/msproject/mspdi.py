@@ -1,8 +1,10 @@
 """MSPDI (Project's "Save As XML") read as a stream, securely.
 
 The file is parsed with ``lxml.etree.iterparse``; each ``Task``, ``Resource``, ``Assignment`` and
-``ExtendedAttribute`` definition is turned into a record when its element ends, then cleared, so
-memory does not grow with the number of tasks. Elements are found by local name, so a file without
+``ExtendedAttribute`` definition is read when its element ends, then cleared, so memory does not
+grow with the number of tasks. Tasks and assignments go into column buffers (``columns.Cells``)
+and are typed 5,000 at a time with Arrow compute; a batch holding a value the bulk path will not
+judge is mapped row by row instead (``_mspdi_task``), which quarantines as it always did. Elements are found by local name, so a file without
 the ``http://schemas.microsoft.com/project`` namespace reads the same, and children are read by
 name, not position (real files break the documented order).
 
