@@ -21,12 +21,12 @@ NS = "http://schemas.microsoft.com/project"
 
 
 def read_all(path: Path, monkeypatch: pytest.MonkeyPatch | None = None) -> dict[str, list[dict[str, Any]]]:
-    """Every table of one file, as rows; with ``monkeypatch``, only through the row path."""
+    """Every table of one file, as rows; with ``monkeypatch``, through the row path alone: every
+    record collected as a dict (``_collect``) and mapped one by one, no column buffer involved."""
     if monkeypatch is not None:
-        def refuse(*_: object) -> None:
-            raise cols.Irregular
-        monkeypatch.setattr(mspdi._Mapper, "_task_columns", refuse)
-        monkeypatch.setattr(mspdi._Mapper, "_assignment_columns", refuse)
+        def row_by_row(self: mspdi._Mapper, kind: str, element: Any, properties: Any, context: Any) -> None:
+            self.add(kind, element if kind == "calendar" else mspdi._collect(element), properties, context)
+        monkeypatch.setattr(mspdi._Mapper, "add_element", row_by_row)
     spec = SourceSpec(id="plans", kind="msproject", base_dir=path.parent,
                       options={"path": path.name, "attributes": {"systems": "System", "objectives": "Objective",
                                                                  "reported_status": "Status"}})

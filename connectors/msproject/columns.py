@@ -37,9 +37,10 @@ class Cells:
     all) as keys so the hot loop does no string work; local names are resolved once per tag.
     """
 
-    def __init__(self, local: Callable[[Any], str], nested: Iterable[str] = ()):
+    def __init__(self, local: Callable[[Any], str], nested: Iterable[str] = (), skipped: Iterable[str] = ()):
         self.local = local
         self.nested = frozenset(nested)
+        self.skipped = frozenset(skipped)  # nested groups no one reads (timephased data can be most of a file)
         self.count = 0
         self.owners: list[int] = []
         self.cells: dict[Any, tuple[list[int], list[str]]] = {}
@@ -75,7 +76,9 @@ class Cells:
     def _first(self, tag: Any) -> None:
         """Register a tag met for the first time; tags of one local name share one column."""
         name = self.local(tag)
-        if name in self.nested:
+        if name in self.skipped:
+            self.groups[tag] = _SKIP
+        elif name in self.nested:
             group = self.group_by_name.get(name)
             if group is None:
                 group = self.group_by_name[name] = Cells(self.local)
@@ -117,6 +120,16 @@ class Cells:
             for owner, (values, _) in zip(group.owners, group.records(), strict=True):
                 rows[owner][1].setdefault(name, []).append(values)
         return rows
+
+
+class _Skipped(Cells):
+    """Where a skipped group's elements go: nowhere."""
+
+    def add(self, element: etree._Element, owner: int = -1) -> None:
+        return None
+
+
+_SKIP = _Skipped(str)
 
 
 def present(array: pa.Array) -> pa.Array:

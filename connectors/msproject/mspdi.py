@@ -4,7 +4,8 @@ The file is parsed with ``lxml.etree.iterparse``; each ``Task``, ``Resource``, `
 ``ExtendedAttribute`` definition is read when its element ends, then cleared, so memory does not
 grow with the number of tasks. Tasks and assignments go into column buffers (``columns.Cells``)
 and are typed 5,000 at a time with Arrow compute; a batch holding a value the bulk path will not
-judge is mapped row by row instead (``_mspdi_task``), which quarantines as it always did. Elements are found by local name, so a file without
+judge is mapped row by row instead (``_mspdi_task``), which quarantines as it always did.
+Elements are found by local name, so a file without
 the ``http://schemas.microsoft.com/project`` namespace reads the same, and children are read by
 name, not position (real files break the documented order).
 
@@ -106,6 +107,7 @@ class Collected:
 
 NESTED = {"PredecessorLink", "Baseline", "ExtendedAttribute", "TimephasedData", "OutlineCode"}
 COLUMN_KINDS = ("task", "assignment")  # the records a plan has by the thousand
+UNREAD = ("TimephasedData", "OutlineCode")  # nested groups the column path never reads
 BUFFER_ROWS = 5_000
 TASK_TEXTS = {"name": "Name", "wbs": "WBS", "outline_number": "OutlineNumber"}
 TASK_FLAGS = {"summary_flag": "Summary", "is_milestone": "Milestone", "critical": "Critical", "is_active": "Active"}
@@ -318,7 +320,7 @@ class _Mapper:
         self.calendars: dict[int, Calendar] = {}
         self.resource_calendars: dict[int, int] = {}  # resource UID -> its calendar's UID
         self.span: list[str] = []  # [first, last] ISO date of the tasks' (baseline) starts and finishes
-        self.buffers = {kind: Cells(local, NESTED) for kind in COLUMN_KINDS}
+        self.buffers = {kind: Cells(local, NESTED, UNREAD) for kind in COLUMN_KINDS}
 
     def add_element(self, kind: str, element: etree._Element, properties: Mapping[str, str],
                     context: ExtractContext) -> None:
@@ -340,7 +342,7 @@ class _Mapper:
 
     def _flush(self, kind: str, properties: Mapping[str, str], context: ExtractContext) -> None:
         cells = self.buffers[kind]
-        self.buffers[kind] = Cells(local, NESTED)
+        self.buffers[kind] = Cells(local, NESTED, UNREAD)
         if not cells.count:
             return
         hours_per_day = (number(properties.get("MinutesPerDay")) or 480) / 60
