@@ -88,10 +88,15 @@ class ExtractContext:
     first load or a full refresh). A connector that loads incrementally sets ``incremental`` and
     ``state`` (saved only once the load has landed), and may yield a ``present_keys`` batch
     (column ``key``) listing every record still at the source, so deletions are noticed.
+
+    ``kept_state`` is the same saved state but given on a full refresh too: for what the source
+    cannot give again (dates Sightline observed itself, such as first-seen baselines), never for
+    a cursor, which a full refresh must ignore.
     """
 
     log: Any = None
     previous_state: Mapping[str, Any] | None = None
+    kept_state: Mapping[str, Any] | None = None
     state: dict[str, Any] | None = None
     incremental: bool = False
     quarantined: list[dict[str, str]] = field(default_factory=list)
