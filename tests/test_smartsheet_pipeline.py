@@ -9,9 +9,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from jira_emulator import EMAIL
+from jira_emulator import EMAIL, JiraEmulator
 from jira_emulator import TOKEN as JIRA_TOKEN
-from jira_emulator import JiraEmulator
 from smartsheet_emulator import TOKEN, SmartsheetEmulator
 
 from pipelines.config import load_portfolio
