@@ -3,6 +3,7 @@ people, the sheet summary, incremental syncs, faults and rate limits, quarantine
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -130,7 +131,7 @@ def test_sheet_summary_is_the_reported_status(emulator: SmartsheetEmulator) -> N
         ("Status Date", "DATE", "2026-02-27", None)])
     summary = extract_all(SmartsheetConnector, source(emulator, (sheet.id,))).table("summaries").to_pylist()
     assert summary == [{"sheet_id": str(sheet.id), "status": "Red", "owner_name": "Dana Whitfield",
-                        "owner_email": "dana@example.com", "reported_at": __import__("datetime").date(2026, 2, 27),
+                        "owner_email": "dana@example.com", "reported_at": dt.date(2026, 2, 27),
                         "comment": "Vendor late"}]
 
 
@@ -175,8 +176,9 @@ def test_a_sheet_edited_between_its_pages_is_read_again_whole(emulator: Smartshe
 
 def test_incremental_sync_skips_unchanged_sheets_and_drops_removed_ones(emulator: SmartsheetEmulator) -> None:
     kept, changed, removed = (emulator.add_sheet(name, 5) for name in ("Kept", "Changed", "Removed"))
+    named = emulator.add_sheet("Named by id", 5)  # a project key, in no listing
     workspace = emulator.add_workspace("PMO", [kept, changed, removed])
-    spec = source(emulator, workspaces=[str(workspace)])
+    spec = source(emulator, (named.id,), workspaces=[str(workspace)])
     first = extract_all(SmartsheetConnector, spec)
     assert first.context.incremental is False
     emulator.edit(changed, changed.rows[0], **{"Status": ("Complete", None)})
@@ -185,10 +187,28 @@ def test_incremental_sync_skips_unchanged_sheets_and_drops_removed_ones(emulator
     second = extract_all(SmartsheetConnector, spec, first.context.state)
     assert second.context.incremental is True
     assert second.table("sheets").column("sheet_id").to_pylist() == [str(changed.id)]
-    assert sorted(second.table("present_keys").column("key").to_pylist()) == sorted([str(kept.id), str(changed.id)])
-    # workspace + a version per sheet in scope + the changed sheet (one page) and its summary
-    assert len(emulator.log) == 1 + 2 + 2
-    assert second.context.state == {"versions": {str(kept.id): kept.version, str(changed.id): changed.version}}
+    assert rows_by_name(second)["Phase 1"]["status"] == "Complete"
+    assert sorted(second.table("present_keys").column("key").to_pylist()) == sorted(
+        str(s.id) for s in (kept, changed, named))
+    # The listing's modifiedAt settles the listed sheets; the sheet named by id is asked its version.
+    assert [e.path for e in emulator.log] == [f"/2.0/workspaces/{workspace}", f"/2.0/sheets/{named.id}/version",
+                                              f"/2.0/sheets/{changed.id}", f"/2.0/sheets/{changed.id}/summary"]
+    assert second.context.state["sheets"][str(changed.id)]["version"] == changed.version
+
+
+def test_a_sheet_read_right_after_an_edit_is_checked_by_version(emulator: SmartsheetEmulator) -> None:
+    """modifiedAt has whole seconds: a sheet read within SETTLED_SECONDS of its last edit (by the
+    server's clock) could be edited again in that same second, so next time its version decides."""
+    emulator.clock = dt.datetime.now(dt.UTC)  # edits happen "now", as the server's Date header says
+    sheet = emulator.add_sheet("Busy", 3)
+    workspace = emulator.add_workspace("PMO", [sheet])
+    spec = source(emulator, workspaces=[str(workspace)])
+    first = extract_all(SmartsheetConnector, spec)
+    assert first.context.state["sheets"][str(sheet.id)]["settled"] is False
+    emulator.log.clear()
+    second = extract_all(SmartsheetConnector, spec, first.context.state)
+    assert [e.path for e in emulator.log] == [f"/2.0/workspaces/{workspace}", f"/2.0/sheets/{sheet.id}/version"]
+    assert "sheets" not in second.batches  # same version: not read again
 
 
 # --- faults ---------------------------------------------------------------------------------------------

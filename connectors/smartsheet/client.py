@@ -9,6 +9,8 @@ reasons for 401, 403 and 404 from Smartsheet's ``errorCode``/``message`` body.
 from __future__ import annotations
 
 import collections
+import datetime as dt
+import email.utils
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -44,6 +46,7 @@ class SmartsheetClient:
         self.http.session.headers["Authorization"] = f"Bearer {token}"
         self.http.add_secrets(token)
         self.per_minute = requests_per_minute
+        self.server_time: dt.datetime | None = None  # the server's clock (Date header) at the last answer
         self._sent: collections.deque[float] = collections.deque()
 
     @property
@@ -65,6 +68,7 @@ class SmartsheetClient:
     def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
         self._pace()
         response = self.http.request("GET", path, describe=self._describe, params=params)
+        self.server_time = _server_time(response.headers.get("Date"))
         try:
             return response.json()
         except ValueError:
@@ -85,6 +89,15 @@ class SmartsheetClient:
         advice = ADVICE.get(response.status_code, "unexpected response from Smartsheet").format(env=self.token_env)
         detail = self.http.redact(_smartsheet_error(response))[:200]  # redact first: a cut could halve a secret
         return f"{self.source_id}: {method} {path} -> HTTP {response.status_code}{f' ({detail})' if detail else ''}: {advice}"
+
+
+def _server_time(header: str | None) -> dt.datetime | None:
+    """An HTTP Date header as naive UTC (as the raw tables keep times); None when absent or unreadable."""
+    try:
+        moment = email.utils.parsedate_to_datetime(header) if header else None
+    except (TypeError, ValueError, IndexError):
+        return None
+    return moment.astimezone(dt.UTC).replace(tzinfo=None) if moment and moment.tzinfo else moment
 
 
 def _smartsheet_error(response: requests.Response) -> str:
