@@ -89,3 +89,7 @@ def test_smartsheet_and_jira_meet_in_one_portfolio(tmp_path: Path, monkeypatch: 
     assert len(people) == 1 and sorted(people[0][1]) == ["jira-cloud", "pmo-smartsheet"]
     assert assignee == ("priya.shah@example.com",)
     assert reported == ("Green", dt.date(2026, 2, 27))
+    # The Smartsheet token is in no file the run wrote (landing Parquet, build state, the warehouse).
+    for path in (tmp_path / "var").rglob("*"):
+        if path.is_file():
+            assert TOKEN.encode() not in path.read_bytes(), path
