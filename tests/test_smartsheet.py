@@ -66,6 +66,20 @@ def test_project_sheet_columns_are_read_by_their_types(emulator: SmartsheetEmula
     assert rows["Phase 1"]["owner_email"] == "tom.okafor@example.com"  # PEOPLE[1 % 3]
 
 
+def test_abstract_datetime_columns_are_the_schedule_whatever_else_is_titled_start(
+        emulator: SmartsheetEmulator) -> None:
+    """The project columns decide: End Date before Start Date is still read by title, and a text column
+    titled "Start" (a note) does not take the start's place."""
+    columns = [("Task Name", "TEXT_NUMBER", True), ("End Date", "ABSTRACT_DATETIME", False),
+               ("Start Date", "ABSTRACT_DATETIME", False), ("Start", "TEXT_NUMBER", False)]
+    sheet = emulator.add_sheet("Reordered", columns=columns)
+    sheet.rows.append({"id": 5, "rowNumber": 1, "cells": {
+        "Task Name": ("Kick-off", None), "End Date": ("2026-04-03T17:00:00", None),
+        "Start Date": ("2026-03-30T08:00:00", None), "Start": ("after the board meets", None)}})
+    [row] = extract_all(SmartsheetConnector, source(emulator, (sheet.id,))).table("rows").to_pylist()
+    assert (str(row["start"]), str(row["finish"])) == ("2026-03-30", "2026-04-03")
+
+
 def test_predecessors_keep_link_type_and_lag_in_working_hours(emulator: SmartsheetEmulator) -> None:
     sheet = emulator.add_sheet("Website relaunch", 6)
     sheet.day_hours = 7.5  # the sheet's own length of day sets what a day of lag is

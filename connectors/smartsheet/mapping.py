@@ -97,24 +97,39 @@ def layout(sheet: Mapping[str, Any], overrides: Mapping[str, str]) -> SheetLayou
                         day_hours=_day_hours(sheet))
     found.predecessors = next((c["id"] for c in columns if c.get("type") == "PREDECESSOR"), None)
     found.duration = next((c["id"] for c in columns if c.get("type") == "DURATION"), None)
-    others = [c for c in columns if c["id"] not in (found.predecessors, found.duration)]
-    by_title = match_columns([c.get("title") for c in others], TASK_FIELDS, overrides)
-    found.fields = {name: others[index]["id"] for name, index in by_title.items()}
+    spans = [c for c in columns if c.get("type") == "ABSTRACT_DATETIME"]
+    found.fields = _spans(spans)
+    others = [c for c in columns if c["id"] not in (found.predecessors, found.duration) and c not in spans]
+    fields = {name: aliases for name, aliases in TASK_FIELDS.items() if name not in found.fields}
+    by_title = match_columns([c.get("title") for c in others], fields, overrides)
+    found.fields.update({name: others[index]["id"] for name, index in by_title.items()})
     _by_type(found, others)
     return found
 
 
+def _spans(spans: Sequence[Mapping[str, Any]]) -> dict[str, int]:
+    """A dependency-enabled sheet's two ABSTRACT_DATETIME columns are its start and end: which is
+    which by title (Start Date, End Date ...), else in column order."""
+    if len(spans) != 2:
+        return {}
+    ends = {name: TASK_FIELDS[name] for name in ("start", "finish")}
+    by_title = match_columns([c.get("title") for c in spans], ends, {})
+    if len(by_title) == 1:  # one recognised: the other column is the other end
+        (name, index), = by_title.items()
+        by_title[next(n for n in ends if n != name)] = 1 - index
+    if len(by_title) != 2:
+        by_title = {"start": 0, "finish": 1}
+    return {name: spans[index]["id"] for name, index in by_title.items()}
+
+
 def _by_type(found: SheetLayout, columns: Sequence[Mapping[str, Any]]) -> None:
-    """Fill what the titles left open from the types: the primary column names the task, a project
-    sheet's two ABSTRACT_DATETIME columns are its start and end, a lone contact column its owner."""
+    """Fill what the titles left open from the types: the primary column names the task, a lone
+    contact column is the owner."""
     taken = set(found.fields.values())
     free = [c for c in columns if c["id"] not in taken]
     primary = next((c["id"] for c in free if c.get("primary")), None)
     if "name" not in found.fields and primary is not None:
         found.fields["name"] = primary
-    spans = [c["id"] for c in free if c.get("type") == "ABSTRACT_DATETIME"]
-    for name, column in zip(("start", "finish"), spans, strict=False):
-        found.fields.setdefault(name, column)
     contacts = [c["id"] for c in free if c.get("type") in CONTACT_TYPES]
     if "owner" not in found.fields and len(contacts) == 1:
         found.fields["owner"] = contacts[0]
