@@ -169,4 +169,15 @@ STAGING_STREAMS: dict[str, list[tuple[str, str]]] = {
         ("from_status", "VARCHAR"),
         ("to_status", "VARCHAR"),
     ],
+    # Calendars that differ from Monday-Friday (MS Project's; spreadsheets and Jira have none): per
+    # project, the dates where its calendar differs from Monday-Friday (resource_key NULL), and per
+    # resource of that project, the dates where the resource's calendar differs from the project's.
+    "calendar_days": [
+        ("source_id", "VARCHAR"),
+        ("project_source_key", "VARCHAR"),
+        ("resource_key", "VARCHAR"),  # the source_key of the person in this source's resources stream
+        ("date", "DATE"),
+        ("is_working", "BOOLEAN"),
+        ("location", "VARCHAR"),  # the calendar, where a person can find it (plan.xml, calendar Standard)
+    ],
 }

@@ -35,7 +35,10 @@ VERSIONS = pa.schema([("issue_id", TEXT), ("issue_key", TEXT), ("project_key", T
 CHANGELOG = pa.schema([("issue_id", TEXT), ("issue_key", TEXT), ("changed_at", TS), ("from_status", TEXT),
                        ("to_status", TEXT)])
 PROJECTS = pa.schema([("project_id", TEXT), ("project_key", TEXT), ("name", TEXT), ("lead_name", TEXT),
-                      ("site_url", TEXT)])  # the site's base URL, for browse links (NULL for CSV exports)
+                      ("site_url", TEXT),  # the site's base URL, for browse links (NULL for CSV exports)
+                      # The project's own status (option project_status_property): status, date, by, comment.
+                      ("reported_status", TEXT), ("reported_at", TEXT), ("reported_by", TEXT),
+                      ("reported_comment", TEXT)])
 
 RAW_SCHEMAS = {"issues": ISSUES, "links": LINKS, "versions": VERSIONS, "changelog": CHANGELOG, "projects": PROJECTS}
 

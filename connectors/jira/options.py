@@ -54,6 +54,9 @@ class JiraOptions(OptionsModel):
     risk_issue_type: Text = Field("Risk", description="the issue type read as risks")
     status_report_issue_type: Text = Field(
         "Status report", description="the issue type read as status reports (their fields.reported_status field)")
+    project_status_property: Text | None = Field(
+        None, description="the key of a Jira project property holding the project's own reported status: "
+                          "a word such as Green, or {status, date, by, comment}")
     overlap_minutes: Seconds = Field(10, description="the incremental overlap window in minutes, a number >= 0")
     page_size: int = Field(100, strict=True, ge=1, description="issues per search page, a whole number >= 1")
     timeout_seconds: Seconds = Field(60, gt=0, description="the read timeout in seconds, a number > 0")

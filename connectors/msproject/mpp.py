@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from connectors.base import Batch, ExtractContext, SourceError
+from connectors.msproject.calendars import WorkingFn, window
 from connectors.msproject.options import MsProjectOptions
 from connectors.msproject.records import PlanBuilder
 
@@ -191,6 +192,7 @@ def read_mpp(path: Path, name: str, builder: PlanBuilder, context: ExtractContex
             actual_work_hours=hours(assignment.getActualWork()), start=_time(assignment.getStart()),
             finish=_time(assignment.getFinish()),
         )
+    _calendars(project, builder)
     builder.finish({
         "Name": props.getName(), "Title": props.getProjectTitle(), "Manager": props.getManager(),
         "StatusDate": str(props.getStatusDate()) if props.getStatusDate() is not None else None,
@@ -200,3 +202,47 @@ def read_mpp(path: Path, name: str, builder: PlanBuilder, context: ExtractContex
         "StartDate": str(props.getStartDate()) if props.getStartDate() is not None else None,
         "FinishDate": str(props.getFinishDate()) if props.getFinishDate() is not None else None,
     }, fmt=flavour.fmt)
+
+
+def _calendars(project: Any, builder: PlanBuilder) -> None:
+    """The plan's default calendar and each work resource's, through MPXJ's own resolution of bases,
+    exceptions and work weeks (ProjectCalendar.isWorkingDate), as the dates that differ."""
+    dates = [row[key] for row in builder.rows["tasks"] for key in ("start", "finish", "baseline_start", "baseline_finish")
+             if row.get(key) is not None]
+    plan = project.getDefaultCalendar()
+    if not dates or plan is None:
+        return
+    from java.time import LocalDate
+
+    cache: dict[int, dict[dt.date, bool]] = {}
+
+    def working(calendar: Any) -> WorkingFn:
+        days = cache.setdefault(int(calendar.getUniqueID()), {})
+
+        def is_working(day: dt.date) -> bool:
+            if day not in days:  # one call into Java per calendar and date
+                days[day] = bool(calendar.isWorkingDate(LocalDate.of(day.year, day.month, day.day)))
+            return days[day]
+
+        return is_working
+
+    resources = {}
+    for resource in project.getResources():
+        calendar = resource.getCalendar()
+        if (resource.getUniqueID() is None or calendar is None or not resource.getName()
+                or str(resource.getType() or "WORK") != "WORK" or not _own_rules(calendar)):
+            continue  # a calendar with no rules of its own is its base's: the plan's dates stand
+        resources[int(resource.getUniqueID())] = (working(calendar), calendar.getName())
+    span = window(min(dates).date(), max(dates).date())
+    builder.calendar_days(working(plan), plan.getName(), resources, span)
+
+
+def _own_rules(calendar: Any) -> bool:
+    """Whether a (resource) calendar changes anything of its base: exceptions, work weeks, or a day
+    not left to the base."""
+    from java.time import DayOfWeek
+    from org.mpxj import DayType
+
+    return (calendar.getParent() is None or not calendar.getCalendarExceptions().isEmpty()
+            or not calendar.getWorkWeeks().isEmpty()
+            or any(calendar.getCalendarDayType(day) != DayType.DEFAULT for day in DayOfWeek.values()))

@@ -118,8 +118,12 @@ SELECT 'assignment_without_working_day', 'warning', w.source_id, w.work_item_id,
 FROM core.assignments AS a
 JOIN core.work_items AS w USING (work_item_id)
 LEFT JOIN core.resources AS r USING (resource_id)
-WHERE a.finish >= a.start AND working_days(a.start, a.finish) = 0 AND a.work_hours > 0
-  AND NOT w.is_summary AND in_scope(w.status)
+WHERE a.finish >= a.start AND a.work_hours > 0 AND NOT w.is_summary AND in_scope(w.status)
+  -- no working day in the person's calendar on the project (assignment_weeks spreads over the same)
+  AND working_days(a.start, a.finish) + coalesce((
+      SELECT sum(CASE WHEN c.is_working THEN 1 ELSE -1 END) FROM core.calendar_days AS c
+      WHERE c.project_id = w.project_id AND (c.resource_id IS NULL OR c.resource_id = a.resource_id)
+        AND c.date BETWEEN a.start AND a.finish), 0) <= 0
 UNION ALL
 SELECT 'dependency_cycle', 'error', w.source_id, c.work_item_id,
        'work item ' || c.work_item_id || ' depends on itself through ' || c.steps
