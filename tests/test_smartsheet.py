@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pydantic
 import pytest
 from smartsheet_emulator import TOKEN, SmartsheetEmulator
@@ -17,7 +18,10 @@ from connectors.http import RetryPolicy
 from connectors.smartsheet import SmartsheetConnector
 from connectors.smartsheet.client import SmartsheetClient
 from connectors.smartsheet.options import SmartsheetOptions
+from pipelines.extract import load_source
 from sightline.testing import Extracted, extract_all
+from warehouse import db
+from warehouse.models import build_kind_staging
 
 PLAIN_COLUMNS = [("Deliverable", "TEXT_NUMBER", True), ("Start Date", "DATE", False), ("End Date", "DATE", False),
                  ("Owner", "TEXT_NUMBER", False), ("Email", "TEXT_NUMBER", False), ("% Done", "TEXT_NUMBER", False)]
@@ -147,6 +151,27 @@ def test_sheet_summary_is_the_reported_status(emulator: SmartsheetEmulator) -> N
     assert summary == [{"sheet_id": str(sheet.id), "status": "Red", "owner_name": "Dana Whitfield",
                         "owner_email": "dana@example.com", "reported_at": dt.date(2026, 2, 27),
                         "comment": "Vendor late"}]
+
+
+def test_project_settings_become_the_sheets_calendar(emulator: SmartsheetEmulator, tmp_path: Path) -> None:
+    """Holidays on weekdays and the weekdays workingDays adds are the days that differ from Monday-Friday."""
+    holiday = emulator.add_sheet("Holiday", 3)  # rows from 3 to 5 March 2026
+    holiday.holidays = ("2026-04-03", "2026-04-04")  # Good Friday; the Saturday was off anyway
+    six_days = emulator.add_sheet("Six days", 3)
+    six_days.working_days = (*six_days.working_days, "SATURDAY")
+    spec = source(emulator, (holiday.id, six_days.id))
+    con = duckdb.connect(":memory:")
+    db.prepare(con, {"smartsheet": dict(SmartsheetConnector.raw_schemas)})
+    load_source(con, spec, tmp_path / "landing", retention_days=1)
+    build_kind_staging(con, "smartsheet", SmartsheetConnector.staging_sql_dir())
+    days = con.execute('SELECT project_source_key, date, is_working FROM staging."smartsheet__calendar_days"').fetchall()
+    assert [(d, w) for k, d, w in days if k == str(holiday.id)] == [(dt.date(2026, 4, 3), False)]
+    saturdays = sorted(d for k, d, w in days if k == str(six_days.id) and w)
+    # every Saturday from a year before the first row (3 March 2026) to a year after the last finish
+    first, last = dt.date(2025, 3, 3), dt.date(2027, 3, 8)
+    expected = [first + dt.timedelta(days=n) for n in range((last - first).days + 1)
+                if (first + dt.timedelta(days=n)).weekday() == 5]
+    assert saturdays == expected and len(days) == 1 + len(expected)
 
 
 # --- scope and paging -----------------------------------------------------------------------------------

@@ -32,6 +32,8 @@ SHEET_SCHEMA = pa.schema([
     ("sheet_id", pa.string()), ("name", pa.string()), ("version", pa.int64()), ("modified_at", pa.timestamp("us")),
     ("permalink", pa.string()), ("day_hours", pa.float64()), ("dependencies_enabled", pa.bool_()),
     ("row_count", pa.int64()),
+    # a project sheet's calendar (projectSettings): its working weekdays (MONDAY ...) and holidays
+    ("working_days", pa.list_(pa.string())), ("non_working_days", pa.list_(pa.date32())),
 ])
 ROW_SCHEMA = pa.schema([
     ("sheet_id", pa.string()), ("row_id", pa.string()), ("row_number", pa.int64()), ("parent_id", pa.string()),
@@ -146,8 +148,23 @@ def sheet_row(sheet: Mapping[str, Any], found: SheetLayout) -> dict[str, Any]:
         "sheet_id": str(sheet["id"]), "name": sheet.get("name"), "version": _int(sheet.get("version")),
         "modified_at": timestamp(sheet.get("modifiedAt")), "permalink": sheet.get("permalink"),
         "day_hours": found.day_hours, "dependencies_enabled": bool(sheet.get("dependenciesEnabled")),
-        "row_count": _int(sheet.get("totalRowCount")),
+        "row_count": _int(sheet.get("totalRowCount")), **_calendar(sheet.get("projectSettings")),
     }
+
+
+def _calendar(settings: Any) -> dict[str, Any]:
+    """The project settings' working weekdays and non-working dates; None for a sheet without them
+    (Monday-Friday is assumed), and unreadable dates are left out rather than failing the sheet."""
+    if not isinstance(settings, Mapping) or not isinstance(settings.get("workingDays"), list):
+        return {"working_days": None, "non_working_days": None}
+    holidays = []
+    for value in settings.get("nonWorkingDays") or []:
+        try:
+            holidays.append(day(value))
+        except v.CellError:
+            continue
+    return {"working_days": [str(d).upper() for d in settings["workingDays"]],
+            "non_working_days": sorted(h for h in holidays if h is not None)}
 
 
 def row_records(sheet_id: str, row: Mapping[str, Any], found: SheetLayout) -> dict[str, list[dict[str, Any]]]:

@@ -24,6 +24,7 @@ def filled(emulator: SmartsheetEmulator) -> list[int]:
     plan = emulator.add_sheet("Website relaunch", 18)
     other = emulator.add_sheet("CRM rollout", 6)
     emulator.set_summary(plan, [("Project Status", "PICKLIST", "Amber", None)])
+    plan.holidays = ("2026-03-20",)  # a Friday off: the sheet's calendar differs from Monday-Friday
     return [plan.id, other.id]
 
 

@@ -63,6 +63,8 @@ class Sheet:
     version: int = 1
     modified: dt.datetime = EPOCH
     day_hours: float = 8.0
+    working_days: tuple[str, ...] = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY")
+    holidays: tuple[str, ...] = ()
 
 
 class SmartsheetEmulator:
@@ -271,8 +273,9 @@ class SmartsheetEmulator:
         body = {
             "id": sheet.id, "name": sheet.name, "version": sheet.version, "modifiedAt": stamp(sheet.modified),
             "permalink": f"https://app.smartsheet.com/sheets/x{sheet.id}", "totalRowCount": len(sheet.rows),
-            "dependenciesEnabled": True, "projectSettings": {"lengthOfDay": sheet.day_hours, "workingDays": [
-                "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY"], "nonWorkingDays": []},
+            "dependenciesEnabled": True, "projectSettings": {"lengthOfDay": sheet.day_hours,
+                                                             "workingDays": list(sheet.working_days),
+                                                             "nonWorkingDays": list(sheet.holidays)},
             "columns": sheet.columns, "rows": [self._row(sheet, r, with_objects) for r in chosen],
         }
         if self.edit_after_page and self.edit_after_page[0] == sheet.id and self.edit_after_page[1] == page:
