@@ -40,6 +40,13 @@ sources:
   #   kind: smartsheet
   #   auth: {token_env: SMARTSHEET_TOKEN}   # an API access token, in this environment variable
   #   workspaces: ["4583173393803140"]      # optional: every sheet of these workspaces (folders: too)
+  # Planner premium / Project for the web (Dataverse): a project's key is its msdyn_projectid.
+  # - id: planner
+  #   kind: planner_premium
+  #   url: https://contoso.crm.dynamics.com
+  #   auth: {tenant_id_env: PLANNER_TENANT_ID, client_id_env: PLANNER_CLIENT_ID,
+  #          client_secret_env: PLANNER_CLIENT_SECRET}
+  #   baseline: first_seen             # keep each task's first observed dates as its baseline
 """
 
 TRACKER = """\
