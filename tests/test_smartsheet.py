@@ -140,6 +140,14 @@ def test_several_contacts_and_elapsed_durations(emulator: SmartsheetEmulator) ->
     assert rows_by_name(out)["Task 2"]["duration_hours"] == 3 * 24.0  # elapsed days are calendar days
 
 
+def test_a_duration_without_its_object_value_is_read_from_its_text(emulator: SmartsheetEmulator) -> None:
+    sheet = emulator.add_sheet("Website relaunch", 3)
+    emulator.edit(sheet, sheet.rows[1], Duration=("~2w", None))  # an estimate of two working weeks
+    emulator.edit(sheet, sheet.rows[2], Duration=("3", None))  # a bare number: days
+    rows = rows_by_name(extract_all(SmartsheetConnector, source(emulator, (sheet.id,))))
+    assert (rows["Task 2"]["duration_hours"], rows["Task 3"]["duration_hours"]) == (2 * 5 * 8.0, 3 * 8.0)
+
+
 def test_sheet_summary_is_the_reported_status(emulator: SmartsheetEmulator) -> None:
     sheet = emulator.add_sheet("Website relaunch", 2)
     emulator.set_summary(sheet, [

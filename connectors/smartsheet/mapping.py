@@ -18,8 +18,9 @@ from typing import Any
 import pyarrow as pa
 
 from connectors import values as v
-from connectors.spreadsheet.connector import _parse_dependency
 from connectors.spreadsheet.headers import REPORT_FIELDS, TASK_FIELDS, match_columns, normalise
+from connectors.spreadsheet.predecessors import parse_link, split_predecessors
+from connectors.spreadsheet.units import Calendar, to_hours
 
 DATE_TYPES = frozenset({"DATE", "DATETIME", "ABSTRACT_DATETIME"})
 CONTACT_TYPES = frozenset({"CONTACT_LIST", "MULTI_CONTACT_LIST"})
@@ -177,7 +178,7 @@ def row_records(sheet_id: str, row: Mapping[str, Any], found: SheetLayout) -> di
     people = _people(cells.get(found.fields.get("owner")), cells.get(found.fields.get("owner_email")))
     links: list[dict[str, Any]] = []
     for attempt in (lambda: _predecessors(cells.get(found.predecessors), found.day_hours),
-                    lambda: _depends_on(cells.get(found.fields.get("depends_on")))):
+                    lambda: _depends_on(cells.get(found.fields.get("depends_on")), found.day_hours)):
         try:
             links += attempt()
         except RowError as exc:
@@ -276,12 +277,8 @@ def duration_hours(cell: Mapping[str, Any] | None, day_hours: float) -> float | 
     text = _value(cell)
     if v.is_blank(text):
         return None
-    match = re.match(r"^\s*(~?)(-?\d+(?:\.\d+)?)\s*([wdhm]?)\s*$", str(text), re.IGNORECASE)
-    if not match:
-        raise RowError(f"{str(text)!r} is not a duration; expected e.g. 5d, 3h or 2w")
-    number, unit = float(match.group(2)), (match.group(3) or "d").lower()
-    per_unit = {"w": WORK_DAYS_PER_WEEK * day_hours, "d": day_hours, "h": 1.0, "m": 1 / 60}[unit]
-    return number * per_unit
+    # "~5d" is an estimate of 5 days; a bare number is days, as Smartsheet's duration column reads it
+    return to_hours(str(text).strip().lstrip("~"), "day", Calendar(hours_per_day=day_hours))
 
 
 def _duration(duration: Mapping[str, Any], day_hours: float) -> float:
@@ -325,14 +322,14 @@ def _written(entry: Mapping[str, Any], link_type: str) -> str:
     return f"{entry.get('rowNumber') or entry.get('rowId')}{link_type}"
 
 
-def _depends_on(cell: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+def _depends_on(cell: Mapping[str, Any] | None, day_hours: float) -> list[dict[str, Any]]:
     """A text "Depends on" cell: 12 (a row number of this sheet), PAY-12 (another tool's item), or
     Plan!7 (item 7 of the project called Plan, in any source); with FS/SS/FF/SF and a lag as in
     spreadsheets (12FS+2d)."""
-    text = v.as_text(_value(cell))
+    calendar = Calendar(hours_per_day=day_hours)
     links = []
-    for token in v.parse_list(text):
-        parsed = _parse_dependency(token)
+    for token in split_predecessors(_value(cell)):
+        parsed = parse_link(token, calendar)
         if parsed is None:
             raise RowError(f"depends on {token!r} is not a reference; expected e.g. 12, 12FS+2d, PAY-12 or Plan!7")
         item, scope = parsed["predecessor_id"], parsed["predecessor_scope"]
