@@ -6,6 +6,7 @@
     python benchmarks/run.py planner [--tasks 50000]
     python benchmarks/run.py transforms [--items 1000000]
     python benchmarks/run.py overhead
+    python benchmarks/run.py smartsheet [--rows 50000]
     python benchmarks/run.py sources [--rows 50000] [--tasks 20000] [--issues 5000]
     python benchmarks/run.py report [--items 1000000]
 
@@ -55,6 +56,10 @@ with N work items (benchmarks/transforms_data.py, every model built, then publis
 subprocess: seconds to write the report, its size (all files, and without the shared plotly.min.js),
 pages, and - where a chromium binary exists - how long the browser takes to open the overview and the
 heaviest chart page (load event, file:// URLs).
+
+smartsheet: an emulated Smartsheet workspace on 127.0.0.1 (tests/support/smartsheet_emulator.py)
+holds N rows in sheets of 5,000. A fresh subprocess runs a full sync (wall time, rows/s, requests
+next to the minimum, peak RSS) at N/4 and N; then one sheet is edited and an incremental sync runs.
 """
 
 from __future__ import annotations
@@ -815,6 +820,83 @@ def spreadsheet_scenario(rows_total: int) -> None:
     print(f"full sync of {sync['rows']} CSV rows (all assets, publish): {sync['seconds']} s, exit {sync['exit']}")
 
 
+def smartsheet_child(url: str, folder: str, workspace: str) -> dict:
+    """Runs in the subprocess: one sync of the emulated Smartsheet workspace into a build file in
+    ``folder`` (extract to landing Parquet, then the merge into raw), with the state of the last."""
+    from connectors.base import ExtractContext, SourceSpec
+    from connectors.smartsheet import SmartsheetConnector
+    from warehouse import db
+    from warehouse.landing import LandingWriter, new_load_id
+    from warehouse.raw import Load, apply_load, previous_state
+
+    cls = SmartsheetConnector
+    spec = SourceSpec(id="bench-smartsheet", kind="smartsheet", base_dir=Path(folder), options={
+        "url": url, "auth": {"token_env": "BENCH_SMARTSHEET_TOKEN"}, "workspaces": [workspace],
+        "requests_per_minute": 100_000})  # the emulator has no limit; the pace is not what is measured
+    con = db.open_connection(Path(folder) / "build.duckdb")
+    db.prepare(con, {cls.kind: dict(cls.raw_schemas)})
+    context = ExtractContext(previous_state=previous_state(con, spec.id))
+    started, cpu = time.perf_counter(), time.process_time()  # CPU too: the shared machine's wall times vary
+    load_id = new_load_id()
+    writer = LandingWriter(Path(folder) / "landing", spec.id, load_id)
+    for batch in cls(spec).extract(context):
+        writer.write(batch.table, batch.data)
+    directory = writer.commit()
+    extract_seconds, extract_rss = time.perf_counter() - started, peak_rss_mb()
+    apply_load(con, Load(cls.kind, spec.id, load_id, directory, tuple(cls.raw_schemas), context.incremental,
+                         cls.merge_key, cls.primary_table, context.state))
+    rows = con.execute('SELECT count(*) FROM raw."smartsheet__rows"').fetchone()[0]
+    return {"seconds": round(time.perf_counter() - started, 2), "cpu": round(time.process_time() - cpu, 2),
+            "extract_seconds": round(extract_seconds, 2),
+            "rows": rows, "extract_rss_mb": extract_rss, "peak_rss_mb": peak_rss_mb()}
+
+
+def smartsheet_scenario(total: int, sheet_rows: int = 5_000, page_size: int = 1000) -> None:
+    """N rows in sheets of ``sheet_rows`` (Smartsheet's own cap is 20,000) in one workspace."""
+    import math
+    import os
+
+    sys.path.insert(0, str(HERE.parent / "tests" / "support"))
+    from smartsheet_emulator import TOKEN, SmartsheetEmulator
+
+    env = {**os.environ, "BENCH_SMARTSHEET_TOKEN": TOKEN}
+
+    def child(url: str, folder: str, workspace: int) -> dict:
+        out = subprocess.run([sys.executable, __file__, "smartsheet", "--child", f"{url}|{folder}|{workspace}"],
+                             env=env, capture_output=True, text=True, check=True)
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+    print(f"{'sync':<12} {'rows':>8} {'seconds':>8} {'CPU s':>6} {'rows/s':>8} {'requests':>9} {'minimum':>8} "
+          f"{'extract RSS MB':>15} {'peak RSS MB':>12}")
+    peaks = {}
+    for size in (total // 4, total):
+        with SmartsheetEmulator() as emulator:
+            sheets = [emulator.add_sheet(f"Plan {i}", min(sheet_rows, size - i * sheet_rows))
+                      for i in range(math.ceil(size / sheet_rows))]
+            workspace = emulator.add_workspace("PMO", sheets)
+            folder = tempfile.mkdtemp(prefix="sightline-bench-smartsheet-")
+            full = child(emulator.url, folder, workspace)
+            # the workspace, then each sheet's pages and its summary
+            minimum = 1 + sum(math.ceil(len(s.rows) / page_size) + 1 for s in sheets)
+            peaks[size] = full
+            print(f"{'full':<12} {full['rows']:>8} {full['seconds']:>8} {full['cpu']:>6} "
+                  f"{round(full['rows'] / full['seconds']):>8} "
+                  f"{len(emulator.log):>9} {minimum:>8} {full['extract_rss_mb']:>15} {full['peak_rss_mb']:>12}")
+            if size != total:
+                continue
+            emulator.edit(sheets[0], sheets[0].rows[0], Status=("Complete", None))
+            emulator.log.clear()
+            incremental = child(emulator.url, folder, workspace)
+            # the workspace listing (its modifiedAt says which sheet changed), the changed sheet's pages and summary
+            minimum = 1 + math.ceil(len(sheets[0].rows) / page_size) + 1
+            print(f"{'incremental':<12} {len(sheets[0].rows):>8} {incremental['seconds']:>8} {incremental['cpu']:>6} {'':>8} "
+                  f"{len(emulator.log):>9} {minimum:>8} {incremental['extract_rss_mb']:>15} "
+                  f"{incremental['peak_rss_mb']:>12}")
+    small, large = peaks[total // 4], peaks[total]
+    print(f"memory, full sync of {total} vs {total // 4} rows: extract {large['extract_rss_mb'] / small['extract_rss_mb']:.2f}x, "
+          f"with DuckDB's merge {large['peak_rss_mb'] / small['peak_rss_mb']:.2f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("scenario", help="one of the scenarios below (see this file's docstring)")
@@ -841,6 +923,7 @@ def main() -> None:
                   lambda: chain_scenario(args.length)),
         "postgres": (None, lambda: postgres_scenario(args.items)),
         "report": (report_child, lambda: report_scenario(args.items)),
+        "smartsheet": (lambda child: smartsheet_child(*child.split("|")), lambda: smartsheet_scenario(args.rows)),
     }
     if args.scenario not in scenarios:  # named here, not in choices=, so a new scenario is one line
         parser.error(f"unknown scenario {args.scenario!r}; choose from: {', '.join(sorted(scenarios))}")
