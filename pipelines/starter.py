@@ -35,6 +35,12 @@ sources:
     kind: spreadsheet
     path: sheets/*.csv                 # relative to this file; globs allowed; .xlsx too
     day_first: true                    # 03/04/2026 is 3 April
+
+# Azure DevOps Boards (README, "Azure DevOps Boards sources"); a project's key is the team project name.
+#  - id: ado
+#    kind: azure_devops
+#    url: https://dev.azure.com/<org>  # or the Server collection URL
+#    auth: {token_env: ADO_PAT}        # a personal access token (Work Items: Read), in the environment
 """
 
 TRACKER = """\

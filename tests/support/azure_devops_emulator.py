@@ -30,11 +30,11 @@ import re
 import threading
 import uuid
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
-from loopback_http import send_json
+from loopback_http import send_json, serving
 
 PAT = "ado-pat-s3cr3t-5f2a9c0d7e1b"
 EPOCH = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
@@ -124,8 +124,7 @@ class AzureDevOpsEmulator:
         self.rate_limited = 0  # the next N successful answers say the budget is spent
         self.log: list[Logged] = []
         self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.base = ""
 
     @staticmethod
     def _sprints() -> list[tuple[str, dt.date, dt.date]]:
@@ -137,15 +136,16 @@ class AzureDevOpsEmulator:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/contoso"
+        """The organisation's address (``https://dev.azure.com/contoso`` on the real service)."""
+        return f"{self.base}/contoso"
 
     def __enter__(self) -> AzureDevOpsEmulator:
-        self.thread.start()
+        self._serving = serving(self._handler())
+        self.base = self._serving.__enter__()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self._serving.__exit__(None, None, None)
 
     # --- data -------------------------------------------------------------------------------------------
 
