@@ -3,6 +3,7 @@
     python benchmarks/run.py spreadsheet [--rows 100000]
     python benchmarks/run.py jira [--issues 50000]
     python benchmarks/run.py msproject [--tasks 50000]
+    python benchmarks/run.py azure_devops [--items 50000]
     python benchmarks/run.py transforms [--items 1000000]
     python benchmarks/run.py overhead
 
@@ -420,21 +421,26 @@ def spreadsheet_scenario(rows_total: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("scenario", choices=["spreadsheet", "jira", "msproject", "transforms", "overhead"])
-    parser.add_argument("--items", type=int, default=1_000_000)
+    parser.add_argument("scenario", choices=["spreadsheet", "jira", "msproject", "transforms", "overhead",
+                                             "azure_devops"])
+    parser.add_argument("--items", type=int, default=None)  # transforms: 1,000,000; azure_devops: 50,000
     parser.add_argument("--tasks", type=int, default=50_000)
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--issues", type=int, default=50_000)
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    sys.path.insert(0, str(HERE))
+    import azure_devops_bench  # a scenario of its own module (benchmarks/ is not a package)
     # scenario -> (run one measurement in this subprocess, run the whole scenario)
     scenarios = {
         "spreadsheet": (lambda child: measure_load(child.split(":")[0], int(child.split(":")[1])),
                         lambda: spreadsheet_scenario(args.rows)),
         "jira": (lambda child: jira_child(*child.split("|")), lambda: jira_scenario(args.issues)),
         "msproject": (lambda child: msproject_child(*child.split("|")), lambda: msproject_scenario(args.tasks)),
-        "transforms": (lambda child: transforms_child(int(child)), lambda: transforms_scenario(args.items)),
+        "transforms": (lambda child: transforms_child(int(child)), lambda: transforms_scenario(args.items or 1_000_000)),
         "overhead": (lambda child: overhead_child(*child.split("|")), overhead_scenario),
+        "azure_devops": (lambda child: azure_devops_bench.child(*child.split("|"), peak_rss_mb),
+                         lambda: azure_devops_bench.scenario(args.items or 50_000)),
     }
     measure, scenario = scenarios[args.scenario]
     if args.child:

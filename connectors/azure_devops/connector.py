@@ -13,9 +13,10 @@ Each run, per team project:
    ``errorPolicy: Omit`` so an item deleted meanwhile is simply absent), then, for the items that link
    to more than their parent, their relations (``$expand: relations``: it cannot go with a field list);
 4. reads the recycle bin (``_apis/wit/recyclebin``): items deleted since the listing leave too;
-5. reads status history: on a full run (or when more than ``history_by_item_limit`` items changed)
-   the reporting revisions of the project (``_apis/wit/reporting/workitemrevisions``, state and
-   changed date only, paged by continuation token); otherwise each changed item's ``updates``.
+5. reads status history: on a full run, or when that takes fewer calls than reading each changed
+   item's ``updates`` (at most ``history_by_item_limit`` of them), the reporting revisions of the
+   project (``_apis/wit/reporting/workitemrevisions``, state and changed date only, paged by
+   continuation token).
 The cursor is the server's ``asOf`` of the first WIQL listing (its own clock, taken before any item is
 read), so an item changed while the run reads is read again next time; it is saved only once the
 load has landed. A work item that cannot be read is quarantined with its id and the reason.
@@ -24,6 +25,7 @@ load has landed. A work item that cannot be read is quarantined with its id and 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
@@ -48,6 +50,7 @@ from connectors.jira.mapping import parse_jira_time
 
 BATCH = 200  # workitemsbatch takes at most 200 ids a call
 UPDATES_PAGE = 200
+REVISIONS_PAGE = 1000  # the reporting revisions API's largest page
 PRESENT_SCHEMA = pa.schema([("key", pa.string())])
 HISTORY_FIELDS = "System.State,System.ChangedDate"
 
@@ -119,7 +122,10 @@ class AzureDevOpsConnector(Connector):
         present.update(str(i) for i in listed if str(i) not in gone)
         context.info(f"{self.source.id}: {project}: {len(good)} work item(s) read, {len(listed)} in scope, "
                      f"{len(gone & set(map(str, listed)))} deleted since listed")
-        if since is None or len(wanted) > self.options.history_by_item_limit:
+        # One updates call per changed item, or the project's revisions in pages of up to 1000 (at least
+        # one revision per item): whichever takes fewer calls.
+        per_item = min(self.options.history_by_item_limit, math.ceil(len(listed) / REVISIONS_PAGE))
+        if since is None or len(wanted) > per_item:
             yield from self._revisions(client, project, good)
         else:
             yield from self._updates(client, project, sorted(good, key=int))

@@ -47,8 +47,8 @@ class AzureDevOpsOptions(OptionsModel):
     risk_work_item_type: Text = Field("Risk", description="the work item type read as risks (CMMI: Risk)")
     overlap_minutes: Seconds = Field(10, description="the incremental overlap window in minutes, a number >= 0")
     history_by_item_limit: int = Field(
-        100, strict=True, ge=0, description="changed items up to which an incremental run reads each one's updates "
-        "rather than the project's revisions, a whole number >= 0")
+        100, strict=True, ge=0, description="the most changed items an incremental run reads the updates of one by one "
+        "(when fewer calls than the project's revisions), a whole number >= 0")
     api_version: Text = Field("7.1", description="the REST api-version, e.g. 7.1 (Server 2022: 7.0)")
     wiql_cap: int = Field(20_000, strict=True, ge=1, le=20_000,
                           description="ids one WIQL query may return (the service caps it at 20000)")

@@ -117,6 +117,10 @@ class AzureDevOpsEmulator:
         self.revisions: list[tuple[int, int, str, str]] = []  # the revision log: (id, rev, changed, state)
         self.recycle_bin: dict[int, dict[str, Any]] = {}
         self.tampered: dict[int, dict[str, Any]] = {}
+        self.by_project: dict[str, list[int]] = {}
+        self.last_summary: dict[str, int] = {}  # the project's latest summary item: the next items' parent
+        self.children: dict[int, list[int]] = {}
+        self._log_cache: tuple[Any, list] = (None, [])
         self.clock = EPOCH
         self.next_id = 1
         self.revisions_page = revisions_page
@@ -167,9 +171,9 @@ class AzureDevOpsEmulator:
         self.next_id += 1
         created = self._tick()
         summary, types, points = SHAPES[project.process]
-        same = sorted(i for i, f in self.items.items() if f["System.TeamProject"] == project.name)
-        parents = [i for i in same if self.items[i]["System.WorkItemType"] == summary]
-        kind = summary if not parents or n % 10 == 1 else types[n % len(types)]
+        same = self.by_project.setdefault(project.name, [])  # ids in creation order, kept as they are added
+        parent = self.last_summary.get(project.name)
+        kind = summary if parent is None or n % 10 == 1 else types[n % len(types)]
         states = PROCESSES[project.process][kind]
         state = states[n % (len(states) - (1 if states[-1][1] == "Removed" else 0))][0]
         sprint = project.sprints[n % len(project.sprints)]
@@ -189,7 +193,8 @@ class AzureDevOpsEmulator:
             fields["System.AssignedTo"] = {"displayName": person[0], "uniqueName": person[1],
                                            "id": str(uuid.uuid5(uuid.NAMESPACE_DNS, person[1]))}
         if kind != summary:
-            fields["System.Parent"] = parents[-1]
+            fields["System.Parent"] = parent
+            self.children.setdefault(parent, []).append(item_id)
             fields[S + "OriginalEstimate"] = float(4 * (1 + n % 4))
             fields[S + "CompletedWork"] = float(n % 3)
             fields[S + "RemainingWork"] = float(4 * (1 + n % 4) - n % 3)
@@ -199,12 +204,16 @@ class AzureDevOpsEmulator:
                 fields[S + ("TargetDate" if project.process == "Agile" else "FinishDate")] = ado_time(
                     created + dt.timedelta(days=10 + n % 20))
         self.items[item_id] = fields
+        previous = same[-1] if same else None
+        same.append(item_id)
+        if kind == summary:
+            self.last_summary[project.name] = item_id
         self.relations[item_id] = []
         self._revise(item_id, created, fields["System.State"])
         if state != fields["System.State"]:
             self.edit(item_id, state=state)
-        if n % 7 == 0 and same:
-            self.add_dependency(same[-1], item_id)
+        if n % 7 == 0 and previous is not None:
+            self.add_dependency(previous, item_id)
         return item_id
 
     def _revise(self, item_id: int, moment: dt.datetime, state: str) -> None:
@@ -229,6 +238,9 @@ class AzureDevOpsEmulator:
     def delete(self, item_id: int) -> None:
         fields = self.items.pop(item_id)
         self.relations.pop(item_id)
+        self.by_project[fields["System.TeamProject"]].remove(item_id)
+        if fields.get("System.Parent") in self.children:
+            self.children[fields["System.Parent"]].remove(item_id)
         for links in self.relations.values():
             links[:] = [r for r in links if r["target"] != item_id]
         self.recycle_bin[item_id] = {"id": item_id, "project": fields["System.TeamProject"],
@@ -265,7 +277,7 @@ class AzureDevOpsEmulator:
                           "attributes": {"isLocked": False, "name": "Parent"}})
         links += [{"rel": "System.LinkTypes.Hierarchy-Forward", "url": f"{base}/_apis/wit/workItems/{child}",
                    "attributes": {"isLocked": False, "name": "Child"}}
-                  for child, f in sorted(self.items.items()) if f.get("System.Parent") == item_id]
+                  for child in sorted(self.children.get(item_id, []))]
         for r in self.relations[item_id]:
             if r["rel"] == "Hyperlink":
                 links.append({"rel": "Hyperlink", "url": r["url"], "attributes": {"comment": r["comment"]}})
@@ -429,7 +441,11 @@ class AzureDevOpsEmulator:
 
     def _revisions_page(self, project: Project, params: dict) -> dict[str, Any]:
         wanted = [f for f in params.get("fields", "").split(",") if f]
-        log = [r for r in self.revisions if r[0] in self.items and self.items[r[0]]["System.TeamProject"] == project.name]
+        key = (project.name, len(self.revisions), len(self.recycle_bin))
+        if self._log_cache[0] != key:  # the project's revision log, until the data changes
+            self._log_cache = (key, [r for r in self.revisions if r[0] in self.items
+                                     and self.items[r[0]]["System.TeamProject"] == project.name])
+        log = self._log_cache[1]
         start = int(params.get("continuationToken") or 0)
         page = log[start:start + self.revisions_page]
         values = [{"id": i, "rev": rev, "fields": {k: v for k, v in
