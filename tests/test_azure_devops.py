@@ -269,3 +269,32 @@ def test_dependency_links_and_a_hyperlink_to_another_tools_item(tmp_path: Path) 
         (str(a), str(b), None, None, "FS"), (str(a), str(b), None, None, "FS"),
         (None, str(b), "PAY", "PAY-12", "FS"), (None, str(a), "4583173393803140", "7281", "FS"),
     ], key=repr)
+
+
+# --- config ---------------------------------------------------------------------------------------------------
+
+
+def test_config_mistakes_are_reported_with_their_key_path(tmp_path: Path) -> None:
+    from pipelines.config import ConfigError, load_portfolio
+
+    config = tmp_path / "portfolio.yaml"
+    config.write_text("""
+warehouse: var/w.duckdb
+programs: []
+sources:
+  - id: ado
+    kind: azure_devops
+    url: http://dev.azure.com/contoso
+    auth: {token_env: ADO_PAT}
+    fields: {objectives: Strategic theme, colour: Custom.Colour}
+    wiql_cap: 50000
+  - {id: ado2, kind: azure_devops, url: "https://dev.azure.com/contoso", auth: {token: abc}}
+""", encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_portfolio(config)
+    problems = "\n".join(info.value.problems)
+    assert "sources[0].url" in problems and "plain http would send the personal access token" in problems
+    assert "sources[0].fields.objectives" in problems and "'Strategic theme' is not a field reference name" in problems
+    assert "sources[0].fields.colour" in problems  # not a role
+    assert "sources[0].wiql_cap" in problems
+    assert "sources[1].auth.token" in problems and "abc" not in problems

@@ -51,7 +51,7 @@ class AzureDevOpsOptions(OptionsModel):
         "(when fewer calls than the project's revisions), a whole number >= 0")
     api_version: Text = Field("7.1", description="the REST api-version, e.g. 7.1 (Server 2022: 7.0)")
     wiql_cap: int = Field(20_000, strict=True, ge=1, le=20_000,
-                          description="ids one WIQL query may return (the service caps it at 20000)")
+                          description="ids one WIQL query may return, a whole number from 1 to 20000 (the service's cap)")
     timeout_seconds: Seconds = Field(60, gt=0, description="the read timeout in seconds, a number > 0")
     max_retries: int = Field(8, strict=True, ge=0, description="retries per request, a whole number >= 0")
     backoff_seconds: Seconds = Field(1.0, description="the first retry's backoff in seconds, a number >= 0")
