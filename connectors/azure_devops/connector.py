@@ -10,8 +10,9 @@ Each run, per team project:
    everything; afterwards only ``[System.ChangedDate] >= cursor - overlap``, and every id in scope is
    listed too (deletions);
 3. reads the listed items 200 a call (``POST _apis/wit/workitemsbatch``, an explicit field list,
-   ``errorPolicy: Omit`` so an item deleted meanwhile is simply absent), then, for the items that link
-   to more than their parent, their relations (``$expand: relations``: it cannot go with a field list);
+   ``errorPolicy: Omit`` so an item deleted meanwhile is simply absent), then, for the items whose link
+   counters show more than their parent and children (dependencies, hyperlinks), their relations
+   (``$expand: relations``: it cannot go with a field list);
 4. reads the recycle bin (``_apis/wit/recyclebin``): items deleted since the listing leave too;
 5. reads status history: on a full run, or when that takes fewer calls than reading each changed
    item's ``updates`` (at most ``history_by_item_limit`` of them), the reporting revisions of the
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
@@ -38,7 +40,7 @@ from connectors.azure_devops.mapping import (
     RAW_SCHEMAS,
     ItemError,
     iteration_rows,
-    needs_relations,
+    link_counts,
     relation_rows,
     request_fields,
     work_item_row,
@@ -163,24 +165,32 @@ class AzureDevOpsConnector(Connector):
                     context: ExtractContext) -> Iterator[Batch]:
         fields = request_fields(self.options.fields)
         path = f"/{_segment(project)}/_apis/wit/workitemsbatch"
+        links: dict[int, int] = {}  # id -> links its counters report besides its parent link
+        children: Counter[int] = Counter()
         for start in range(0, len(ids), BATCH):
             chunk = ids[start:start + BATCH]
             items = [i for i in (client.post(path, {"ids": chunk, "fields": fields, "errorPolicy": "Omit"}) or {})
                      .get("value") or [] if i]
-            rows, linked = [], []
+            rows = []
             for item in items:
                 returned.add(str(item.get("id")))
                 row = self._row(item, context)
                 if row is not None:
                     rows.append(row)
                     good.add(row["work_item_id"])
-                    if needs_relations(item):
-                        linked.append(int(row["work_item_id"]))
+                    related, hyperlinks = link_counts(item)
+                    links[int(row["work_item_id"])] = related + hyperlinks
+                    if row["parent_id"] and row["parent_id"].isdigit():
+                        children[int(row["parent_id"])] += 1
             yield from _batch("work_items", rows)
-            if linked:
-                expanded = client.post(path, {"ids": linked, "$expand": "Relations", "errorPolicy": "Omit"}) or {}
-                yield from _batch("links", [r for i in expanded.get("value") or [] if i for r in relation_rows(i)])
             yield from context.drain_quarantine()
+        # Only items with links besides their parent and the children read here (dependencies,
+        # hyperlinks, children out of scope) are read again, with their relations.
+        linked = [i for i, count in links.items() if count > children[i]]
+        for start in range(0, len(linked), BATCH):
+            expanded = client.post(path, {"ids": linked[start:start + BATCH], "$expand": "Relations",
+                                          "errorPolicy": "Omit"}) or {}
+            yield from _batch("links", [r for i in expanded.get("value") or [] if i for r in relation_rows(i)])
 
     def _row(self, item: Mapping[str, Any], context: ExtractContext) -> dict[str, Any] | None:
         try:

@@ -71,12 +71,13 @@ def request_fields(configured: Mapping[str, str]) -> list[str]:
     return [*STANDARD_FIELDS, *sorted(set(configured.values()) - set(STANDARD_FIELDS))]
 
 
-def needs_relations(item: Mapping[str, Any]) -> bool:
-    """Whether the item links to more than its parent (children, dependencies, hyperlinks): only those
-    are read again with their relations (``$expand`` cannot go with an explicit field list)."""
+def link_counts(item: Mapping[str, Any]) -> tuple[int, int]:
+    """(work item links besides the parent link, hyperlinks) the item's counters report. Links to
+    children are among the first; the caller subtracts the children it read, and re-reads with
+    relations (``$expand`` cannot go with an explicit field list) only items with links left."""
     fields = item.get("fields") or {}
-    related = _count(fields.get("System.RelatedLinkCount"))
-    return _count(fields.get("System.HyperLinkCount")) > 0 or related > (1 if fields.get("System.Parent") else 0)
+    related = _count(fields.get("System.RelatedLinkCount")) - (1 if fields.get("System.Parent") else 0)
+    return max(0, related), _count(fields.get("System.HyperLinkCount"))
 
 
 def _count(value: Any) -> int:
