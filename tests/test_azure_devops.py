@@ -104,6 +104,32 @@ def test_an_unknown_team_project_fails_the_source_naming_it() -> None:
         extract_all(AzureDevOpsConnector, spec(emulator, projects=["Paroll"]))
 
 
+def test_a_server_collection_url_works_and_domain_accounts_have_no_email(tmp_path: Path) -> None:
+    with AzureDevOpsEmulator({"Payroll": "CMMI"}, collection="tfs/DefaultCollection") as emulator:
+        emulator.add_items(10)
+        rows = extract_all(AzureDevOpsConnector, spec(emulator)).table("work_items").to_pylist()
+    assert emulator.url.endswith("/tfs/DefaultCollection") and len(rows) == 10
+    people = {(r["assignee_key"], r["assignee_email"]) for r in rows if r["assignee_key"]}
+    assert ("contoso\\scarter", None) in people and ("priya.shah@example.com", "priya.shah@example.com") in people
+
+
+def test_the_token_is_in_no_landing_file_or_warehouse(tmp_path: Path) -> None:
+    con_path = tmp_path / "build.duckdb"
+    con = duckdb.connect(str(con_path))
+    db.prepare(con, {"azure_devops": dict(AzureDevOpsConnector.raw_schemas)})
+    with AzureDevOpsEmulator() as emulator:
+        emulator.add_items(20)
+        emulator.tamper(3, Microsoft__VSTS__Scheduling__Effort="lots")  # a quarantined record lands too
+        load(con, spec(emulator), tmp_path / "landing")
+    con.close()
+    encoded = base64.b64encode(f":{PAT}".encode())
+    files = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert any(p.suffix == ".parquet" for p in files)
+    for path in files:
+        data = path.read_bytes()
+        assert PAT.encode() not in data and encoded not in data, path
+
+
 # --- paging -----------------------------------------------------------------------------------------------
 
 
@@ -242,11 +268,14 @@ def test_scheduling_work_points_team_and_sprint_dates(tmp_path: Path) -> None:
                       System__Tags="Card Feed; blocked")
         emulator.edit(task, System__IterationPath="Expenses\\Sprint 3", System__AreaPath="Expenses")
         sprint = emulator.projects["Expenses"].sprints[2]
-        con = _staged(tmp_path, emulator)
+        con = _staged(tmp_path, emulator, fields={"objectives": "Custom.StrategicTheme"})
     rows = {r[0]: r[1:] for r in con.execute(
         "SELECT source_key, percent_complete, work_hours, actual_work_hours, story_points, team, status_default, "
         "systems, is_summary, parent_source_key FROM staging.azure_devops__work_items").fetchall()}
     assert rows[str(pbi)] == (25.0, 10.0, 3.0, 5.0, "Mobile", "blocked", ["Card Feed", "blocked"], False, str(feature))
+    # the configured objectives field (the emulator gives items with an even id this theme)
+    objectives = dict(con.execute("SELECT source_key, objectives FROM staging.azure_devops__work_items").fetchall())
+    assert objectives == {str(i): ["cost-efficiency"] if i % 2 == 0 else [] for i in (feature, pbi, task)}
     assert rows[str(feature)][-2] is True  # the parent of the other two: a summary
     dates = con.execute("SELECT planned_start, planned_finish, team FROM staging.azure_devops__work_items "
                         "WHERE source_key = ?", [str(task)]).fetchone()

@@ -108,7 +108,8 @@ class Project:
 
 
 class AzureDevOpsEmulator:
-    def __init__(self, projects: dict[str, str] | None = None, *, revisions_page: int = REVISIONS_PAGE):
+    def __init__(self, projects: dict[str, str] | None = None, *, revisions_page: int = REVISIONS_PAGE,
+                 collection: str = "contoso"):
         given = projects or {"Payroll": "Agile", "Expenses": "Scrum"}
         self.projects = {name: Project(name, process, str(uuid.UUID(int=index + 1)), self._sprints())
                          for index, (name, process) in enumerate(given.items())}
@@ -129,6 +130,7 @@ class AzureDevOpsEmulator:
         self.log: list[Logged] = []
         self.lock = threading.Lock()
         self.base = ""
+        self.collection = collection  # Cloud: the organisation; Server: e.g. tfs/DefaultCollection
 
     @staticmethod
     def _sprints() -> list[tuple[str, dt.date, dt.date]]:
@@ -140,8 +142,9 @@ class AzureDevOpsEmulator:
 
     @property
     def url(self) -> str:
-        """The organisation's address (``https://dev.azure.com/contoso`` on the real service)."""
-        return f"{self.base}/contoso"
+        """The organisation's address (``https://dev.azure.com/contoso`` on the real service), or a Server
+        collection's (``https://tfs.example.com/tfs/DefaultCollection``)."""
+        return f"{self.base}/{self.collection}"
 
     def __enter__(self) -> AzureDevOpsEmulator:
         self._serving = serving(self._handler())
