@@ -25,6 +25,11 @@ transforms: a portfolio of 2,000 projects in the staging shape (benchmarks/trans
 with 100k, 300k and N work items; a fresh subprocess times building every core, intermediate,
 mart and history model from it, and reports peak RSS and the slowest models.
 
+chain: slip through chains (intermediate.item_schedule_push) on one chain of 1,000 and N items
+(each waits FS for the one before, the first ones overdue, so the slip runs to the end), the same
+chain with overlapping items (each link adds to the push) and a fan-out (N-1 items waiting for one);
+a fresh subprocess per case times that model alone, its inputs built first.
+
 overhead: what Dagster costs on the sample portfolio. In fresh subprocesses, on private copies of
 examples/: a no-change sync through Dagster (pipelines.run.run_sync, as `sightline sync` runs it,
 after a first sync) against the same work called directly (extract each source, staging, every
@@ -288,6 +293,40 @@ def transforms_scenario(total: int) -> None:
           f"(linear would be {last['items'] / first['items']:.0f}x); aim: under 15 s for 1,000,000")
 
 
+def chain_child(shape: str, items: int) -> dict:
+    sys.path.insert(0, str(HERE))
+    from transforms_data import chain, fill
+
+    from warehouse import db
+    from warehouse.models import build_model, discover_models
+
+    folder = Path(tempfile.mkdtemp(prefix="sightline-bench-chain-"))
+    con = db.open_connection(folder / "build.duckdb")
+    db.prepare(con, {})
+    fill(con, items, projects=10)
+    chain(con, items, shape)
+    for model in discover_models():
+        started = time.perf_counter()
+        build_model(con, model)
+        if model.table == "intermediate.item_schedule_push":
+            seconds = time.perf_counter() - started
+            pushed, deepest = con.execute("SELECT count(*) FILTER (WHERE push_days > 0), max(push_days) "
+                                          "FROM intermediate.item_schedule_push").fetchone()
+            return {"shape": shape, "items": items, "seconds": round(seconds, 2), "pushed": pushed,
+                    "max_push_days": deepest}
+    raise RuntimeError("no intermediate.item_schedule_push model")
+
+
+def chain_scenario(length: int) -> None:
+    print(f"{'shape':<8} {'items':>7} {'seconds':>8} {'pushed':>7} {'max push':>9}")
+    for shape, items in [("chain", 1000), ("chain", length), ("overlap", 1000), ("overlap", length),
+                         ("fanout", length)]:
+        out = subprocess.run([sys.executable, __file__, "chain", "--child", f"{shape}|{items}"],
+                             capture_output=True, text=True, check=True)
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        print(f"{r['shape']:<8} {r['items']:>7} {r['seconds']:>8} {r['pushed']:>7} {r['max_push_days']:>9}")
+
+
 def sample_copy() -> Path:
     """A private copy of the sample portfolio: the benchmark never writes into examples/."""
     import shutil
@@ -421,12 +460,13 @@ def spreadsheet_scenario(rows_total: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("scenario", choices=["spreadsheet", "jira", "msproject", "transforms", "overhead",
+    parser.add_argument("scenario", choices=["spreadsheet", "jira", "msproject", "transforms", "overhead", "chain",
                                              "azure_devops"])
     parser.add_argument("--items", type=int, default=None)  # transforms: 1,000,000; azure_devops: 50,000
     parser.add_argument("--tasks", type=int, default=50_000)
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--issues", type=int, default=50_000)
+    parser.add_argument("--length", type=int, default=10_000)
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     sys.path.insert(0, str(HERE))
@@ -439,6 +479,8 @@ def main() -> None:
         "msproject": (lambda child: msproject_child(*child.split("|")), lambda: msproject_scenario(args.tasks)),
         "transforms": (lambda child: transforms_child(int(child)), lambda: transforms_scenario(args.items or 1_000_000)),
         "overhead": (lambda child: overhead_child(*child.split("|")), overhead_scenario),
+        "chain": (lambda child: chain_child(child.split("|")[0], int(child.split("|")[1])),
+                  lambda: chain_scenario(args.length)),
         "azure_devops": (lambda child: azure_devops_bench.child(*child.split("|"), peak_rss_mb),
                          lambda: azure_devops_bench.scenario(args.items or 50_000)),
     }

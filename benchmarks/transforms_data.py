@@ -8,6 +8,7 @@ import pyarrow as pa
 
 from pipelines.config import Rules
 from warehouse.canonical import STAGING_STREAMS
+from warehouse.db import quote
 from warehouse.models import write_tables
 
 
@@ -18,8 +19,9 @@ def fill(con: duckdb.DuckDBPyConnection, items: int, projects: int = 2000) -> No
         "CREATE OR REPLACE TABLE config.programs AS SELECT 'prog-' || (i % 50) AS program_id, 'Program ' || (i % 50) "
         "AS name, NULL::VARCHAR AS owner, NULL::VARCHAR AS pct_complete_basis FROM range(50) t(i)",
         "CREATE OR REPLACE TABLE config.projects AS SELECT 'proj-' || i AS project_id, 'prog-' || (i % 50) AS program_id,"
-        " 'Project ' || i AS name, 'bench' AS source_id, 'P' || i AS key, NULL::VARCHAR AS manager "
-        "FROM range($projects) t(i)",
+        " 'Project ' || i AS name, 'bench' AS source_id, 'P' || i AS key, NULL::VARCHAR AS manager, "
+        "NULL::VARCHAR AS reported_status, NULL::DATE AS reported_at, NULL::VARCHAR AS reported_by, "
+        "NULL::VARCHAR AS comment FROM range($projects) t(i)",
         "CREATE OR REPLACE TABLE config.project_systems AS SELECT 'proj-' || i AS project_id, "
         "'System ' || (i % 40) AS system FROM range($projects) t(i)",
         "CREATE OR REPLACE TABLE config.objectives AS SELECT 'obj-' || i AS objective_id, 'Objective ' || i AS name, "
@@ -68,12 +70,45 @@ def fill(con: duckdb.DuckDBPyConnection, items: int, projects: int = 2000) -> No
         " CAST(1 + (i * 7) % 5 AS DOUBLE) AS impact, 'Open' AS status, NULL AS owner, DATE '2026-05-01' AS due_date,"
         " NULL AS mitigation, NULL::TIMESTAMP AS updated_at, NULL AS location, i AS position"
         " FROM range($projects * 5) t(i)",
+        # Calendars: every other project is an MS Project plan with 12 weekday holidays in the year (every
+        # 4th Monday from 5 Jan) and one worked Saturday; every 10th person has a holiday of their own.
+        "CREATE OR REPLACE TABLE staging.calendar_days AS SELECT 'bench' AS source_id, 'P' || p AS project_source_key,"
+        " NULL AS resource_key, DATE '2026-01-05' + CAST(28 * h AS INTEGER) AS date, false AS is_working,"
+        " 'bench' AS location FROM range(0, $projects, 2) t(p), range(12) s(h)"
+        " UNION ALL SELECT 'bench', 'P' || p, NULL, DATE '2026-03-07', true, 'bench' FROM range(0, $projects, 2) t(p)"
+        " UNION ALL SELECT 'bench', 'P' || (i % $projects), 'U' || i, DATE '2026-04-10', false, 'bench'"
+        " FROM range(0, $people, 10) t(i)",
         "CREATE OR REPLACE TABLE staging.status_changes AS SELECT 'bench' AS source_id, NULL AS work_item_key,"
         " NULL::TIMESTAMP AS changed_at, NULL AS from_status, NULL AS to_status WHERE false",
     ]
     write_tables(con, "config", {"rules": pa.Table.from_pylist([Rules().model_dump()])})
     for statement in statements:
         con.execute(statement, {k: v for k, v in params.items() if f"${k}" in statement})
-    for stream in STAGING_STREAMS:
-        assert con.execute(f"SELECT count(*) FROM staging.{stream}").fetchone()[0] >= 0
+    # The canonical shape grows: a stream the synthetic portfolio does not fill (status reports) is an
+    # empty table of its shape, and a column it does not fill (source_url) is NULL.
+    for stream, columns in STAGING_STREAMS.items():
+        typed = ", ".join(f"{quote(c)} {t}" for c, t in columns)
+        con.execute(f"CREATE TABLE IF NOT EXISTS staging.{quote(stream)} ({typed})")
+        present = {row[0] for row in con.execute(f"DESCRIBE staging.{quote(stream)}").fetchall()}
+        for column, column_type in columns:
+            if column not in present:
+                con.execute(f"ALTER TABLE staging.{quote(stream)} ADD COLUMN {quote(column)} {column_type}")
     con.execute("CREATE OR REPLACE TABLE raw.quarantine AS SELECT * FROM raw.quarantine WHERE false")
+
+
+def chain(con: duckdb.DuckDBPyConnection, items: int, shape: str) -> None:
+    """Reshape a filled portfolio for the slip-through-chains model: every item open, one working day
+    long, on consecutive working days from Monday 4 May 2026 (so the first ones are overdue on the
+    as_of, 1 June). shape 'chain': item i waits (FS) for item i-1, so the slip runs all the way down;
+    'overlap': the same chain with items three working days long, so each link adds to the push
+    (the case that was quadratic); 'fanout': every item waits for item 0."""
+    con.execute("UPDATE staging.work_items SET status_raw = 'To Do', status_default = 'not_started', "
+                "percent_complete = 0, planned_start = wd_date(wd_index(DATE '2026-05-04') + position), "
+                "planned_finish = wd_date(wd_index(DATE '2026-05-04') + position + $extra)",
+                {"extra": 2 if shape == "overlap" else 0})
+    predecessor = "'I0'" if shape == "fanout" else "'I' || (i - 1)"
+    con.execute("CREATE OR REPLACE TABLE staging.dependencies AS "
+                f"SELECT 'bench' AS source_id, {predecessor} AS predecessor_key, 'I' || i AS successor_key, "
+                f"{predecessor} AS predecessor_ref, NULL::VARCHAR AS predecessor_project_ref, "
+                "NULL::VARCHAR AS predecessor_item_ref, 'FS' AS link_type, 0.0::DOUBLE AS lag_hours "
+                "FROM range(1, $items) t(i)", {"items": items})

@@ -2,7 +2,8 @@
 
     python examples/generate_sample.py            # rewrites examples/sheets/, exports/ and plans/
 
-Two programs, seven projects in two spreadsheet sources, a risk log, and the seed's case: a new
+Two programs, seven projects in two spreadsheet sources, a risk log, a RAID log, a contact sheet
+(skipped: not a plan), a tracker numbering its rows (numeric predecessors), and the seed's case: a new
 payroll system and a new expense system built at the same time in the HR program, both touching
 the General Ledger. The files deliberately use different header words, date and percent styles,
 a title row above a header, and a few bad rows, as real trackers do.
@@ -62,6 +63,23 @@ class Risk:
 
 
 @dataclass
+class RaidEntry:
+    """A row of the RAID log sheet: Type decides where it goes (risks, issues, dependencies, raid_log)."""
+
+    entry_id: str
+    entry_type: str  # as written: Risk, Issue, Assumption, Decision, Dependency, D
+    project: str
+    title: str
+    probability: str  # risks only
+    impact: str  # risks and issues
+    owner: str
+    status: str
+    due: dt.date | None
+    depends_on: str = ""  # dependencies: [<project>!]<item id>
+    affects: str = ""
+
+
+@dataclass
 class StatusReport:
     project: str  # the word in the register's Project column (a project value or a configured id)
     rag: str
@@ -96,7 +114,10 @@ PHASES = ["Discovery", "Requirements", "Design", "Build", "Build", "Build", "Int
 
 def _plan(rng: random.Random, project_id: str, label: str, start: dt.date, people: list[str],
           systems: list[str], objectives: list[str], n_tasks: int, *, prefix: str,
-          with_costs: bool = False, points: bool = False) -> list[Task]:
+          with_costs: bool = False, points: bool = False, numeric_ids: bool = False) -> list[Task]:
+    def task_id(number: int) -> str:  # PAY-03, or 3 where the tracker numbers its rows
+        return str(number) if numeric_ids else f"{prefix}-{number:02d}"
+
     tasks: list[Task] = []
     day = start
     for i in range(n_tasks):
@@ -113,7 +134,7 @@ def _plan(rng: random.Random, project_id: str, label: str, start: dt.date, peopl
         else:
             status, canonical, percent = "Not Started", "not_started", 0.0
         task = Task(
-            project=project_id, task_id=f"{prefix}-{i + 1:02d}", name=f"{label}: {phase} {i + 1}",
+            project=project_id, task_id=task_id(i + 1), name=f"{label}: {phase} {i + 1}",
             start=day, finish=finish, status=status, canonical=canonical, percent=percent,
             owner=owner, email=PEOPLE[owner], work_hours=work,
             systems=[rng.choice(systems)] if systems else [],
@@ -132,7 +153,7 @@ def _plan(rng: random.Random, project_id: str, label: str, start: dt.date, peopl
     last = tasks[-1]
     reached = last.finish < ANCHOR
     tasks.append(Task(
-        project=project_id, task_id=f"{prefix}-{n_tasks + 1:02d}", name=f"{label} go-live", start=last.finish,
+        project=project_id, task_id=task_id(n_tasks + 1), name=f"{label} go-live", start=last.finish,
         finish=last.finish, status="Done" if reached else "Not Started",
         canonical="done" if reached else "not_started", percent=100.0 if reached else 0.0,
         owner=people[0], email=PEOPLE[people[0]], work_hours=0.0, milestone=True, systems=list(systems[:1]),
@@ -149,7 +170,8 @@ def build_sample() -> list[ProjectPlan]:
                      ["General Ledger", "Corporate Card Feed"], ["cost-efficiency"], 12, prefix="EXP",
                      with_costs=True)
     onboarding = _plan(rng, "onboarding", "Onboarding", dt.date(2026, 7, 6), ["Lena Fischer", "Grace Kim"],
-                       ["Employee Master"], ["cost-efficiency", "", "", "", ""], 10, prefix="ONB")
+                       ["Employee Master"], ["cost-efficiency", "", "", "", ""], 10, prefix="ONB",
+                       numeric_ids=True)
     mobile = _plan(rng, "mobile-app", "Mobile app", dt.date(2026, 6, 1), ["Diego Alvarez", "Aisha Bello"],
                    ["Customer API"], [], 16, prefix="MOB", points=True)
     web = _plan(rng, "web-portal", "Web portal", dt.date(2026, 9, 14), ["Aisha Bello", "Sam Carter"],
@@ -215,8 +237,33 @@ def build_risks() -> list[Risk]:
              "Renewed for 3 years", dt.date(2026, 9, 1)),
         Risk("R-05", "mobile-app", "App store review delays release", "40%", "3", "Diego Alvarez", "Open",
              "Submit two weeks early", dt.date(2026, 12, 10)),
-        Risk("R-06", "Expenses", "Receipts OCR vendor not yet contracted", "Likely", "High", "Ravi Menon",
-             "Open", "", dt.date(2026, 12, 1)),  # 'Likely' is not a level: quarantined
+        Risk("R-06", "Expenses", "Receipts OCR vendor not yet contracted", "Sometimes", "High", "Ravi Menon",
+             "Open", "", dt.date(2026, 12, 1)),  # 'Sometimes' is on no scale: quarantined, the scales listed
+    ]
+
+
+def build_raid_log() -> list[RaidEntry]:
+    """The HR programme's RAID log (sheet RAID of hr_programme.xlsx), as of 16 Nov 2026.
+
+    Payroll's payslip issue (impact High: severity 20) is open past its due date: red. Onboarding's
+    laptop issue (Low) is open past due: amber. DEP-01 links two Onboarding tasks by their numbers;
+    DEP-02 waits for the Finance programme, which no source holds: a cross-team dependency.
+    """
+    return [
+        RaidEntry("R-20", "Risk", "Onboarding", "Badge system vendor exits the market", "Unlikely", "Major",
+                  "Grace Kim", "Open", dt.date(2027, 2, 1)),
+        RaidEntry("I-01", "Issue", "Payroll", "Works council has not approved the new payslip", "", "High",
+                  "Priya Shah", "Open", dt.date(2026, 11, 9)),
+        RaidEntry("I-02", "Issue", "Onboarding", "Laptop stock short for November starters", "", "Low",
+                  "Lena Fischer", "In progress", dt.date(2026, 11, 12)),
+        RaidEntry("A-01", "Assumption", "Payroll", "2027 tax tables are published by 1 December", "", "",
+                  "Tom Okafor", "Open", dt.date(2026, 12, 1)),
+        RaidEntry("D-01", "Decision", "Expenses", "Card feed moves to the bank's new API format", "", "",
+                  "Ravi Menon", "Closed", dt.date(2026, 10, 20)),
+        RaidEntry("DEP-01", "Dependency", "Onboarding", "Accounts exist before the portal pilot", "", "",
+                  "Grace Kim", "Open", dt.date(2026, 9, 1), depends_on="2", affects="9"),
+        RaidEntry("DEP-02", "D", "Payroll", "Chart of accounts from the Finance programme", "", "",
+                  "Dana Whitfield", "Open", dt.date(2026, 12, 15), depends_on="Finance!GL-12", affects="PAY-10"),
     ]
 
 
@@ -252,7 +299,7 @@ def _excel_rows(plan: ProjectPlan) -> tuple[list[str], list[list[object]]]:
 
 
 def write_workbook(path: Path, plans: list[ProjectPlan], risks: list[Risk],
-                   reports: list[StatusReport] = ()) -> None:
+                   reports: list[StatusReport] = (), raid: list[RaidEntry] = ()) -> None:
     import xlsxwriter
 
     workbook = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False})
@@ -263,8 +310,8 @@ def write_workbook(path: Path, plans: list[ProjectPlan], risks: list[Risk],
         sheet = workbook.add_worksheet(plan.sheet)
         header, rows = _excel_rows(plan)
         first = 0
-        if plan.sheet == "Payroll":  # a title line above the header, as trackers often have
-            sheet.write(0, 0, "Payroll programme tracker (weekly export)")
+        if plan.sheet in ("Payroll", "Onboarding"):  # a title line above the header, as trackers often have
+            sheet.write(0, 0, f"{plan.sheet} tracker (weekly export)")
             first = 2
         sheet.write_row(first, 0, header)
         for r, row in enumerate(rows, start=first + 1):
@@ -275,6 +322,8 @@ def write_workbook(path: Path, plans: list[ProjectPlan], risks: list[Risk],
                     sheet.write_number(r, c, value, percent_format)
                 elif value is None or value == "":
                     continue
+                elif header[c] in ("ID", "Depends on") and str(value).isdigit():
+                    sheet.write_number(r, c, int(value))  # numbered rows: Excel stores 3, read back as 3.0
                 else:
                     sheet.write(r, c, value)
     log = workbook.add_worksheet("Risks")
@@ -290,7 +339,24 @@ def write_workbook(path: Path, plans: list[ProjectPlan], risks: list[Risk],
             register.write_row(r, 0, [report.project, report.rag])
             register.write_datetime(r, 2, dt.datetime.combine(report.date, dt.time()), date_format)
             register.write_row(r, 3, [report.reported_by] + ([report.comment] if report.comment else []))
+    if raid:
+        write_raid_sheet(workbook.add_worksheet("RAID"), raid, date_format)
+    contacts = workbook.add_worksheet("Contacts")  # not a plan: skipped, with a note naming the rule
+    contacts.write_row(0, 0, ["Name", "Role", "Email", "Phone"])
+    for r, name in enumerate(sorted(PEOPLE)[:3], start=1):
+        contacts.write_row(r, 0, [name, "Project manager", PEOPLE[name], f"+44 20 7946 0{r:03d}"])
     workbook.close()
+
+
+def write_raid_sheet(sheet: object, raid: list[RaidEntry], date_format: object) -> None:
+    sheet.write_row(0, 0, ["ID", "Type", "Project", "Description", "Probability", "Impact", "Owner", "Status",
+                           "Due", "Depends on", "Affects"])
+    for r, e in enumerate(raid, start=1):
+        sheet.write_row(r, 0, [e.entry_id, e.entry_type, e.project, e.title, e.probability, e.impact, e.owner,
+                               e.status])
+        if e.due:
+            sheet.write_datetime(r, 8, dt.datetime.combine(e.due, dt.time()), date_format)
+        sheet.write_row(r, 9, [e.depends_on, e.affects])
 
 
 def write_csv(path: Path, plan: ProjectPlan) -> None:
@@ -440,7 +506,8 @@ def generate(root: Path = HERE) -> list[Path]:
     out_dir = root / "sheets"
     (out_dir / "digital").mkdir(parents=True, exist_ok=True)
     workbook = out_dir / "hr_programme.xlsx"
-    write_workbook(workbook, [p for p in plans if p.source == "hr-tracker"], build_risks(), build_status_reports())
+    write_workbook(workbook, [p for p in plans if p.source == "hr-tracker"], build_risks(), build_status_reports(),
+                   build_raid_log())
     written = [workbook]
     for plan in plans:
         if plan.source == "digital-tracker":

@@ -296,13 +296,13 @@ def _read_quality(con: duckdb.DuckDBPyConnection, report: SyncReport) -> None:
             "SELECT source_id, severity, count(*) FROM marts.data_quality GROUP BY ALL").fetchall():
         if severity == "error":
             report.dq_errors += count
-        else:
+        elif severity == "warning":  # 'info' (a skipped sheet) is listed, never counted as a warning
             report.dq_warnings += count
         if source_id in by_source:
             summary = by_source[source_id]
             if severity == "error":
                 summary.dq_errors += count
-            else:
+            elif severity == "warning":
                 summary.dq_warnings += count
     rows = con.execute(
         "SELECT severity, check_name, count(*) AS n, "

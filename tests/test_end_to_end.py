@@ -12,7 +12,7 @@ import dagster as dg
 import duckdb
 import pytest
 import yaml
-from generate_sample import build_risks, build_sample
+from generate_sample import build_raid_log, build_risks, build_sample
 
 from pipelines.build import build_definitions
 from pipelines.config import load_portfolio
@@ -21,7 +21,8 @@ from pipelines.resources import SightlineWarehouse
 CORE_TABLES = ["programs", "projects", "work_items", "dependencies", "resources", "assignments", "risks",
                "status_changes", "objectives", "project_objectives"]
 MART_TABLES = ["project_health", "program_rollup", "strategy_alignment", "data_quality"]
-LEVELS = {"low": 2, "medium": 3, "high": 4, "very high": 5}  # the documented 1-5 scale
+LEVELS = {"low": 2, "medium": 3, "high": 4, "very high": 5,  # the documented 1-5 scales
+          "unlikely": 2, "major": 4}
 
 
 def materialize(config: Path) -> dg.ExecuteInProcessResult:
@@ -62,7 +63,8 @@ def expected_rollup(config: Path) -> dict[str, dict[str, float]]:
             s["milestones_total"] += task.milestone
             s["milestones_late"] += task.milestone and is_open and task.finish < as_of
             s["planned_finish"] = max(s.get("planned_finish", 0), task.finish.toordinal())
-    for risk in build_risks():
+    raid_risks = [e for e in build_raid_log() if e.entry_type == "Risk"]  # the RAID log's risks are risks too
+    for risk in [*build_risks(), *raid_risks]:
         if risk.probability.endswith("%"):  # percentages in fifths: 21-40% is level 2
             probability = math.ceil(float(risk.probability.rstrip("%")) / 20)
         else:

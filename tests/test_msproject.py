@@ -10,6 +10,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from support.blocked_imports import block_imports
 
 from connectors.base import SourceSpec
 from connectors.msproject import MsProjectConnector
@@ -242,16 +243,7 @@ def test_each_real_mpp_file_ingests_and_matches_its_mspdi_twin(real_mpp: duckdb.
 
 
 def test_mpp_without_the_extra_says_what_to_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import builtins
-
-    real_import = builtins.__import__
-
-    def no_mpxj(name: str, *args: object, **kwargs: object):
-        if name in ("jpype", "mpxj"):
-            raise ImportError(name)
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", no_mpxj)
+    block_imports(monkeypatch, "jpype", "mpxj")
     (tmp_path / "plan.mpp").write_bytes((REAL / "task-links-project2016-mpp14.mpp").read_bytes())
     (tmp_path / "plan.xml").write_text(_mspdi([(1, 1, "XML task", "PT8H0M0S", 0, False)]))
     con, outcome = load(tmp_path, "plan.*")

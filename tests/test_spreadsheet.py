@@ -166,7 +166,8 @@ def test_xlsx_tracker_with_title_row_and_risk_log(tmp_path: Path) -> None:
 
     risks = con.execute("SELECT source_key, title, probability, impact, status FROM staging.spreadsheet__risks").fetchall()
     assert risks == [("finance.xlsx#Risk log#R1", "Vendor late", 4.0, 4.0, "Open")]
-    assert outcome.rows == {"tasks": 3, "dependencies": 3, "risks": 1, "status_reports": 0, "quarantine": 3, "deleted": 0}
+    assert outcome.rows == {"tasks": 3, "dependencies": 3, "risks": 1, "status_reports": 0, "raid": 0, "sheet_notes": 0,
+                            "quarantine": 3, "deleted": 0}
 
 
 def test_csv_variants_dates_percents_and_column_mapping(tmp_path: Path) -> None:

@@ -105,7 +105,50 @@ STAGING_STREAMS: dict[str, list[tuple[str, str]]] = {
         ("due_date", "DATE"),
         ("mitigation", "VARCHAR"),
         ("updated_at", "TIMESTAMP"),
+        ("probability_original", "VARCHAR"),  # as written: Likely, 7, 40%
+        ("impact_original", "VARCHAR"),
+        ("probability_scale", "VARCHAR"),  # the scale it was read on: 1-10, percent, Rare/Unlikely/...
+        ("impact_scale", "VARCHAR"),
         *_WHERE,
+    ],
+    # Issues of RAID logs: risks that happened. impact is 1-5 like a risk's (from Impact, else Priority).
+    "issues": [
+        ("source_id", "VARCHAR"),
+        ("source_key", "VARCHAR"),
+        ("project_ref", "VARCHAR"),  # like a risk's
+        ("title", "VARCHAR"),
+        ("status", "VARCHAR"),
+        ("owner", "VARCHAR"),
+        ("priority", "VARCHAR"),  # as written
+        ("impact", "DOUBLE"),  # 1-5 scale; NULL when not given or not readable
+        ("due_date", "DATE"),
+        ("resolution", "VARCHAR"),
+        ("updated_at", "TIMESTAMP"),
+        *_WHERE,
+    ],
+    # The rest of a RAID log: assumptions, decisions and dependencies (which core also links when
+    # both ends resolve to work items).
+    "raid_log": [
+        ("source_id", "VARCHAR"),
+        ("source_key", "VARCHAR"),
+        ("project_ref", "VARCHAR"),
+        ("entry_type", "VARCHAR"),  # assumption, decision or dependency
+        ("title", "VARCHAR"),
+        ("status", "VARCHAR"),
+        ("owner", "VARCHAR"),
+        ("due_date", "DATE"),
+        ("response", "VARCHAR"),
+        ("predecessor_ref", "VARCHAR"),  # dependency: what it waits for ([<project>!]<item id or key>)
+        ("successor_ref", "VARCHAR"),  # dependency: the item that waits
+        ("updated_at", "TIMESTAMP"),
+        *_WHERE,
+    ],
+    # What a connector left out on purpose and why (a sheet that is not a plan): data quality, info.
+    "source_notes": [
+        ("source_id", "VARCHAR"),
+        ("location", "VARCHAR"),
+        ("rule", "VARCHAR"),
+        ("detail", "VARCHAR"),
     ],
     # What a project reports about itself (a status register row, a plan's custom field, a Jira
     # status report); core.status_reports keeps them all and the latest on or before as_of wins.
@@ -125,5 +168,16 @@ STAGING_STREAMS: dict[str, list[tuple[str, str]]] = {
         ("changed_at", "TIMESTAMP"),
         ("from_status", "VARCHAR"),
         ("to_status", "VARCHAR"),
+    ],
+    # Calendars that differ from Monday-Friday (MS Project's; spreadsheets and Jira have none): per
+    # project, the dates where its calendar differs from Monday-Friday (resource_key NULL), and per
+    # resource of that project, the dates where the resource's calendar differs from the project's.
+    "calendar_days": [
+        ("source_id", "VARCHAR"),
+        ("project_source_key", "VARCHAR"),
+        ("resource_key", "VARCHAR"),  # the source_key of the person in this source's resources stream
+        ("date", "DATE"),
+        ("is_working", "BOOLEAN"),
+        ("location", "VARCHAR"),  # the calendar, where a person can find it (plan.xml, calendar Standard)
     ],
 }

@@ -23,6 +23,7 @@ import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Set
 from pathlib import Path
 from typing import Any, ClassVar
+from urllib.parse import quote
 
 import pyarrow as pa
 
@@ -265,7 +266,25 @@ class JiraConnector(Connector):
             )
         return [{"project_id": str(p.get("id")), "project_key": p.get("key"), "name": p.get("name"),
                  "lead_name": (p.get("lead") or {}).get("displayName"),
-                 "site_url": str(self.options.url).rstrip("/")} for p in found]
+                 "site_url": str(self.options.url).rstrip("/"), **self._project_status(client, p.get("key"))}
+                for p in found]
+
+    def _project_status(self, client: JiraClient, key: str) -> dict[str, str | None]:
+        """The project's own status, from the project property named by ``project_status_property``:
+        a word (``"Green"``) or an object ``{status, date, by, comment}``. The property's keys are listed
+        first, so a project without it costs one request and no 404."""
+        prop = self.options.project_status_property
+        if not prop or not key:
+            return {}
+        path = f"{self.api}/project/{quote(key, safe='')}/properties"
+        listed = client.get(path) or {}
+        if prop not in {k.get("key") for k in listed.get("keys") or []}:
+            return {}
+        value = (client.get(f"{path}/{quote(prop, safe='')}") or {}).get("value")
+        if not isinstance(value, dict):
+            value = {"status": value}
+        return {"reported_status": _text(value.get("status")), "reported_at": _text(value.get("date")),
+                "reported_by": _text(value.get("by")), "reported_comment": _text(value.get("comment"))}
 
     def _cloud_jql(self, keys: list[str], condition: str, order: str = " ORDER BY id ASC") -> str:
         """A Cloud search of the scope, ordered by id: no edit moves an issue across a page boundary."""
@@ -305,6 +324,10 @@ class JiraConnector(Connector):
                 if not token:
                     break
 
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None or isinstance(value, (dict, list)) else str(value).strip() or None
 
 
 def _present_batches(present: Set[str]) -> Iterator[Batch]:

@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 import pyarrow as pa
 
 from connectors.base import Batch, Connector, ExtractContext, SourceError
+from connectors.jira.csv_headers import REQUIRED, canonical, fold, missing_columns_message
 from connectors.jira.mapping import CUSTOM_FIELD_NAMES, RAW_SCHEMAS, FieldIds, issue_rows
 from connectors.jira.options import JiraCsvOptions
 
@@ -34,6 +35,18 @@ CATEGORY_KEYS = {"to do": "new", "in progress": "indeterminate", "done": "done"}
 TIME_FORMATS = ("%d/%b/%y %I:%M %p", "%d/%b/%Y %I:%M %p", "%d/%b/%y %H:%M", "%Y-%m-%d %H:%M", "%d/%b/%y")
 _CUSTOM = re.compile(r"^Custom field \((.+)\)$")
 _ISSUE_KEY = re.compile(r"^[A-Z][A-Z0-9_]*-\d+$")
+#: Jira writes dates as dd/MMM/yy h:mm a with the month and AM/PM in the exporting user's language
+#: (Java's names: "12/Mär/24 3:04 PM", "12/janv./24 15:04", "12/ene/24 3:04 p. m.", "12/1月/24 3:04 午後").
+MONTHS = {
+    **{form: 1 for form in ("jan", "janv", "ene")}, **{form: 2 for form in ("feb", "fev", "fevr")},
+    **{form: 3 for form in ("mar", "marz", "mrz", "mars")}, **{form: 4 for form in ("apr", "avr", "abr")},
+    **{form: 5 for form in ("may", "mai")}, **{form: 6 for form in ("jun", "juni", "juin")},
+    **{form: 7 for form in ("jul", "juli", "juil")}, **{form: 8 for form in ("aug", "aout", "ago")},
+    **{form: 9 for form in ("sep", "sept", "set")}, **{form: 10 for form in ("oct", "okt", "out")},
+    "nov": 11, **{form: 12 for form in ("dec", "dez", "dic")},
+}
+_LOCAL_DATE = re.compile(r"^(\d{1,2})/([^/\d]+|\d{1,2}月)/(\d{2}|\d{4})(?:\s+(.+))?$")
+_LOCAL_TIME = re.compile(r"^(am|pm|午前|午後)?(\d{1,2}):(\d{2})(am|pm|午前|午後|vorm|nachm)?$")
 
 
 class JiraCsvConnector(Connector):
@@ -51,7 +64,7 @@ class JiraCsvConnector(Connector):
         zone = ZoneInfo(self.options.timezone)
         projects: dict[str, dict[str, Any]] = {}
         files = list(self.files())
-        kept = _kept_copies(files, zone)
+        kept = _kept_copies(files, zone, self.options.columns)
         for path, name in files:
             context.info(f"{self.source.id}: reading {name}")
             yield from self._file(path, name, zone, projects, context, kept)
@@ -63,11 +76,10 @@ class JiraCsvConnector(Connector):
         try:
             with path.open(encoding="utf-8-sig", newline="") as handle:
                 reader = csv.reader(handle)
-                header = next(reader, None)
-                if not header or "Issue key" not in header:
-                    raise SourceError(f"{name}: not a Jira CSV export (no 'Issue key' column); export with "
-                                      "Jira's 'Export -> CSV (all fields)'")
-                columns = _group(header)
+                header = next(reader, None) or []
+                columns = _group(header, self.options.columns)
+                if missing := [column for column in REQUIRED if column not in columns]:
+                    raise SourceError(missing_columns_message(name, header, missing))
                 fields = self._field_ids(columns, name)
                 tables: dict[str, list[dict]] = defaultdict(list)
                 for number, row in enumerate(reader, start=2):
@@ -128,7 +140,7 @@ class Copy:
 _NEVER = dt.datetime.min.replace(tzinfo=dt.UTC)
 
 
-def _kept_copies(files: list[tuple[Path, str]], zone: ZoneInfo) -> dict[str, Copy]:
+def _kept_copies(files: list[tuple[Path, str]], zone: ZoneInfo, mapped: Mapping[str, str]) -> dict[str, Copy]:
     """Issue key -> the copy to keep, for keys that appear more than once across the exports.
 
     Unreadable files and values are skipped here: the reading pass reports them.
@@ -139,11 +151,11 @@ def _kept_copies(files: list[tuple[Path, str]], zone: ZoneInfo) -> dict[str, Cop
         try:
             with path.open(encoding="utf-8-sig", newline="") as handle:
                 reader = csv.reader(handle)
-                header = next(reader, None) or []
-                if "Issue key" not in header:
+                columns = _group(next(reader, None) or [], mapped)
+                if "Issue key" not in columns:
                     continue
-                key_at = header.index("Issue key")
-                updated_at = header.index("Updated") if "Updated" in header else None
+                key_at = columns["Issue key"][0]
+                updated_at = columns["Updated"][0] if "Updated" in columns else None
                 for number, row in enumerate(reader, start=2):
                     key = row[key_at].strip() if key_at < len(row) else ""
                     if not key:
@@ -185,11 +197,12 @@ def _flush(tables: dict[str, list[dict]]) -> Iterator[Batch]:
     tables.clear()
 
 
-def _group(header: list[str]) -> dict[str, list[int]]:
-    """Header -> every position it appears at (repeated headers hold one value each)."""
+def _group(header: list[str], mapped: Mapping[str, str]) -> dict[str, list[int]]:
+    """The reader's column name (``csv_headers.canonical``) -> every position it appears at: repeated
+    headers (Labels, Sprint ...) hold one value each, and so do two spellings of one column."""
     positions: dict[str, list[int]] = defaultdict(list)
     for index, label in enumerate(header):
-        positions[label.strip()].append(index)
+        positions[canonical(label, mapped)].append(index)
     return dict(positions)
 
 
@@ -218,7 +231,7 @@ def _issue(row: list[str], columns: Mapping[str, list[int]], zone: ZoneInfo) -> 
         "assignee": {"accountId": one("Assignee Id") or one("Assignee"), "displayName": one("Assignee")}
         if one("Assignee") else None,
         "created": _time(one("Created"), zone), "updated": _time(one("Updated"), zone),
-        "resolutiondate": _time(one("Resolved"), zone), "duedate": _day(one("Due Date") or one("Due date"), zone),
+        "resolutiondate": _time(one("Resolved"), zone), "duedate": _day(one("Due Date"), zone),
         "timeoriginalestimate": _seconds(one("Original Estimate")), "timespent": _seconds(one("Time Spent")),
         "timeestimate": _seconds(one("Remaining Estimate")),
         "components": [{"name": c} for c in many("Component/s")], "labels": many("Labels"),
@@ -250,11 +263,38 @@ def _parse(value: str, zone: ZoneInfo) -> dt.datetime:
             return dt.datetime.strptime(value, fmt).replace(tzinfo=zone)
         except ValueError:
             continue
+    if (local := _localised(value)) is not None:
+        return local.replace(tzinfo=zone)
     try:
         parsed = dt.datetime.fromisoformat(value)
     except ValueError:
         raise ValueError(f"{value!r} is not a Jira date; expected e.g. 12/Jan/24 3:04 PM") from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)
+
+
+def _localised(value: str) -> dt.datetime | None:
+    """'12/Mär/24 3:04 PM' in any of the export languages, or None when it is not of that shape."""
+    match = _LOCAL_DATE.match(value.strip())
+    if not match:
+        return None
+    day, month_name, year, time = match.groups()
+    month = int(month_name[:-1]) if month_name.endswith("月") else MONTHS.get(fold(month_name).replace(" ", ""))
+    if month is None:
+        return None
+    hour = minute = 0
+    if time:
+        clock = _LOCAL_TIME.match(re.sub(r"[\s.]", "", time.casefold()))  # "p. m." -> "pm"
+        if not clock:
+            return None
+        before, hour_text, minute_text, after = clock.groups()
+        hour, minute = int(hour_text) % (12 if (before or after) else 24), int(minute_text)
+        if (before or after) in ("pm", "午後", "nachm"):
+            hour += 12
+    full_year = int(year) + (2000 if len(year) == 2 else 0)
+    try:
+        return dt.datetime(full_year, month, int(day), hour, minute)
+    except ValueError:
+        return None
 
 
 def _time(value: str | None, zone: ZoneInfo) -> str | None:

@@ -35,7 +35,10 @@ VERSIONS = pa.schema([("issue_id", TEXT), ("issue_key", TEXT), ("project_key", T
 CHANGELOG = pa.schema([("issue_id", TEXT), ("issue_key", TEXT), ("changed_at", TS), ("from_status", TEXT),
                        ("to_status", TEXT)])
 PROJECTS = pa.schema([("project_id", TEXT), ("project_key", TEXT), ("name", TEXT), ("lead_name", TEXT),
-                      ("site_url", TEXT)])  # the site's base URL, for browse links (NULL for CSV exports)
+                      ("site_url", TEXT),  # the site's base URL, for browse links (NULL for CSV exports)
+                      # The project's own status (option project_status_property): status, date, by, comment.
+                      ("reported_status", TEXT), ("reported_at", TEXT), ("reported_by", TEXT),
+                      ("reported_comment", TEXT)])
 
 RAW_SCHEMAS = {"issues": ISSUES, "links": LINKS, "versions": VERSIONS, "changelog": CHANGELOG, "projects": PROJECTS}
 
@@ -162,12 +165,70 @@ def _names(items: Any, key: str = "name") -> list[str]:
     return [str(i.get(key)) if isinstance(i, Mapping) else str(i) for i in (items or []) if i]
 
 
+#: What names a custom field's value, by the shapes Jira sends: options {value}, users {displayName},
+#: versions/components/groups {name}, Atlassian teams {title}.
+_VALUE_NAMES = ("value", "name", "displayName", "title")
+#: ADF block nodes: each starts a new line in the plain text.
+_ADF_BLOCKS = {"paragraph", "heading", "listItem", "blockquote", "codeBlock", "rule", "panel", "tableRow",
+               "mediaSingle", "decisionItem", "taskItem"}
+
+
+def adf_text(node: Any) -> str:
+    """Atlassian Document Format (Cloud's rich text: descriptions, comments, paragraph fields) -> plain
+    text: the words a person reads, blocks on their own lines, mentions/emoji/status/dates as shown."""
+    lines: list[str] = []
+    current: list[str] = []
+
+    def walk(item: Any) -> None:
+        if not isinstance(item, Mapping):
+            return
+        kind, attrs = item.get("type"), item.get("attrs") or {}
+        if kind == "text":
+            current.append(str(item.get("text") or ""))
+        elif kind == "hardBreak":
+            current.append("\n")
+        elif kind in ("mention", "emoji", "status"):
+            current.append(str(attrs.get("text") or attrs.get("shortName") or ""))
+        elif kind == "date" and str(attrs.get("timestamp") or "").isdigit():
+            moment = dt.datetime.fromtimestamp(int(attrs["timestamp"]) / 1000, dt.UTC)
+            current.append(moment.date().isoformat())
+        elif kind == "inlineCard":
+            current.append(str(attrs.get("url") or ""))
+        for child in item.get("content") or []:
+            walk(child)
+        if kind in _ADF_BLOCKS and current:
+            lines.append("".join(current).strip())
+            current.clear()
+
+    walk(node)
+    if current:
+        lines.append("".join(current).strip())
+    return "\n".join(line for line in lines if line)
+
+
+def is_adf(value: Any) -> bool:
+    return isinstance(value, Mapping) and value.get("type") == "doc" and isinstance(value.get("content"), list)
+
+
+def _word(value: Any) -> str | None:
+    """One value of a custom field as the word a person sees in Jira, or None when it holds none."""
+    if is_adf(value):
+        return adf_text(value) or None
+    if isinstance(value, Mapping):
+        found = next((value[name] for name in _VALUE_NAMES if value.get(name) not in (None, "")), None)
+        return None if found is None else _word(found)
+    if isinstance(value, bool) or value is None:
+        return "yes" if value else None  # a checkbox: ticked is a word (Flagged), unticked is nothing
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # a number where the docs promise a string: 3.0 reads as "3"
+    text = str(value).strip()
+    return text or None
+
+
 def _option_values(value: Any) -> list[str]:
-    """A select/multi-select/label-like custom field as words."""
-    if value is None:
-        return []
+    """A select/multi-select/label-like/text custom field as words (see ``_word`` for the shapes)."""
     values = value if isinstance(value, list) else [value]
-    return [str(x.get("value") or x.get("name")) if isinstance(x, Mapping) else str(x) for x in values if x]
+    return [word for item in values if (word := _word(item)) is not None]
 
 
 def _sprint(value: Any) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
+from connectors.jira.csv_headers import SPELLINGS
 from connectors.jira.mapping import CUSTOM_FIELD_NAMES
 from connectors.jira.search import DC_WINDOW
 from connectors.options import BoolOrPath, OptionsModel, Text, TimeZone, config_problem, one_of
@@ -14,6 +15,7 @@ from connectors.options import BoolOrPath, OptionsModel, Text, TimeZone, config_
 LOOPBACK = re.compile(r"^http://(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(/|$)")
 
 CustomField = one_of(CUSTOM_FIELD_NAMES)
+CsvColumn = one_of(SPELLINGS)
 PROJECT_KEY = re.compile(r"^[A-Z][A-Z0-9_]*$")
 
 
@@ -52,6 +54,9 @@ class JiraOptions(OptionsModel):
     risk_issue_type: Text = Field("Risk", description="the issue type read as risks")
     status_report_issue_type: Text = Field(
         "Status report", description="the issue type read as status reports (their fields.reported_status field)")
+    project_status_property: Text | None = Field(
+        None, description="the key of a Jira project property holding the project's own reported status: "
+                          "a word such as Green, or {status, date, by, comment}")
     overlap_minutes: Seconds = Field(10, description="the incremental overlap window in minutes, a number >= 0")
     page_size: int = Field(100, strict=True, ge=1, description="issues per search page, a whole number >= 1")
     timeout_seconds: Seconds = Field(60, gt=0, description="the read timeout in seconds, a number > 0")
@@ -73,6 +78,8 @@ class JiraOptions(OptionsModel):
 
 class JiraCsvOptions(OptionsModel):
     path: Text = Field(description="the export file (or a glob), e.g. exports/jira.csv")
+    columns: dict[CsvColumn, Text] = Field(
+        {}, description="the export's own header for a column, by Jira's English name, e.g. {Issue key: Ticket}")
     timezone: TimeZone = Field("UTC", description="the IANA time zone the export was made in, e.g. Europe/London")
     fields: dict[CustomField, Text] = Field({}, description="a mapping of field: custom field name")
     risk_issue_type: Text = Field("Risk", description="the issue type read as risks")

@@ -2,7 +2,8 @@
 
 One file is one project (its key is the file's path relative to the source folder). Formats, by
 extension: ``.xml`` MSPDI (Save As XML, streamed), ``.mpp`` binary plans (optional extra
-``pmo-sightline[mpp]``: MPXJ on a Java runtime), and ``.csv``/``.xlsx`` from the Export Wizard.
+``pmo-sightline[mpp]``: MPXJ on a Java runtime), ``.csv``/``.xlsx`` from the Export Wizard, and
+Primavera P6 ``.xer`` and PMXML (found by content, also under ``.xml``) through MPXJ too.
 
 A file that cannot be read is quarantined with the reason and the source's other files still
 load; the unreadable file's rows from its last good load are kept (loads merge by file).
@@ -19,9 +20,11 @@ import pyarrow as pa
 
 from connectors.base import PRESENT_KEYS_TABLE, Batch, Connector, ExtractContext, SourceError
 from connectors.msproject.options import MsProjectOptions
+from connectors.msproject.primavera import sniff
 from connectors.msproject.records import RAW_SCHEMAS, PlanBuilder, Reader
 
-READERS = {".xml": "mspdi", ".mpp": "mpp", ".mpt": "mpp", ".csv": "export_wizard", ".xlsx": "export_wizard"}
+READERS = {".xml": "mspdi", ".mpp": "mpp", ".mpt": "mpp", ".csv": "export_wizard", ".xlsx": "export_wizard",
+           ".xer": "primavera"}
 
 
 class MsProjectConnector(Connector):
@@ -44,10 +47,10 @@ class MsProjectConnector(Connector):
         roles = dict(self.options.attributes)
         for path, name in self.files():
             present.append(name)
-            reader = READERS.get(path.suffix.lower())
+            reader = _reader(path)
             if reader is None:
                 context.quarantine(name, name, f"unsupported file type {path.suffix!r}; expected .xml, .mpp, "
-                                               ".csv or .xlsx", {})
+                                               ".csv, .xlsx or .xer", {})
                 continue
             context.info(f"{self.source.id}: reading {name} ({reader})")
             builder = PlanBuilder(name, roles)
@@ -69,6 +72,15 @@ class MsProjectConnector(Connector):
         read: Reader = importlib.import_module(f"connectors.msproject.{reader}").read
         yield from read(path, name, builder, context, self.options)
         yield from builder.drain(force=True)
+
+
+def _reader(path: Path) -> str | None:
+    """The reader module for a file: by extension, except that a Primavera P6 PMXML file saved as
+    .xml (root <APIBusinessObjects>) goes to the P6 reader instead of failing as a bad MSPDI file."""
+    reader = READERS.get(path.suffix.lower())
+    if reader == "mspdi" and sniff(path) is not None:
+        return "primavera"
+    return reader
 
 
 __all__ = ["MsProjectConnector"]

@@ -9,31 +9,40 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from connectors.base import Batch, ExtractContext, SourceError
+from connectors.msproject.calendars import WorkingFn, window
 from connectors.msproject.options import MsProjectOptions
 from connectors.msproject.records import PlanBuilder
 
-INSTALL_HINT = ("install the optional extra with: pip install 'pmo-sightline[mpp]', and a Java runtime 11+ "
-                "(e.g. apt-get install default-jre-headless), or save the plan as XML from Project")
+EXTRA_HINT = ("install the optional extra with: pip install 'pmo-sightline[mpp]', and a Java runtime 11+ "
+              "(e.g. apt-get install default-jre-headless)")
+INSTALL_HINT = f"{EXTRA_HINT}, or save the plan as XML from Project"
 RELATIONS = {"FINISH_FINISH": "FF", "FINISH_START": "FS", "START_FINISH": "SF", "START_START": "SS"}
 _jvm_lock = threading.Lock()
 
 
-def _start_jvm() -> Any:
+#: Log4j (inside MPXJ) otherwise prints "could not find a logging provider" on stderr on every run.
+JVM_QUIET = ("-Dlog4j2.level=off", "-Dlog4j2.statusLoggerLevel=OFF")
+PASSWORD_ADVICE = ("the plan is password-protected; remove the password in Project (File > Info > Protect), "
+                   "save it and drop it again")
+
+
+def _start_jvm(what: str = ".mpp", hint: str = INSTALL_HINT) -> Any:
     try:
         import jpype
         import mpxj  # noqa: F401 - puts MPXJ's jars on the class path
     except ImportError:
-        raise SourceError(f"reading .mpp needs MPXJ: {INSTALL_HINT}") from None
+        raise SourceError(f"reading {what} files needs MPXJ: {hint}") from None
     with _jvm_lock:
         if not jpype.isJVMStarted():
             try:
-                jpype.startJVM(jpype.getDefaultJVMPath(), "-Dlog4j2.level=off", convertStrings=True)
+                jpype.startJVM(jpype.getDefaultJVMPath(), *JVM_QUIET, convertStrings=True)
             except (jpype.JVMNotFoundException, OSError) as exc:
-                raise SourceError(f"reading .mpp needs Java, which was not found ({exc}): {INSTALL_HINT}") from None
+                raise SourceError(f"reading {what} files needs Java, which was not found ({exc}): {hint}") from None
     return jpype
 
 
@@ -56,17 +65,50 @@ def read(path: Path, name: str, builder: PlanBuilder, context: ExtractContext,
     yield from builder.drain()
 
 
-def read_mpp(path: Path, name: str, builder: PlanBuilder, context: ExtractContext) -> None:
-    _start_jvm()
-    from org.mpxj import FieldTypeClass, TimeUnit
+def load_projects(path: Path) -> list[Any]:
+    """MPXJ's in-memory projects of a file in any format it recognises (none when it recognises none;
+    a P6 export can hold several)."""
     from org.mpxj.reader import UniversalProjectReader
 
+    return list(UniversalProjectReader().readAll(str(path)))
+
+
+@dataclass(frozen=True)
+class Flavour:
+    """How one kind of file MPXJ reads is named in the warehouse (``fmt``) and in its errors."""
+
+    fmt: str
+    what: str  # "reading <what> files needs MPXJ", "not a <what> file"
+    resave: str  # what to do with a file MPXJ cannot read
+    hint: str = INSTALL_HINT  # what to do without the extra
+
+
+MPP = Flavour("mpp", ".mpp", "save it again from Project")
+
+
+def _open(path: Path, name: str, flavour: Flavour) -> Any:
+    what, resave = flavour.what, flavour.resave
+    _start_jvm(what, flavour.hint)
     try:
-        project = UniversalProjectReader().read(str(path))
+        projects = load_projects(path)
     except Exception as exc:  # MPXJ raises MPXJException and runtime errors for damaged files
-        raise SourceError(f"{name}: MPXJ cannot read this plan ({exc}); save it again from Project") from None
-    if project is None:
-        raise SourceError(f"{name}: not a Microsoft Project file MPXJ recognises")
+        if "password protected" in str(exc).lower():  # MPXJException.PASSWORD_PROTECTED(_ENTER_PASSWORD)
+            raise SourceError(f"{name}: {PASSWORD_ADVICE}") from None
+        raise SourceError(f"{name}: MPXJ cannot read this plan ({exc}); {resave}") from None
+    if not projects:
+        raise SourceError(f"{name}: not a {what} file MPXJ recognises; {resave}")
+    if len(projects) > 1:  # one file is one project: which of them would the rollups mean?
+        names = ", ".join(repr(str(p.getProjectProperties().getName() or "?")) for p in projects)
+        raise SourceError(f"{name}: holds {len(projects)} projects ({names}); export one project per file")
+    return projects[0]
+
+
+def read_mpp(path: Path, name: str, builder: PlanBuilder, context: ExtractContext,
+             flavour: Flavour = MPP) -> None:
+    """Any plan MPXJ reads (``.mpp``, Primavera P6 XER and PMXML) into ``builder``."""
+    project = _open(path, name, flavour)
+    from org.mpxj import FieldTypeClass, TimeUnit
+
     props = project.getProjectProperties()
 
     def hours(duration: Any) -> float | None:
@@ -150,6 +192,7 @@ def read_mpp(path: Path, name: str, builder: PlanBuilder, context: ExtractContex
             actual_work_hours=hours(assignment.getActualWork()), start=_time(assignment.getStart()),
             finish=_time(assignment.getFinish()),
         )
+    _calendars(project, builder)
     builder.finish({
         "Name": props.getName(), "Title": props.getProjectTitle(), "Manager": props.getManager(),
         "StatusDate": str(props.getStatusDate()) if props.getStatusDate() is not None else None,
@@ -158,4 +201,48 @@ def read_mpp(path: Path, name: str, builder: PlanBuilder, context: ExtractContex
         "CurrencyCode": props.getCurrencyCode(),
         "StartDate": str(props.getStartDate()) if props.getStartDate() is not None else None,
         "FinishDate": str(props.getFinishDate()) if props.getFinishDate() is not None else None,
-    }, fmt="mpp")
+    }, fmt=flavour.fmt)
+
+
+def _calendars(project: Any, builder: PlanBuilder) -> None:
+    """The plan's default calendar and each work resource's, through MPXJ's own resolution of bases,
+    exceptions and work weeks (ProjectCalendar.isWorkingDate), as the dates that differ."""
+    dates = [row[key] for row in builder.rows["tasks"] for key in ("start", "finish", "baseline_start", "baseline_finish")
+             if row.get(key) is not None]
+    plan = project.getDefaultCalendar()
+    if not dates or plan is None:
+        return
+    from java.time import LocalDate
+
+    cache: dict[int, dict[dt.date, bool]] = {}
+
+    def working(calendar: Any) -> WorkingFn:
+        days = cache.setdefault(int(calendar.getUniqueID()), {})
+
+        def is_working(day: dt.date) -> bool:
+            if day not in days:  # one call into Java per calendar and date
+                days[day] = bool(calendar.isWorkingDate(LocalDate.of(day.year, day.month, day.day)))
+            return days[day]
+
+        return is_working
+
+    resources = {}
+    for resource in project.getResources():
+        calendar = resource.getCalendar()
+        if (resource.getUniqueID() is None or calendar is None or not resource.getName()
+                or str(resource.getType() or "WORK") != "WORK" or not _own_rules(calendar)):
+            continue  # a calendar with no rules of its own is its base's: the plan's dates stand
+        resources[int(resource.getUniqueID())] = (working(calendar), calendar.getName())
+    span = window(min(dates).date(), max(dates).date())
+    builder.calendar_days(working(plan), plan.getName(), resources, span)
+
+
+def _own_rules(calendar: Any) -> bool:
+    """Whether a (resource) calendar changes anything of its base: exceptions, work weeks, or a day
+    not left to the base."""
+    from java.time import DayOfWeek
+    from org.mpxj import DayType
+
+    return (calendar.getParent() is None or not calendar.getCalendarExceptions().isEmpty()
+            or not calendar.getWorkWeeks().isEmpty()
+            or any(calendar.getCalendarDayType(day) != DayType.DEFAULT for day in DayOfWeek.values()))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import datetime as dt
 import gc
 import re
 from collections.abc import Iterator, Mapping
@@ -24,6 +25,7 @@ from typing import Any
 from lxml import etree
 
 from connectors.base import Batch, ExtractContext, SourceError
+from connectors.msproject.calendars import Calendar, Resolver, parse_mspdi_calendar, window
 from connectors.msproject.options import MsProjectOptions
 from connectors.msproject.records import PlanBuilder, number, timestamp
 
@@ -31,7 +33,7 @@ LINK_TYPES = {"0": "FF", "1": "FS", "2": "SF", "3": "SS"}
 PERCENT_LAG_FORMATS = {"19", "20"}  # LinkLag is a percentage of the predecessor's duration
 RESOURCE_TYPES = {"0": "material", "1": "work", "2": "cost"}
 PROJECT_PROPERTIES = {"Name", "Title", "StatusDate", "MinutesPerDay", "MinutesPerWeek", "CurrencyCode",
-                      "StartDate", "FinishDate", "Author", "Manager"}
+                      "StartDate", "FinishDate", "Author", "Manager", "CalendarUID"}
 SCAN_CHUNK = 64 * 1024  # the prolog scan reads this much at a time, however long the prolog
 XML_SPACE = " \t\r\n"
 _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
@@ -185,13 +187,14 @@ def _classify(buffer: str, name: str) -> str:
                       "export the plan again with File > Save As > XML")
 
 
-RECORD_TAGS = tuple(f"{{*}}{name}" for name in ("Task", "Resource", "Assignment", "ExtendedAttribute"))
+RECORD_TAGS = tuple(f"{{*}}{name}" for name in ("Task", "Resource", "Assignment", "ExtendedAttribute", "Calendar"))
 RECORD_KINDS = {"Task": "task", "Resource": "resource", "Assignment": "assignment",
-                "ExtendedAttribute": "attribute_definition"}
+                "ExtendedAttribute": "attribute_definition", "Calendar": "calendar"}
 
 
-def iter_records(path: Path, name: str, properties: dict[str, str]) -> Iterator[tuple[str, Collected]]:
-    """Yield ('task', ...), ('resource', ...), ('assignment', ...), ('attribute_definition', ...) in
+def iter_records(path: Path, name: str, properties: dict[str, str]) -> Iterator[tuple[str, Any]]:
+    """Yield ('task', ...), ('resource', ...), ('assignment', ...), ('attribute_definition', ...) as
+    :class:`Collected`, and ('calendar', the element itself: nested, read before the next record) in
     file order; project properties (Name, MinutesPerDay ...) fill ``properties`` as soon as the first
     record is reached (MSPDI writes them before any record)."""
     check_prologue(path, name)
@@ -214,7 +217,7 @@ def iter_records(path: Path, name: str, properties: dict[str, str]) -> Iterator[
             if grand is None or grand.getparent() is not None:
                 continue  # a task's own ExtendedAttribute value: read with its task
             kind = RECORD_KINDS[local(element.tag)]
-            yield kind, _collect(element)
+            yield kind, element if kind == "calendar" else _collect(element)
             element.clear()
             while element.getprevious() is not None:  # free what was already read
                 del parent[0]
@@ -254,6 +257,7 @@ def read(path: Path, name: str, builder: PlanBuilder, context: ExtractContext,
             mapper.add(kind, record, properties, context)
             if count % 1000 == 999:
                 yield from builder.drain()
+    mapper.calendar_days(properties)
     builder.finish(properties)
 
 
@@ -278,8 +282,14 @@ class _Mapper:
         self.builder = builder
         self.wanted = {name.lower(): role for role, name in builder.wanted_aliases().items()}
         self.field_roles: dict[str, str] = {}  # FieldID -> systems | objectives
+        self.calendars: dict[int, Calendar] = {}
+        self.resource_calendars: dict[int, int] = {}  # resource UID -> its calendar's UID
+        self.span: list[str] = []  # [first, last] ISO date of the tasks' (baseline) starts and finishes
 
-    def add(self, kind: str, record: Collected, properties: Mapping[str, str], context: ExtractContext) -> None:
+    def add(self, kind: str, record: Any, properties: Mapping[str, str], context: ExtractContext) -> None:
+        if kind == "calendar":
+            self._calendar(record, context)
+            return
         try:
             if kind == "task":
                 self._mspdi_task(record, properties)
@@ -293,6 +303,36 @@ class _Mapper:
             uid = record.values.get("UID", "?")
             context.quarantine(f"{self.builder.file}#{uid}", f"{self.builder.file}, {kind} UID {uid}", str(exc),
                                {**record.values})
+
+    def _calendar(self, element: etree._Element, context: ExtractContext) -> None:
+        try:
+            calendar = parse_mspdi_calendar(element)
+        except ValueError as exc:
+            # A bad calendar is left out (its plan counts Monday-Friday), named so it can be fixed.
+            uid = next((c.text for c in element if local(c.tag) == "UID"), "?")
+            context.quarantine(f"{self.builder.file}#calendar{uid}", f"{self.builder.file}, calendar UID {uid}",
+                               str(exc), {"UID": uid or ""})
+            return
+        self.calendars[calendar.uid] = calendar
+
+    def calendar_days(self, properties: Mapping[str, str]) -> None:
+        """The plan's and its resources' calendars, as the dates that differ, once the file is read."""
+        self._span(properties.get("StartDate"), properties.get("FinishDate"))
+        span = window(dt.date.fromisoformat(self.span[0]), dt.date.fromisoformat(self.span[1])) if self.span else None
+        if span is None or not self.calendars:
+            return
+        resolver = Resolver(self.calendars, *span)
+        plan_uid = _int(properties.get("CalendarUID"))
+        resources = {uid: (resolver.working(cal), self.calendars[cal].name)
+                     for uid, cal in self.resource_calendars.items() if cal in self.calendars}
+        self.builder.calendar_days(resolver.working(plan_uid), getattr(self.calendars.get(plan_uid or -1), "name", None),
+                                   resources, span)
+
+    def _span(self, *values: str | None) -> None:
+        for value in values:  # ISO dates order as text: no parsing in the hot loop
+            if value and len(value) >= 10:
+                day = value[:10]
+                self.span = [min(self.span[0], day), max(self.span[1], day)] if self.span else [day, day]
 
     def _attribute_definition(self, values: Mapping[str, str]) -> None:
         for name in (values.get("Alias"), values.get("FieldName")):
@@ -312,6 +352,7 @@ class _Mapper:
             if role and attribute.get("Value"):
                 tagged[role].extend(p.strip() for p in attribute["Value"].replace(";", ",").split(",") if p.strip())
         uid = int(values["UID"])
+        self._span(values.get("Start"), values.get("Finish"), base.get("Start"), base.get("Finish"))
         self.builder.task(
             uid=uid, id=_int(values.get("ID")), name=values.get("Name"), wbs=values.get("WBS"),
             outline_number=values.get("OutlineNumber"), outline_level=_int(values.get("OutlineLevel")) or 0,
@@ -350,6 +391,8 @@ class _Mapper:
 
     def _mspdi_resource(self, record: Collected) -> None:
         values = record.values
+        if _int(values.get("CalendarUID")) is not None and values.get("Name") and values.get("Type", "1") == "1":
+            self.resource_calendars[int(values["UID"])] = int(values["CalendarUID"])
         self.builder.resource(uid=int(values["UID"]), name=values.get("Name"),
                       type=RESOURCE_TYPES.get(values.get("Type", "1"), "work"),
                       max_units=number(values.get("MaxUnits")), email=values.get("EmailAddress"),

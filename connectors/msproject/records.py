@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from connectors import values as v
 from connectors.base import Batch, ExtractContext
+from connectors.msproject.calendars import WorkingFn, differing_days, weekday_default
 from connectors.msproject.options import MsProjectOptions
 
 UNASSIGNED_RESOURCE = "-65535"  # Project's placeholder resource on a task nobody is assigned to
@@ -56,6 +57,11 @@ RAW_SCHEMAS = {
     "assignments": pa.schema([
         ("file", TEXT), ("uid", INT), ("task_uid", INT), ("resource_uid", INT), ("units", NUM),
         ("work_hours", NUM), ("actual_work_hours", NUM), ("start", TS), ("finish", TS),
+    ]),
+    # Only the dates that differ: for the plan's calendar (resource_uid NULL) from Monday-Friday,
+    # for a resource's calendar from the plan's.
+    "calendar_days": pa.schema([
+        ("file", TEXT), ("resource_uid", INT), ("date", pa.date32()), ("is_working", FLAG), ("calendar", TEXT),
     ]),
 }
 
@@ -113,6 +119,19 @@ class PlanBuilder:
         if resource_uid is None or str(resource_uid) == UNASSIGNED_RESOURCE:
             return  # -65535: a task with no resource, not an assignment to a person
         self.rows["assignments"].append({"file": self.file, "resource_uid": resource_uid, **values})
+
+    def calendar_days(self, plan: WorkingFn, plan_name: str | None, resources: Mapping[int, tuple[WorkingFn, str | None]],
+                      span: tuple[dt.date, dt.date] | None) -> None:
+        """The plan's calendar, then each resource's, as the dates in ``span`` that differ (see RAW_SCHEMAS)."""
+        if span is None:
+            return
+        for day, working in differing_days(plan, weekday_default, *span):
+            self.rows["calendar_days"].append({"file": self.file, "resource_uid": None, "date": day,
+                                               "is_working": working, "calendar": plan_name})
+        for uid, (own, name) in sorted(resources.items()):
+            for day, working in differing_days(own, plan, *span):
+                self.rows["calendar_days"].append({"file": self.file, "resource_uid": uid, "date": day,
+                                                   "is_working": working, "calendar": name})
 
     def drain(self, force: bool = False) -> Iterator[Batch]:
         for table, rows in self.rows.items():

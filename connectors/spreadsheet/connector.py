@@ -27,7 +27,9 @@ from connectors.spreadsheet.headers import (
     match_columns,
 )
 from connectors.spreadsheet.options import SpreadsheetOptions
+from connectors.spreadsheet.raid import RAID_SCHEMA, find_raid_log, read_log
 from connectors.spreadsheet.reader import SheetRows, iter_sheets
+from connectors.spreadsheet.sheet_kinds import Verdict, classify
 from connectors.zipguard import ArchiveTooLarge, ZipLimits
 
 BATCH_ROWS = 10_000
@@ -70,8 +72,12 @@ RISK_SCHEMA = pa.schema(
         ("project", pa.string()), ("title", pa.string()),
         ("probability", pa.float64()), ("impact", pa.float64()),
         ("owner", pa.string()), ("status", pa.string()), ("mitigation", pa.string()), ("due", pa.date32()),
+        ("probability_original", pa.string()), ("impact_original", pa.string()),
+        ("probability_scale", pa.string()), ("impact_scale", pa.string()),
     ]
 )
+# A sheet skipped as not a plan: the rule that decided, for marts.data_quality (severity info).
+NOTE_SCHEMA = pa.schema([("file", pa.string()), ("sheet", pa.string()), ("rule", pa.string()), ("note", pa.string())])
 REPORT_SCHEMA = pa.schema(
     [
         ("file", pa.string()), ("sheet", pa.string()), ("row_number", pa.int32()), ("project", pa.string()),
@@ -94,6 +100,8 @@ class SpreadsheetConnector(Connector):
         "dependencies": DEPENDENCY_SCHEMA,
         "risks": RISK_SCHEMA,
         "status_reports": REPORT_SCHEMA,
+        "raid": RAID_SCHEMA,
+        "sheet_notes": NOTE_SCHEMA,
     }
     options_model: ClassVar[type[SpreadsheetOptions]] = SpreadsheetOptions
     options: SpreadsheetOptions
@@ -133,6 +141,14 @@ class SpreadsheetConnector(Connector):
         risk_sheets = set(self.options.risk_sheets)
         task_overrides = self.options.columns
         risk_overrides = self.options.risk_columns
+        if sheet.sheet not in risk_sheets:
+            if (verdict := classify(sheet.sheet, cells, task_overrides)) is not None:
+                yield from self._not_a_plan(sheet, verdict, context)
+                return
+            if (raid := find_raid_log(sheet.sheet, cells, risk_overrides)) is not None:
+                rest = itertools.chain(head[raid[0] + 1:], sheet.rows)
+                yield from self._log_records(sheet, cells[raid[0]], raid[1], rest, context)
+                return
         risk_header = find_header_row(cells, RISK_FIELDS, risk_overrides)
         task_header = find_header_row(cells, TASK_FIELDS, task_overrides)
         risk_columns = match_columns(cells[risk_header], RISK_FIELDS, risk_overrides) if risk_header is not None else {}
@@ -154,7 +170,7 @@ class SpreadsheetConnector(Connector):
             return
         rest = itertools.chain(head[header_index + 1:], sheet.rows)
         if is_risk_log:
-            yield from self._risk_records(sheet, cells[header_index], risk_columns, rest, context)
+            yield from self._log_records(sheet, cells[header_index], risk_columns, rest, context)
         else:
             columns = match_columns(cells[header_index], TASK_FIELDS, task_overrides)
             report_columns = match_columns(cells[header_index], REPORT_FIELDS, {})
@@ -217,40 +233,20 @@ class SpreadsheetConnector(Connector):
                     "successor_project_key": project_key, "predecessor_ref": dependency, **link,
                 }
 
-    def _risk_records(
+    def _log_records(
         self, sheet: SheetRows, header: list[Any], columns: dict[str, int],
         rows: Iterator[tuple[int, list[Any]]], context: ExtractContext,
     ) -> Iterator[tuple[str, dict[str, Any]]]:
-        day_first = self.options.day_first
-        for number, row in rows:
-            if all(v.is_blank(c) for c in row):
-                continue
-            cells = {name: (row[i] if i < len(row) else None) for name, i in columns.items()}
-            risk_id = v.as_text(cells.get("risk_id")) or str(number)
-            key = f"{sheet.file}#{sheet.sheet}#{risk_id}"
-            errors: list[str] = []
-            parsed: dict[str, Any] = {}
-            for field_name, parser in (
-                ("probability", v.parse_level), ("impact", v.parse_level),
-                ("due", lambda c: v.parse_date(c, day_first=day_first)),
-            ):
-                try:
-                    parsed[field_name] = parser(cells.get(field_name))
-                except v.CellError as exc:
-                    errors.append(f"column {header[columns[field_name]]!r}: {exc}")
-            title = v.as_text(cells.get("title"))
-            if title is None and not errors:
-                errors.append("no risk title; every risk needs one")
-            if errors:
-                record = {str(header[i]): row[i] for i in range(min(len(header), len(row))) if not v.is_blank(row[i])}
-                context.quarantine(key, f"{sheet.file}, sheet {sheet.sheet!r}, row {number}", "; ".join(errors), record)
-                continue
-            yield "risks", {
-                "file": sheet.file, "sheet": sheet.sheet, "row_number": number, "risk_key": key,
-                "project": v.as_text(cells.get("project")), "title": title,
-                "owner": v.as_text(cells.get("owner")), "status": v.as_text(cells.get("status")),
-                "mitigation": v.as_text(cells.get("mitigation")), **parsed,
-            }
+        yield from read_log(sheet, header, columns, rows, context, day_first=self.options.day_first,
+                            declared=self.options.risk_scales)
+
+    def _not_a_plan(self, sheet: SheetRows, verdict: Verdict, context: ExtractContext) -> Iterator[tuple[str, dict[str, Any]]]:
+        where = f"{sheet.file}, sheet {sheet.sheet!r}"
+        if verdict.action == "refuse":
+            context.quarantine(f"{sheet.file}#{sheet.sheet}", where, f"{verdict.rule}: {verdict.message}", {})
+            return
+        context.info(f"{where}: {verdict.message}")
+        yield "sheet_notes", {"file": sheet.file, "sheet": sheet.sheet, "rule": verdict.rule, "note": verdict.message}
 
     def _report_records(
         self, sheet: SheetRows, header: list[Any], columns: dict[str, int],

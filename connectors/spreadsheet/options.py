@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, StrictBool
 
 from connectors.options import OptionsModel, PathPatterns, Text, one_of
@@ -18,6 +20,8 @@ class SpreadsheetOptions(OptionsModel):
     risk_sheets: tuple[Text, ...] = Field((), description="a list of sheet names to read as risk logs")
     columns: dict[TaskField, Text] = Field({}, description="a mapping of field: header text of a column")
     risk_columns: dict[RiskField, Text] = Field({}, description="a mapping of risk field: header text of a column")
+    risk_scales: dict[Literal["probability", "impact", "priority"], Literal[3, 4, 5, 10]] = Field(
+        {}, description="the numeric scale of a risk column when it is not 1-5, e.g. {probability: 10, impact: 4}")
     day_first: StrictBool = Field(False, description="true or false (true: 03/04/2026 is 3 April)")
     max_uncompressed_mb: float = Field(
         DEFAULT_MAX_UNCOMPRESSED_MB, strict=True, gt=0, allow_inf_nan=False,

@@ -1,4 +1,5 @@
-"""The spreadsheet connector passes the connector contract on a CSV tracker and a CSV risk log."""
+"""The spreadsheet connector passes the connector contract on a CSV tracker, a CSV risk log, a RAID
+log and a contact sheet (skipped, with a note)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,9 @@ TRACKER = (
 )
 RISKS = "ID,Risk,Probability,Impact,Owner,Status\nR1,Vendor late,High,4,Ann Lee,Open\n"
 STATUS = "Project,RAG,Date\ntracker,Green,2026-01-16\n"  # a status register: no task-name column
+RAID = ("ID,Type,Description,Impact,Status,Depends on,Affects\nI1,Issue,Server down,High,Open,,\n"
+        "A1,Assumption,Budget holds,,Open,,\nD1,Dependency,Design first,,Open,1,2\n")
+CONTACTS = "Name,Email,Phone\nAnn Lee,ann@example.com,+44 20 7946 0001\n"  # not a plan: a source note
 BAD_ROW = "3,Test,To do,2026-03-02,not a date,0%,Bo Chen,,8,2\n"  # its Finish cannot be read
 
 
@@ -24,6 +28,8 @@ def tracker(folder: Path, extra: str = "") -> SourceSpec:
     (folder / "tracker.csv").write_text(TRACKER + extra, encoding="utf-8")
     (folder / "risks.csv").write_text(RISKS, encoding="utf-8")
     (folder / "status.csv").write_text(STATUS, encoding="utf-8")
+    (folder / "raid.csv").write_text(RAID, encoding="utf-8")
+    (folder / "contacts.csv").write_text(CONTACTS, encoding="utf-8")
     return SourceSpec(id="sheets", kind="spreadsheet", options={"path": "*.csv"}, base_dir=folder)
 
 

@@ -12,7 +12,8 @@ Jira does where it matters to a client:
   ms>``, ``key > "K-1"``, ``id in (1, 2)``, ``ORDER BY updated|key|id``;
 * ``POST /rest/api/3/changelog/bulkfetch`` (status histories, 1000 issues a call),
   ``POST /rest/api/3/issue/bulkfetch`` (issues by id, 100 a call), ``/search/approximate-count``,
-  ``/serverInfo`` (the emulator's clock), ``/field``, ``/project/search`` and ``/project``;
+  ``/serverInfo`` (the emulator's clock), ``/field``, ``/project/search`` and ``/project``, project
+  properties (``/project/{key}/properties[/{property}]``, 404 for one not set);
 * faults on demand: status codes with ``Retry-After``, slow responses, the near-limit header;
   edits and deletions between two syncs, or *between two pages of one search*
   (:meth:`JiraEmulator.between_pages`), and a ``nextPageToken`` that repeats. Every request is
@@ -32,7 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, unquote, urlparse
 
 from loopback_http import send_json
 
@@ -46,6 +47,10 @@ FIELDS = [
     {"id": "customfield_10050", "name": "Strategic theme", "custom": True},
     {"id": "customfield_10060", "name": "Risk likelihood", "custom": True},
     {"id": "customfield_10061", "name": "Risk impact", "custom": True},
+    # Asked for only when a source maps them (fields.reported_status / fields.team): a paragraph text
+    # field, which Cloud's v3 API sends as Atlassian Document Format, and an Atlassian team field.
+    {"id": "customfield_10070", "name": "Project health", "custom": True},
+    {"id": "customfield_10071", "name": "Delivery team", "custom": True},
     {"id": "summary", "name": "Summary", "custom": False},
     {"id": "status", "name": "Status", "custom": False},
 ]
@@ -53,6 +58,7 @@ STATUSES = [("To Do", "new"), ("In Progress", "indeterminate"), ("In Review", "i
 PEOPLE = [("acc-1", "Priya Shah", "priya.shah@example.com"), ("acc-2", "Tom Okafor", None),
           ("acc-3", "Aisha Bello", "aisha.bello@example.com"), ("acc-4", "Sam Carter", None)]
 EPOCH = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
+PROJECT_PROPERTY = re.compile(r"^/rest/api/[23]/project/([^/]+)/properties(?:/([^/]+))?$")
 SEARCH_CAP_ID_ONLY, SEARCH_CAP_FEW_FIELDS, SEARCH_CAP_MANY_FIELDS = 5000, 100, 50
 
 
@@ -104,6 +110,7 @@ class JiraEmulator:
         self.slow_requests = -1  # how many of the next requests are delayed (-1: all, while delay_seconds > 0)
         self.near_limit = False
         self.forbidden_projects: set[str] = set()
+        self.project_properties: dict[str, dict[str, Any]] = {}  # project key -> property key -> value
         self.page_hooks: list[PageHook] = []
         self.pages_served = 0  # full-field search pages (not id listings), for the hooks
         self.repeat_token = False  # Cloud search answers the same nextPageToken again and again
@@ -352,12 +359,16 @@ class JiraEmulator:
             ("GET", "/rest/api/2/serverInfo"): lambda: {"serverTime": jira_time(self.clock)},
         }
         handler = routes.get((method, path))
+        if handler is None and method == "GET" and (found := PROJECT_PROPERTY.match(path)):
+            handler = lambda: self._project_property(*found.groups())  # noqa: E731
         if handler is None:
             return 404, {"errorMessages": [f"no route {method} {path}"]}, {}
         try:
             return 200, handler(), extra
         except PermissionError as exc:
             return 403, {"errorMessages": [str(exc)]}, {}
+        except LookupError as exc:
+            return 404, {"errorMessages": [str(exc)]}, {}
         except ValueError as exc:
             return 400, {"errorMessages": [str(exc)]}, {}
 
@@ -373,6 +384,16 @@ class JiraEmulator:
         page = values[start:start + size]
         return {"values": page, "startAt": start, "maxResults": size, "total": len(values),
                 "isLast": start + size >= len(values)}
+
+    def _project_property(self, key: str, prop: str | None) -> dict:
+        """GET /project/{key}/properties (the keys set) or /project/{key}/properties/{prop} (one value)."""
+        properties = self.project_properties.get(key, {})
+        if prop is None:
+            return {"keys": [{"key": k, "self": f"{self.url}/rest/api/3/project/{key}/properties/{k}"}
+                             for k in sorted(properties)]}
+        if unquote(prop) not in properties:
+            raise LookupError(f"The property {prop} does not exist.")
+        return {"key": unquote(prop), "value": properties[unquote(prop)]}
 
     def _project_list(self) -> list:
         return [{"id": self._project_id(k), "key": k, "name": n, "lead": {"displayName": "Dana Whitfield"}}

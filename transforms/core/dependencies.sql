@@ -1,6 +1,7 @@
 -- Links between work items whose both ends were found: within a source by the source's keys, and
 -- across sources by a project reference (configured id, name, source key or alias) plus the
--- item's key or its last part. Unresolved references are in core.quarantine.
+-- item's key or its last part; and RAID log dependencies whose both ends resolved (core.raid_log).
+-- Unresolved references are in core.quarantine (RAID ones in marts.data_quality).
 WITH within_source AS (
     SELECT
         pred.work_item_id AS predecessor_id,
@@ -38,7 +39,14 @@ SELECT
     max(coalesce(l.lag_hours, 0)) AS lag_hours,
     any_value(pred.project_id <> succ.project_id) AS is_cross_project,
     list_sort(list_distinct(list(l.predecessor_ref))) AS predecessor_refs
-FROM (SELECT * FROM within_source UNION ALL SELECT * FROM across_sources) AS l
+FROM (
+    SELECT * FROM within_source
+    UNION ALL SELECT * FROM across_sources
+    UNION ALL  -- RAID log dependencies whose both ends resolved (core.raid_log): finish-to-start, no lag
+    SELECT predecessor_id, successor_id, 'FS', 0, predecessor_ref
+    FROM core.raid_log
+    WHERE predecessor_id IS NOT NULL AND successor_id IS NOT NULL
+) AS l
 JOIN core.work_items AS pred ON pred.work_item_id = l.predecessor_id
 JOIN core.work_items AS succ ON succ.work_item_id = l.successor_id
 GROUP BY l.predecessor_id, l.successor_id, l.link_type

@@ -26,7 +26,7 @@ tagged AS (
     FROM matched
 ),
 project_totals AS (
-    SELECT project_id, count(*) AS items, sum(coalesce(work_hours, 0)) AS work_hours
+    SELECT project_id, count(*) AS items, exact_sum(coalesce(work_hours, 0)) AS work_hours
     FROM core.work_items
     WHERE NOT is_summary
     GROUP BY project_id
@@ -35,7 +35,7 @@ from_sources AS (
     SELECT
         t.project_id,
         t.objective_id,
-        CASE WHEN any_value(p.work_hours) > 0 THEN sum(t.work_hours) / any_value(p.work_hours)
+        CASE WHEN any_value(p.work_hours) > 0 THEN exact_sum(t.work_hours) / any_value(p.work_hours)
              ELSE sum(t.items) / any_value(p.items) END AS weight,
         'source' AS origin
     FROM tagged AS t

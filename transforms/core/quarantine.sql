@@ -11,6 +11,12 @@ WITH copies AS (
     UNION ALL
     SELECT 'resource', source_id, source_key, location, updated_at, kept_location, kept_updated_at
     FROM ranked_copies('staging.resources') WHERE copy_rank > 1
+    UNION ALL
+    SELECT 'issue', source_id, source_key, location, updated_at, kept_location, kept_updated_at
+    FROM ranked_copies('staging.issues') WHERE copy_rank > 1
+    UNION ALL
+    SELECT 'RAID log entry', source_id, source_key, location, updated_at, kept_location, kept_updated_at
+    FROM ranked_copies('staging.raid_log') WHERE copy_rank > 1
 )
 SELECT source_id, load_id, object_key, location, reason, record
 FROM raw.quarantine

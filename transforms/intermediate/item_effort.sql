@@ -13,14 +13,14 @@ calibrating AS (
     SELECT * FROM items WHERE work_hours > 0 AND story_points > 0
 ),
 by_team AS (
-    SELECT team_key, sum(work_hours) / sum(story_points) AS hours_per_point
+    SELECT team_key, exact_sum(work_hours) / exact_sum(story_points) AS hours_per_point
     FROM calibrating
     WHERE team_key IS NOT NULL
     GROUP BY team_key
     HAVING count(*) >= 3
 ),
 by_project AS (
-    SELECT project_id, sum(work_hours) / sum(story_points) AS hours_per_point
+    SELECT project_id, exact_sum(work_hours) / exact_sum(story_points) AS hours_per_point
     FROM calibrating
     GROUP BY project_id
     HAVING count(*) >= 3

@@ -2,6 +2,20 @@
 -- percentage is a ratio of sums ("sums first, ratios after"), never an average of percentages.
 -- Summary rows are excluded: their children carry the work (counting both would double it).
 -- Cancelled items stay in the counts but out of every completion denominator.
+-- Working days for PV are the project calendar's: Monday-Friday (weekdays_in, cheap, no row per
+-- day) corrected by the calendar's exceptions inside the baseline window (core.calendar_days: +1 a
+-- worked weekend day, -1 a weekday holiday), joined only for items whose window holds one.
+WITH calendar_corrections AS (
+    SELECT
+        w.work_item_id,
+        sum(CASE WHEN c.is_working THEN 1 ELSE -1 END) FILTER (WHERE c.date < as_of()) AS done_days,
+        sum(CASE WHEN c.is_working THEN 1 ELSE -1 END) AS window_days
+    FROM core.work_items AS w
+    JOIN core.calendar_days AS c
+        ON c.project_id = w.project_id AND c.resource_id IS NULL
+        AND c.date BETWEEN w.baseline_start AND w.baseline_finish
+    GROUP BY w.work_item_id
+)
 SELECT
     w.work_item_id,
     w.project_id,
@@ -42,14 +56,16 @@ SELECT
         THEN w.baseline_cost END AS baseline_cost,
     CASE WHEN in_baseline(w.status, w.baseline_cost, w.baseline_start, w.baseline_finish)
         THEN w.actual_cost END AS actual_cost,
-    -- PV spreads the baseline cost evenly over the working days of the baseline window: the days
-    -- before today are done, so it reaches 100% once the baseline finish day is over.
+    -- PV spreads the baseline cost evenly over the working days of the baseline window (the project
+    -- calendar's: holidays get none): the days before today are done, so it reaches 100% once the
+    -- baseline finish day is over.
     CASE WHEN in_baseline(w.status, w.baseline_cost, w.baseline_start, w.baseline_finish)
         THEN w.baseline_cost * CASE
             WHEN as_of() > w.baseline_finish THEN 1.0
             WHEN as_of() <= w.baseline_start THEN 0.0
-            ELSE coalesce(working_days(w.baseline_start, as_of() - 1)
-                          / nullif(working_days(w.baseline_start, w.baseline_finish), 0), 0.0)
+            ELSE coalesce((working_days(w.baseline_start, as_of() - 1) + coalesce(k.done_days, 0))
+                          / nullif(working_days(w.baseline_start, w.baseline_finish) + coalesce(k.window_days, 0), 0),
+                          0.0)
         END
     END AS planned_value,
     CASE WHEN in_baseline(w.status, w.baseline_cost, w.baseline_start, w.baseline_finish)
@@ -63,4 +79,5 @@ SELECT
     END AS milestone_days_late
 FROM core.work_items AS w
 JOIN core.projects AS p USING (project_id)
+LEFT JOIN calendar_corrections AS k USING (work_item_id)
 WHERE NOT w.is_summary

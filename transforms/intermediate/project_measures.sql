@@ -11,12 +11,12 @@ WITH items AS (
         count(*) FILTER (WHERE status = 'cancelled') AS items_cancelled,
         count(*) FILTER (WHERE is_unmapped) AS items_unmapped_status,
         count(*) FILTER (WHERE in_scope) AS items_in_scope,
-        sum(work_hours) FILTER (WHERE in_scope) AS work_hours_total,
-        sum(work_hours * completion) FILTER (WHERE in_scope) AS work_hours_earned,
-        sum(duration_hours) FILTER (WHERE in_scope) AS duration_hours_total,
-        sum(duration_hours * completion) FILTER (WHERE in_scope) AS duration_hours_earned,
-        sum(story_points) FILTER (WHERE in_scope) AS story_points_total,
-        sum(story_points * completion) FILTER (WHERE in_scope) AS story_points_earned,
+        exact_sum(CASE WHEN in_scope THEN work_hours END) AS work_hours_total,
+        exact_sum(CASE WHEN in_scope THEN work_hours * completion END) AS work_hours_earned,
+        exact_sum(CASE WHEN in_scope THEN duration_hours END) AS duration_hours_total,
+        exact_sum(CASE WHEN in_scope THEN duration_hours * completion END) AS duration_hours_earned,
+        exact_sum(CASE WHEN in_scope THEN story_points END) AS story_points_total,
+        exact_sum(CASE WHEN in_scope THEN story_points * completion END) AS story_points_earned,
         count(*) FILTER (WHERE is_milestone) AS milestones_total,
         count(*) FILTER (WHERE is_milestone_done) AS milestones_done,
         count(*) FILTER (WHERE is_milestone_late) AS milestones_late,
@@ -30,10 +30,10 @@ WITH items AS (
         max(baseline_finish) AS items_baseline_finish,
         max(forecast_finish) FILTER (WHERE in_scope) AS forecast_finish,
         -- One performance measurement baseline: the four sums over the same items (in_baseline).
-        sum(baseline_cost) FILTER (WHERE in_baseline) AS bac,
-        sum(planned_value) FILTER (WHERE in_baseline) AS pv,
-        sum(earned_value) FILTER (WHERE in_baseline) AS ev,
-        sum(actual_cost) FILTER (WHERE in_baseline) AS ac
+        exact_sum(CASE WHEN in_baseline THEN baseline_cost END) AS bac,
+        exact_sum(CASE WHEN in_baseline THEN planned_value END) AS pv,
+        exact_sum(CASE WHEN in_baseline THEN earned_value END) AS ev,
+        exact_sum(CASE WHEN in_baseline THEN actual_cost END) AS ac
     FROM intermediate.item_measures
     GROUP BY project_id
 ),
@@ -63,6 +63,20 @@ risks AS (
         first(title ORDER BY severity DESC NULLS LAST, due_date NULLS LAST, risk_id) FILTER (WHERE is_open) AS top_risk,
         max(severity) FILTER (WHERE is_open) AS top_risk_severity
     FROM core.risks
+    WHERE project_id IS NOT NULL
+    GROUP BY project_id
+),
+-- Open issues past their due date count like risks past due: high ones (severity 5 x impact at or
+-- above high_risk_severity) on their own, the others (lower or unknown impact) apart.
+issues AS (
+    SELECT
+        project_id,
+        count(*) FILTER (WHERE is_open) AS open_issues,
+        count(*) FILTER (WHERE is_open AND due_date < as_of()
+                         AND severity >= (SELECT high_risk_severity FROM config.rules)) AS high_issues_past_due,
+        count(*) FILTER (WHERE is_open AND due_date < as_of()
+                         AND coalesce(severity < (SELECT high_risk_severity FROM config.rules), true)) AS other_issues_past_due
+    FROM core.issues
     WHERE project_id IS NOT NULL
     GROUP BY project_id
 )
@@ -105,6 +119,9 @@ SELECT
     coalesce(r.high_risks_past_due, 0) AS high_risks_past_due,
     r.top_risk,
     r.top_risk_severity,
+    coalesce(s.open_issues, 0) AS open_issues,
+    coalesce(s.high_issues_past_due, 0) AS high_issues_past_due,
+    coalesce(s.other_issues_past_due, 0) AS other_issues_past_due,
     p.reported_status,
     p.source_refreshed_at,
     p.is_stale
@@ -112,3 +129,4 @@ FROM core.projects AS p
 LEFT JOIN items AS i USING (project_id)
 LEFT JOIN pushed AS pu USING (project_id)
 LEFT JOIN risks AS r USING (project_id)
+LEFT JOIN issues AS s USING (project_id)

@@ -26,3 +26,8 @@ CREATE OR REPLACE MACRO link_push(link_type, lag_days, pred_start, pred_finish, 
 -- The working day nearest a date: a Saturday counts on the Friday before, a Sunday on the Monday after.
 CREATE OR REPLACE MACRO nearest_working_day(d) AS (
     CAST(CASE isodow(d) WHEN 6 THEN d - 1 WHEN 7 THEN d + 1 ELSE d END AS DATE));
+
+-- Which of several pushes of one item wins, as a sort key (smallest first): the largest push, then a
+-- push caused by another project before one from inside the project, then the first project by id.
+CREATE OR REPLACE MACRO push_order(push_days, via_project_id) AS (
+    struct_pack(p := -push_days, n := via_project_id IS NULL, v := via_project_id));

@@ -10,3 +10,8 @@ CREATE OR REPLACE MACRO in_scope(status) AS (status IS DISTINCT FROM 'cancelled'
 -- finish before today, so it forecasts its open_finish, or today when that has passed.
 CREATE OR REPLACE MACRO forecast_finish(status, closed_finish, open_finish, today) AS (
     CASE WHEN is_open(status) THEN greatest(open_finish, today) ELSE closed_finish END);
+
+-- A log entry (risk, issue, RAID entry) is open unless its status, as written, says it is over.
+CREATE OR REPLACE MACRO is_open_entry(status_written) AS (
+    lower(trim(coalesce(status_written, 'open')))
+        NOT IN ('closed', 'done', 'resolved', 'cancelled', 'canceled', 'retired', 'complete', 'completed'));

@@ -56,19 +56,19 @@ integration_points AS (
     GROUP BY project_id_a, project_id_b
 ),
 weekly AS (
-    SELECT resource_id, project_id, week_start, sum(demand_hours) AS hours
+    SELECT resource_id, project_id, week_start, exact_sum(demand_hours) AS hours
     FROM intermediate.assignment_weeks
     GROUP BY ALL
 ),
 people_pairs AS (
     SELECT a.project_id AS project_id_a, b.project_id AS project_id_b, a.resource_id,
-           count(*) AS weeks, sum(least(a.hours, b.hours)) AS hours
+           count(*) AS weeks, exact_sum(least(a.hours, b.hours)) AS hours
     FROM weekly AS a
     JOIN weekly AS b ON a.resource_id = b.resource_id AND a.week_start = b.week_start AND a.project_id < b.project_id
     GROUP BY ALL
 ),
 shared_resources AS (
-    SELECT p.project_id_a, p.project_id_b, 'shared_resource', sum(p.hours),
+    SELECT p.project_id_a, p.project_id_b, 'shared_resource', exact_sum(p.hours),
            string_agg(coalesce(r.name, p.resource_id) || ': ' || p.weeks || ' week(s), ' || round(p.hours) || ' h',
                       '; ' ORDER BY coalesce(r.name, p.resource_id)), NULL
     FROM people_pairs AS p

@@ -1,5 +1,6 @@
 -- Findings a PMO lead should see before trusting the numbers: one row per finding.
--- severity 'error' = numbers are wrong or missing; 'warning' = numbers are incomplete.
+-- severity 'error' = numbers are wrong or missing; 'warning' = numbers are incomplete; 'info' = left
+-- out on purpose (a sheet that is not a plan), for the record.
 -- An assignment whose dates hold no working day is counted on the nearest one (intermediate.assignment_weeks).
 -- Over-allocation: above 100% + rules.overallocation_margin (10%) of capacity in a week. Cycles: a work item reachable from itself
 -- through dependencies (searched up to 50 links deep; intermediate.dependency_cycles).
@@ -85,6 +86,22 @@ SELECT 'risk_without_project', 'warning', source_id, risk_id,
 FROM core.risks
 WHERE project_id IS NULL
 UNION ALL
+SELECT 'issue_without_project', 'warning', source_id, issue_id,
+       'issue names project ' || coalesce('''' || project_ref || '''', '(none)') || ', which matches no project'
+FROM core.issues
+WHERE project_id IS NULL
+UNION ALL
+SELECT 'cross_team_dependency', 'warning', source_id, raid_id,
+       'dependency ' || source_key || ' (' || coalesce(title, '?') || ') waits for '
+       || coalesce('''' || predecessor_ref || '''', '(nothing named)') || CASE WHEN predecessor_id IS NULL THEN ', not a loaded work item' ELSE '' END
+       || ' for ' || coalesce('''' || successor_ref || '''', '(nothing named)') || CASE WHEN successor_id IS NULL THEN ', not a loaded work item' ELSE '' END
+       || '; track it with the other team, or name both ends as <project>!<item id> to link them'
+FROM core.raid_log
+WHERE entry_type = 'dependency' AND is_open AND (predecessor_id IS NULL OR successor_id IS NULL)
+UNION ALL
+SELECT 'skipped_sheet', 'info', source_id, location, detail
+FROM staging.source_notes
+UNION ALL
 SELECT 'overallocated_resource', 'warning', NULL, resource_id,
        coalesce(any_value(resource_name), resource_id) || ' is over '
        || format('{:.0f}', 100 * (1 + (SELECT overallocation_margin FROM config.rules))) || '% of capacity in ' || count(*)
@@ -101,8 +118,12 @@ SELECT 'assignment_without_working_day', 'warning', w.source_id, w.work_item_id,
 FROM core.assignments AS a
 JOIN core.work_items AS w USING (work_item_id)
 LEFT JOIN core.resources AS r USING (resource_id)
-WHERE a.finish >= a.start AND working_days(a.start, a.finish) = 0 AND a.work_hours > 0
-  AND NOT w.is_summary AND in_scope(w.status)
+WHERE a.finish >= a.start AND a.work_hours > 0 AND NOT w.is_summary AND in_scope(w.status)
+  -- no working day in the person's calendar on the project (assignment_weeks spreads over the same)
+  AND working_days(a.start, a.finish) + coalesce((
+      SELECT sum(CASE WHEN c.is_working THEN 1 ELSE -1 END) FROM core.calendar_days AS c
+      WHERE c.project_id = w.project_id AND (c.resource_id IS NULL OR c.resource_id = a.resource_id)
+        AND c.date BETWEEN a.start AND a.finish), 0) <= 0
 UNION ALL
 SELECT 'dependency_cycle', 'error', w.source_id, c.work_item_id,
        'work item ' || c.work_item_id || ' depends on itself through ' || c.steps

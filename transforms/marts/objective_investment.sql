@@ -37,17 +37,17 @@ split AS (
 unaligned_methods AS (
     SELECT 'unaligned' AS objective_id, string_agg(DISTINCT e.method, '; ' ORDER BY e.method) AS method
     FROM effort AS e
-    LEFT JOIN (SELECT work_item_id, sum(weight) AS weight FROM shares GROUP BY work_item_id) AS s USING (work_item_id)
+    LEFT JOIN (SELECT work_item_id, exact_sum(weight) AS weight FROM shares GROUP BY work_item_id) AS s USING (work_item_id)
     WHERE coalesce(s.weight, 0) < 1 - 1e-9
 ),
 aligned AS (
-    SELECT objective_id, sum(hours) AS hours, sum(hours_to_date) AS hours_to_date,
+    SELECT objective_id, exact_sum(hours) AS hours, exact_sum(hours_to_date) AS hours_to_date,
            string_agg(DISTINCT method, '; ' ORDER BY method) AS method
     FROM split
     GROUP BY objective_id
 ),
 totals AS (
-    SELECT coalesce(sum(effort_hours), 0) AS hours, coalesce(sum(effort_hours_to_date), 0) AS hours_to_date
+    SELECT coalesce(exact_sum(effort_hours), 0) AS hours, coalesce(exact_sum(effort_hours_to_date), 0) AS hours_to_date
     FROM effort
 ),
 invested AS (
@@ -55,13 +55,13 @@ invested AS (
     UNION ALL
     SELECT 'unaligned', t.hours - coalesce(a.hours, 0), t.hours_to_date - coalesce(a.hours_to_date, 0), m.method
     FROM totals AS t
-    CROSS JOIN (SELECT sum(hours) AS hours, sum(hours_to_date) AS hours_to_date FROM aligned) AS a
+    CROSS JOIN (SELECT exact_sum(hours) AS hours, exact_sum(hours_to_date) AS hours_to_date FROM aligned) AS a
     CROSS JOIN unaligned_methods AS m
 ),
 objectives AS (
     SELECT objective_id, target_share FROM core.objectives
     UNION ALL
-    SELECT 'unaligned', greatest(1.0 - (SELECT coalesce(sum(target_share), 0) FROM core.objectives), 0)
+    SELECT 'unaligned', greatest(1.0 - (SELECT coalesce(exact_sum(target_share), 0) FROM core.objectives), 0)
 )
 SELECT
     o.objective_id,

@@ -4,7 +4,7 @@ SELECT
     p.program_id,
     coalesce(r.team, '(no team)') AS team,
     d.week_start,
-    sum(d.demand_hours) AS demand_hours,
+    exact_sum(d.demand_hours) AS demand_hours,
     count(DISTINCT d.resource_id) AS people
 FROM intermediate.assignment_weeks AS d
 JOIN core.projects AS p USING (project_id)

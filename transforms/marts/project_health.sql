@@ -10,9 +10,9 @@
 -- RAG (config rules, defaults in brackets): unknown when nothing is loaded, the data is stale, or no
 -- rule can judge anything; red when SPI or CPI < red_spi/red_cpi [0.90], a milestone is more than
 -- red_milestone_days_late [10] working days late, more than red_overdue_share [0.25] of open items are
--- overdue, or a high risk is open past its due date; amber when SPI or CPI < amber_spi/amber_cpi
--- [0.95], any milestone is late, more than amber_overdue_share [0.10] of open items are overdue, any
--- item is blocked, the forecast finish is after the baseline finish, or another project's forecast
+-- overdue, a high risk or a high issue (5 x impact >= high_risk_severity) is open past its due date;
+-- amber when SPI or CPI < amber_spi/amber_cpi [0.95], any milestone is late, more than
+-- amber_overdue_share [0.10] of open items are overdue, any item is blocked, another open issue is past due, the forecast finish is after the baseline finish, or another project's forecast
 -- pushes its items past their plan through a dependency chain; green otherwise.
 WITH m AS (
     SELECT
@@ -37,6 +37,7 @@ reasons AS (
             CASE WHEN max_milestone_days_late > red_milestone_days_late
                 THEN 'a milestone is ' || max_milestone_days_late || ' working days late' END,
             CASE WHEN high_risks_past_due > 0 THEN high_risks_past_due || ' high risk(s) open past due' END,
+            CASE WHEN high_issues_past_due > 0 THEN high_issues_past_due || ' high issue(s) open past due' END,
             CASE WHEN overdue_share > red_overdue_share
                 THEN overdue_items || ' of ' || items_open || ' open items overdue, above ' || red_overdue_share END
         ], lambda x: x IS NOT NULL) AS red_reasons,
@@ -48,6 +49,7 @@ reasons AS (
             CASE WHEN overdue_share > amber_overdue_share AND overdue_share <= red_overdue_share
                 THEN overdue_items || ' of ' || items_open || ' open items overdue, above ' || amber_overdue_share END,
             CASE WHEN items_blocked > 0 THEN items_blocked || ' item(s) blocked' END,
+            CASE WHEN other_issues_past_due > 0 THEN other_issues_past_due || ' issue(s) open past due' END,
             CASE WHEN schedule_variance_days > 0
                 THEN 'forecast finish ' || schedule_variance_days || ' working days after baseline' END,
             CASE WHEN pushed_days > 0 THEN 'pushed ' || pushed_days || ' working days by '
@@ -61,6 +63,7 @@ reasons AS (
             WHEN items_in_scope = 0 THEN 'every item is cancelled'
             WHEN spi IS NULL AND cpi IS NULL AND items_dated = 0 AND baseline_finish IS NULL
                  AND high_risks_past_due = 0 AND items_blocked = 0
+                 AND high_issues_past_due = 0 AND other_issues_past_due = 0
                 THEN 'nothing the rules can judge: no earned value, no dates, no baseline'
         END AS unknown_reason
     FROM m
@@ -119,6 +122,7 @@ SELECT
     open_risks_high,
     top_risk,
     top_risk_severity,
+    open_issues,
     pv,
     ev,
     ac,

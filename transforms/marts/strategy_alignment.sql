@@ -7,7 +7,7 @@ WITH weights AS (
     SELECT
         project_id,
         list_sort(list(objective_id)) AS objective_ids,
-        least(sum(weight), 1.0) AS alignment_score,
+        least(exact_sum(weight), 1.0) AS alignment_score,
         any_value(origin) AS weight_origin
     FROM core.project_objectives
     GROUP BY project_id

@@ -11,6 +11,10 @@ SELECT
     owner,
     due AS due_date,
     mitigation,
+    probability_original,
+    impact_original,
+    probability_scale,
+    impact_scale,
     file || ', sheet ''' || sheet || ''', row ' || row_number AS location,  -- as the connector words it
     row_number() OVER (PARTITION BY source_id ORDER BY file, sheet, row_number) AS position
 FROM raw.this__risks
