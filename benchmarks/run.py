@@ -3,6 +3,7 @@
     python benchmarks/run.py spreadsheet [--rows 100000]
     python benchmarks/run.py jira [--issues 50000]
     python benchmarks/run.py msproject [--tasks 50000]
+    python benchmarks/run.py planner [--tasks 50000]
     python benchmarks/run.py azure_devops [--items 50000]
     python benchmarks/run.py transforms [--items 1000000]
     python benchmarks/run.py overhead
@@ -20,6 +21,11 @@ syncs at N/4 and N show whether peak memory stays flat as the instance grows.
 msproject: an MSPDI plan of N tasks (benchmarks/generate_mspdi.py) at 5,000 and N; each parse+load
 runs in a fresh subprocess (time, tasks/s, peak RSS); with the mpp extra installed, MPXJ reads the
 same file in another subprocess (JVM start excluded) for the ratio.
+
+planner: an emulated Dataverse (tests/support/planner_premium_emulator.py, in this process on
+127.0.0.1) holds Planner premium projects of 5,000 tasks (with summaries, links, assignments); a fresh
+subprocess runs a full sync at N/4 and N, then an incremental one after 1% of the tasks changed:
+wall time, tasks/s, requests next to the minimum possible, peak RSS.
 
 transforms: a portfolio of 2,000 projects in the staging shape (benchmarks/transforms_data.py)
 with 100k, 300k and N work items; a fresh subprocess times building every core, intermediate,
@@ -114,37 +120,42 @@ def full_sync(rows: int) -> dict:
 
 
 def jira_child(url: str, folder: str) -> dict:
-    """Runs in the subprocess: one sync of the emulated Jira into a build file in ``folder``.
-
-    The two phases of pipelines.extract.load_source are timed and measured apart: streaming the
-    pages into landing Parquet (should stay flat as the instance grows), then DuckDB's bulk merge.
-    """
-    from connectors.base import ExtractContext, SourceSpec
+    """Runs in the subprocess: one sync of the emulated Jira into a build file in ``folder``."""
+    from connectors.base import SourceSpec
     from connectors.jira import JiraConnector
+
+    spec = SourceSpec(id="bench-jira", kind="jira", base_dir=Path(folder), options={
+        "url": url, "auth": {"email_env": "BENCH_JIRA_EMAIL", "token_env": "BENCH_JIRA_TOKEN"},
+        "projects": ["PAY", "EXP"], "overlap_minutes": 0})
+    con, result = extract_and_load(JiraConnector, spec, Path(folder))
+    return {**result, "issues": con.execute('SELECT count(*) FROM raw."jira__issues"').fetchone()[0]}
+
+
+def extract_and_load(cls: type, spec: object, folder: Path) -> tuple[object, dict]:
+    """One sync of a REST source into a build file in ``folder``, as pipelines.extract.load_source runs
+    it, with its two phases timed and measured apart: streaming pages into landing Parquet (should
+    stay flat as the instance grows), then DuckDB's bulk merge."""
+    from connectors.base import ExtractContext
     from warehouse import db
     from warehouse.landing import LandingWriter, new_load_id
     from warehouse.raw import Load, apply_load, previous_state
 
-    rss = peak_rss_mb
-    spec = SourceSpec(id="bench-jira", kind="jira", base_dir=Path(folder), options={
-        "url": url, "auth": {"email_env": "BENCH_JIRA_EMAIL", "token_env": "BENCH_JIRA_TOKEN"},
-        "projects": ["PAY", "EXP"], "overlap_minutes": 0})
-    con = db.open_connection(Path(folder) / "build.duckdb")  # the pipeline's own connection settings
-    db.prepare(con, {"jira": dict(JiraConnector.raw_schemas)})
-    context = ExtractContext(previous_state=previous_state(con, spec.id))
+    con = db.open_connection(folder / "build.duckdb")  # the pipeline's own connection settings
+    db.prepare(con, {cls.kind: dict(cls.raw_schemas)})
+    saved = previous_state(con, spec.id)
+    context = ExtractContext(previous_state=saved, kept_state=saved)
     started = time.perf_counter()
     load_id = new_load_id()
-    writer = LandingWriter(Path(folder) / "landing", spec.id, load_id)
-    for batch in JiraConnector(spec).extract(context):
+    writer = LandingWriter(folder / "landing", spec.id, load_id)
+    for batch in cls(spec).extract(context):
         writer.write(batch.table, batch.data)
     directory = writer.commit()
-    extract_seconds, extract_rss = time.perf_counter() - started, rss()
-    apply_load(con, Load("jira", spec.id, load_id, directory, tuple(JiraConnector.raw_schemas), context.incremental,
-                         JiraConnector.merge_key, JiraConnector.primary_table, context.state))
+    extract_seconds, extract_rss = time.perf_counter() - started, peak_rss_mb()
+    apply_load(con, Load(cls.kind, spec.id, load_id, directory, tuple(cls.raw_schemas), context.incremental,
+                         cls.merge_key, cls.primary_table, context.state))
     seconds = time.perf_counter() - started
-    issues = con.execute('SELECT count(*) FROM raw."jira__issues"').fetchone()[0]
-    return {"ok": True, "seconds": round(seconds, 2), "extract_seconds": round(extract_seconds, 2),
-            "issues": issues, "extract_rss_mb": extract_rss, "peak_rss_mb": rss()}
+    return con, {"ok": True, "seconds": round(seconds, 2), "extract_seconds": round(extract_seconds, 2),
+                 "extract_rss_mb": extract_rss, "peak_rss_mb": peak_rss_mb()}
 
 
 def jira_scenario(total: int) -> None:
@@ -188,6 +199,78 @@ def jira_scenario(total: int) -> None:
                   f"{len(jira.log)} requests for a minimum of {minimum}")
     small, large = total // 4, total
     print(f"memory, full sync of {large} vs {small} issues: extract (pages streamed to Parquet) "
+          f"{extract_peaks[large] / extract_peaks[small]:.2f}x, with DuckDB's merge {peaks[large] / peaks[small]:.2f}x")
+
+
+def planner_child(url: str, folder: str, projects: str) -> dict:
+    """Runs in the subprocess: one sync of the emulated Planner premium into a build file in ``folder``."""
+    from connectors.base import SourceSpec
+    from connectors.planner_premium import PlannerPremiumConnector
+
+    auth = {"tenant_id_env": "BENCH_PP_TENANT", "client_id_env": "BENCH_PP_CLIENT",
+            "client_secret_env": "BENCH_PP_SECRET", "authority": url}
+    spec = SourceSpec(id="bench-planner", kind="planner_premium", base_dir=Path(folder), project_keys=tuple(
+        projects.split(",")), options={"url": url, "auth": auth, "overlap_minutes": 0, "baseline": "first_seen"})
+    con, result = extract_and_load(PlannerPremiumConnector, spec, Path(folder))
+    return {**result, "tasks": con.execute('SELECT count(*) FROM raw."planner_premium__tasks"').fetchone()[0]}
+
+
+def planner_scenario(total: int) -> None:
+    """Planner premium: projects of 5,000 tasks (plus a summary per 10) on the emulator, in this process."""
+    import math
+    import os
+
+    sys.path.insert(0, str(HERE.parent / "tests" / "support"))
+    import planner_premium_emulator as emulated
+
+    env = {**os.environ, "BENCH_PP_TENANT": emulated.TENANT, "BENCH_PP_CLIENT": emulated.CLIENT_ID,
+           "BENCH_PP_SECRET": emulated.CLIENT_SECRET}
+
+    def child(url: str, folder: str, projects: list[str]) -> dict:
+        out = subprocess.run([sys.executable, __file__, "planner", "--child", f"{url}|{folder}|{','.join(projects)}"],
+                             env=env, capture_output=True, text=True, check=True)
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+    def minimum(emulator: emulated.PlannerEmulator, projects: int, changed: dict[str, int] | None) -> int:
+        """Token + project queries + resources + per table the pages of what is read (all of it, or what
+        changed and then an id listing of all of it), 5000 rows a page, 25 projects a query."""
+        groups, pages = math.ceil(projects / 25), 0
+        for table in ("msdyn_projecttasks", "msdyn_projecttaskdependencies", "msdyn_resourceassignments",
+                      "msdyn_projectbuckets"):
+            rows = len(emulator.tables[table])
+            pages += max(groups, math.ceil(rows / 5000)) if changed is None else (
+                max(groups, math.ceil(changed.get(table, 0) / 5000)) + max(groups, math.ceil(rows / 5000)))
+        return 1 + groups + 1 + pages
+
+    print(f"{'sync':<12} {'tasks':>8} {'seconds':>8} {'tasks/s':>8} {'requests':>9} {'minimum':>8} "
+          f"{'extract RSS MB':>15} {'peak RSS MB':>12}")
+    peaks, extract_peaks = {}, {}
+    for size in (total // 4, total):
+        with emulated.PlannerEmulator() as emulator:
+            people = emulator.add_people()
+            per_project = 5000
+            projects = [emulator.add_project(f"P{n}", min(per_project, size - n * per_project), people=people)
+                        for n in range(math.ceil(size / per_project))]
+            folder = tempfile.mkdtemp(prefix="sightline-bench-planner-")
+            full = child(emulator.url, folder, projects)
+            peaks[size], extract_peaks[size] = full["peak_rss_mb"], full["extract_rss_mb"]
+            print(f"{'full':<12} {full['tasks']:>8} {full['seconds']:>8} {round(full['tasks'] / full['seconds']):>8} "
+                  f"{len(emulator.log):>9} {minimum(emulator, len(projects), None):>8} "
+                  f"{full['extract_rss_mb']:>15} {full['peak_rss_mb']:>12}")
+            if size != total:
+                continue
+            tasks = sorted(emulator.tables["msdyn_projecttasks"])
+            changed = tasks[:: 100]  # 1%
+            for task in changed:
+                emulator.edit("msdyn_projecttasks", task, msdyn_progress=1.0)
+            emulator.log.clear()
+            incremental = child(emulator.url, folder, projects)
+            least = minimum(emulator, len(projects), {"msdyn_projecttasks": len(changed)})
+            print(f"{'incremental':<12} {len(changed):>8} {incremental['seconds']:>8} "
+                  f"{round(len(changed) / incremental['seconds']):>8} {len(emulator.log):>9} {least:>8} "
+                  f"{incremental['extract_rss_mb']:>15} {incremental['peak_rss_mb']:>12}")
+    small, large = total // 4, total
+    print(f"memory, full sync of {large} vs {small} tasks: extract (pages streamed to Parquet) "
           f"{extract_peaks[large] / extract_peaks[small]:.2f}x, with DuckDB's merge {peaks[large] / peaks[small]:.2f}x")
 
 
@@ -256,7 +339,9 @@ def msproject_scenario(total: int) -> None:
         print("MPXJ comparison skipped: install the mpp extra (pip install -e '.[mpp]') and a Java runtime")
 
 
-def transforms_child(items: int) -> dict:
+def build_big_warehouse(items: int):
+    """A build database with every model built from the generated 2,000-project portfolio of ``items``
+    work items: (connection, its folder, seconds per model, total seconds)."""
     sys.path.insert(0, str(HERE))
     from transforms_data import fill
 
@@ -273,7 +358,11 @@ def transforms_child(items: int) -> dict:
         t0 = time.perf_counter()
         build_model(con, model)
         timings.append((round(time.perf_counter() - t0, 2), model.table))
-    seconds = time.perf_counter() - started
+    return con, folder, timings, time.perf_counter() - started
+
+
+def transforms_child(items: int) -> dict:
+    _, _, timings, seconds = build_big_warehouse(items)
     return {"items": items, "seconds": round(seconds, 2), "peak_rss_mb": peak_rss_mb(),
             "slowest": sorted(timings, reverse=True)[:4]}
 
@@ -291,6 +380,42 @@ def transforms_scenario(total: int) -> None:
     first, last = results[0], results[-1]
     print(f"{last['items'] / first['items']:.0f}x the items took {last['seconds'] / first['seconds']:.1f}x the time "
           f"(linear would be {last['items'] / first['items']:.0f}x); aim: under 15 s for 1,000,000")
+
+
+def postgres_scenario(items: int) -> None:
+    """The warehouse of ``items`` work items published as a DuckDB file (old and newest storage
+    version) and to PostgreSQL: the server in SIGHTLINE_PG_DSN, else a throwaway one (initdb)."""
+    import contextlib
+    import os
+
+    from warehouse.postgres import publish_postgres
+    from warehouse.publish import publish
+
+    con, folder, _, built = build_big_warehouse(items)
+    print(f"built the {items:,}-item warehouse in {built:.1f} s")
+    for version in ("v1.0.0", "latest"):
+        started = time.perf_counter()
+        counts = publish(con, folder / f"published-{version}.duckdb", version)
+        size = (folder / f"published-{version}.duckdb").stat().st_size / 1e6
+        print(f"DuckDB publish, storage {version}: {time.perf_counter() - started:.1f} s, {size:.0f} MB, "
+              f"{sum(counts.values()):,} rows")
+    with contextlib.ExitStack() as stack:
+        dsn = os.environ.get("SIGHTLINE_PG_DSN")
+        if not dsn:
+            sys.path.insert(0, str(HERE.parent / "tests"))
+            from support.postgres_server import postgres_server, server_binaries
+
+            binaries = server_binaries()
+            if binaries is None:
+                print("Postgres: skipped, no SIGHTLINE_PG_DSN and no initdb on this machine")
+                return
+            dsn = stack.enter_context(postgres_server(binaries))
+        for run in ("first (empty database)", "second (swap over the first)"):
+            done = publish_postgres(con, "DSN", "bench", environ={"DSN": dsn})
+            biggest = max(done.rows, key=done.rows.get)
+            print(f"Postgres publish, {run}: {done.seconds:.1f} s, {done.rows_total:,} rows in {len(done.rows)} tables, "
+                  f"{done.rows_total / done.seconds:,.0f} rows/s (largest {biggest}: {done.rows[biggest]:,}); "
+                  f"peak RSS {peak_rss_mb()} MB")
 
 
 def chain_child(shape: str, items: int) -> dict:
@@ -461,8 +586,8 @@ def spreadsheet_scenario(rows_total: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("scenario", choices=["spreadsheet", "jira", "msproject", "transforms", "overhead", "chain",
-                                             "azure_devops"])
-    parser.add_argument("--items", type=int, default=None)  # transforms: 1,000,000; azure_devops: 50,000
+                                             "planner", "postgres", "azure_devops"])
+    parser.add_argument("--items", type=int, default=None)  # transforms, postgres: 1,000,000; azure_devops: 50,000
     parser.add_argument("--tasks", type=int, default=50_000)
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--issues", type=int, default=50_000)
@@ -477,10 +602,12 @@ def main() -> None:
                         lambda: spreadsheet_scenario(args.rows)),
         "jira": (lambda child: jira_child(*child.split("|")), lambda: jira_scenario(args.issues)),
         "msproject": (lambda child: msproject_child(*child.split("|")), lambda: msproject_scenario(args.tasks)),
+        "planner": (lambda child: planner_child(*child.split("|")), lambda: planner_scenario(args.tasks)),
         "transforms": (lambda child: transforms_child(int(child)), lambda: transforms_scenario(args.items or 1_000_000)),
         "overhead": (lambda child: overhead_child(*child.split("|")), overhead_scenario),
         "chain": (lambda child: chain_child(child.split("|")[0], int(child.split("|")[1])),
                   lambda: chain_scenario(args.length)),
+        "postgres": (None, lambda: postgres_scenario(args.items or 1_000_000)),
         "azure_devops": (lambda child: azure_devops_bench.child(*child.split("|"), peak_rss_mb),
                          lambda: azure_devops_bench.scenario(args.items or 50_000)),
     }

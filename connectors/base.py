@@ -38,6 +38,11 @@ QUARANTINE_SCHEMA = pa.schema(
         ("location", pa.string()),  # human-readable: "tracker.xlsx, sheet Payroll, row 14"
         ("reason", pa.string()),
         ("record", pa.string()),  # the offending values as JSON, for the person fixing the source
+        # 'row' (the record was not loaded), 'cell' (it loaded without this cell's value) or 'column'
+        # (a whole column was left unread, or read with a stated guess); column and value for the last two.
+        ("level", pa.string()),
+        ("column_name", pa.string()),
+        ("cell_value", pa.string()),
     ]
 )
 
@@ -83,10 +88,15 @@ class ExtractContext:
     first load or a full refresh). A connector that loads incrementally sets ``incremental`` and
     ``state`` (saved only once the load has landed), and may yield a ``present_keys`` batch
     (column ``key``) listing every record still at the source, so deletions are noticed.
+
+    ``kept_state`` is the same saved state but given on a full refresh too: for what the source
+    cannot give again (dates Sightline observed itself, such as first-seen baselines), never for
+    a cursor, which a full refresh must ignore.
     """
 
     log: Any = None
     previous_state: Mapping[str, Any] | None = None
+    kept_state: Mapping[str, Any] | None = None
     state: dict[str, Any] | None = None
     incremental: bool = False
     quarantined: list[dict[str, str]] = field(default_factory=list)
@@ -96,13 +106,21 @@ class ExtractContext:
         if self.log is not None:
             self.log.info(message)
 
-    def quarantine(self, object_key: str, location: str, reason: str, record: Mapping[str, Any]) -> None:
+    def quarantine(
+        self, object_key: str, location: str, reason: str, record: Mapping[str, Any], *,
+        level: str = "row", column: str | None = None, value: Any = None,
+    ) -> None:
+        """List a record that was not loaded (``level='row'``), or a finding about one cell or column of a
+        record that was (``'cell'``, ``'column'``: name the column, and the cell's value as written)."""
         self.quarantined.append(
             {
                 "object_key": object_key,
                 "location": location,
                 "reason": reason,
                 "record": json.dumps(record, default=str, ensure_ascii=False),
+                "level": level,
+                "column_name": column,
+                "cell_value": None if value is None else str(value),
             }
         )
 

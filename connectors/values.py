@@ -26,19 +26,48 @@ MONTHS = {
     )
     for name in names
 }
+# Month names in the languages trackers are most often kept in besides English (French, German,
+# Spanish, Italian, Dutch, Portuguese), as written in full or abbreviated, accents optional.
+MONTHS.update({
+    name: number
+    for number, names in enumerate(
+        [
+            ("janv", "janvier", "januar", "jän", "ene", "enero", "gen", "gennaio", "januari", "janeiro"),
+            ("févr", "fevr", "février", "fevrier", "februar", "febr", "febrero", "febbraio", "februari", "fev",
+             "fevereiro"),
+            ("mars", "märz", "maerz", "mär", "mrz", "marzo", "mrt", "maart", "março", "marco"),
+            ("avr", "avril", "abr", "abril", "aprile"),
+            ("mai", "mayo", "mag", "maggio", "mei", "maio"),
+            ("juin", "juni", "junio", "giu", "giugno", "junho"),
+            ("juil", "juillet", "juli", "julio", "lug", "luglio", "julho"),
+            ("août", "aout", "agosto", "ago", "augustus"),
+            ("septembre", "set", "settembre", "septiembre", "setembro"),
+            ("octobre", "okt", "oktober", "octubre", "ott", "ottobre", "out", "outubro"),
+            ("novembre", "noviembre", "novembro"),
+            ("déc", "dec", "décembre", "decembre", "dez", "dezember", "dic", "diciembre", "dicembre", "dezembro"),
+        ],
+        start=1,
+    )
+    for name in names
+})
 TRUE_WORDS = {"yes", "y", "true", "t", "1", "x", "✓", "✔", "milestone"}
 FALSE_WORDS = {"no", "n", "false", "f", "0", "-"}
 LEVEL_WORDS = {"very low": 1, "low": 2, "medium": 3, "med": 3, "moderate": 3, "high": 4, "very high": 5, "critical": 5}
 
 _NUMERIC = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _SLASHED = re.compile(r"^(\d{1,4})[/.-](\d{1,2})[/.-](\d{1,4})$")
-_DAY_MONTH_NAME = re.compile(r"^(\d{1,2})[\s/-]([A-Za-z]{3,9})\.?[\s/-](\d{2,4})$")
-_MONTH_NAME_DAY = re.compile(r"^(?:[A-Za-z]{3,9},?\s+)?([A-Za-z]{3,9})\.?\s+(\d{1,2}),?\s+(\d{4})$")
+_DAY_MONTH_NAME = re.compile(r"^(\d{1,2})\.?[\s/-]+([^\W\d_]{3,9})\.?[\s/-]+(\d{2,4})$")
+_MONTH_NAME_DAY = re.compile(
+    r"^(?:[^\W\d_]{3,9}\.?,?\s+)?([^\W\d_]{3,9})\.?[\s/-]+(\d{1,2}),?[\s/-]+(\d{4})$")
 _HOURS = re.compile(r"^([+-]?\d+(?:\.\d+)?)\s*(h|hr|hrs|hour|hours|d|day|days)?$", re.IGNORECASE)
 
 
 class CellError(ValueError):
     """A cell that cannot be read as the column's type."""
+
+
+class OutOfRange(CellError):
+    """A number that reads, but that no one means (outside the believable bounds below)."""
 
 
 #: Believable bounds (inclusive) of the numbers a connector hands to SQL. Anything else is a
@@ -57,7 +86,7 @@ def in_range(value: float | None, bounds: tuple[float, float]) -> float | None:
         return None
     low, high = bounds
     if not math.isfinite(value) or not low <= value <= high:
-        raise CellError(f"{value:g} is out of range; expected {low:g} to {high:g}")
+        raise OutOfRange(f"{value:g} is out of range; expected {low:g} to {high:g}")
     return value
 
 

@@ -45,7 +45,7 @@ class Task:
     baseline_finish: dt.date | None = None
     budget: float | None = None
     actual_cost: float | None = None
-    bad_cell: str | None = None  # a value that makes the row unreadable (quarantined)
+    bad_cell: str | None = None  # an Excel error in the Task cell: the row cannot load (quarantined)
     story_points: float | None = None
 
 
@@ -205,9 +205,10 @@ def build_sample() -> list[ProjectPlan]:
     # Words the default mapping does not know: one mapped in portfolio.yaml, one left unmapped.
     mobile[12].status, mobile[12].canonical = "Parked", "blocked"
     web[7].status, web[7].canonical = "Needs info", None
-    # Bad rows: quarantined by the pipeline, counted nowhere else.
-    data[3].bad_cell = "31/02/2026"
-    mobile[5].bad_cell = "soon"
+    # Bad rows: a task name that is a broken formula, so no task to load: quarantined by the pipeline,
+    # counted nowhere else. (One unreadable optional cell would only leave that field empty.)
+    data[3].bad_cell = "#REF!"
+    mobile[5].bad_cell = "#N/A"
     # The same person written without an e-mail in another source is still one resource.
     for task in crm:
         if task.owner == "Grace Kim":
@@ -291,7 +292,7 @@ def _excel_rows(plan: ProjectPlan) -> tuple[list[str], list[list[object]]]:
     rows = []
     for t in plan.tasks:
         rows.append([
-            t.task_id, t.name, t.status, t.start, t.bad_cell or t.finish, t.percent / 100, t.owner, t.email,
+            t.task_id, t.bad_cell or t.name, t.status, t.start, t.finish, t.percent / 100, t.owner, t.email,
             t.work_hours, "Yes" if t.milestone else "", "; ".join(t.systems), "; ".join(t.objectives),
             ", ".join(t.depends_on), t.start, t.baseline_finish, t.budget, t.actual_cost,
         ])
@@ -368,8 +369,8 @@ def write_csv(path: Path, plan: ProjectPlan) -> None:
         writer.writerow(header)
         for t in plan.tasks:
             writer.writerow([
-                t.task_id, t.name, t.status or "", t.start.strftime("%d/%m/%Y"),
-                t.bad_cell or t.finish.strftime("%d/%m/%Y"), f"{t.percent:g}%", t.owner or "", t.email or "",
+                t.task_id, t.bad_cell or t.name, t.status or "", t.start.strftime("%d/%m/%Y"),
+                t.finish.strftime("%d/%m/%Y"), f"{t.percent:g}%", t.owner or "", t.email or "",
                 f"{t.work_hours:g}h" if t.work_hours is not None else "",
                 f"{t.story_points:g}" if t.story_points is not None else "",
                 "x" if t.milestone else "", ", ".join(t.systems), ", ".join(t.objectives), "; ".join(t.depends_on),

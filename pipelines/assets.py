@@ -12,10 +12,11 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 
 from connectors.base import SourceSpec
 from connectors.registry import connector_class
-from pipelines.config import Portfolio
+from pipelines.config import Portfolio, PostgresTarget
 from pipelines.extract import load_source
 from pipelines.portfolio_tables import config_tables, run_table
 from pipelines.resources import DUCKDB_POOL, SightlineWarehouse
@@ -30,6 +31,7 @@ from warehouse.models import (
     discover_models,
     write_tables,
 )
+from warehouse.postgres import PostgresPublishError, publish_postgres
 from warehouse.publish import publish
 
 PROGRESS = logging.getLogger("sightline.progress")
@@ -232,17 +234,23 @@ def publish_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
     def published_warehouse(
         context: dg.AssetExecutionContext, sightline: SightlineWarehouse
     ) -> Iterator[dg.MaterializeResult]:
+        target = sightline.portfolio.publish
         with sightline.connect() as con:
-            counts = publish(con, sightline.published_path)
-        report(context, f"published {sightline.published_path} ({len(counts)} tables)")
+            counts = publish(con, sightline.published_path, target.storage_version)
+            report(context, f"published {sightline.published_path} ({len(counts)} tables)")
+            postgres_error, postgres_metadata = _publish_postgres(context, con, target.postgres)
         rows = "\n".join(f"| {table} | {n} |" for table, n in counts.items())
         yield dg.MaterializeResult(
             metadata={
                 "path": str(sightline.published_path),
                 "tables": dg.MetadataValue.md("| table | rows |\n|---|---|\n" + rows),
                 "bytes": sightline.published_path.stat().st_size,
+                "storage_version": target.storage_version,
+                **postgres_metadata,
             }
         )
+        if postgres_error:  # the DuckDB file is published; the run still must not look like a success
+            raise dg.Failure(description=postgres_error)
         failed = sightline.failed_sources
         if failed:
             raise dg.Failure(
@@ -252,6 +260,24 @@ def publish_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
             )
 
     return published_warehouse
+
+
+def _publish_postgres(
+    context: dg.AssetExecutionContext, con: duckdb.DuckDBPyConnection, target: PostgresTarget | None,
+) -> tuple[str | None, dict[str, object]]:
+    """The Postgres copy, isolated: its failure is reported (error text, metadata), never raised here,
+    so the DuckDB file stays published and the previous Postgres tables stay in place."""
+    if target is None:
+        return None, {}
+    try:
+        done = publish_postgres(con, target.dsn_env, target.schema_prefix,
+                                lock_timeout_seconds=target.lock_timeout_seconds)
+    except PostgresPublishError as exc:
+        context.log.error(str(exc))
+        return str(exc), {"postgres": f"failed: {exc}"}
+    report(context, f"published to Postgres: {', '.join(done.schemas)} ({done.rows_total} rows, {done.seconds:.1f}s)")
+    return None, {"postgres": f"published {', '.join(done.schemas)}", "postgres_rows": done.rows_total,
+                  "postgres_seconds": round(done.seconds, 2)}
 
 
 def build_assets(portfolio: Portfolio) -> list[dg.AssetsDefinition]:

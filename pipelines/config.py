@@ -33,6 +33,7 @@ from pydantic import (
 from connectors.base import SourceSpec
 from connectors.options import CONFIG_ERROR, Text, TimeZone, config_problem, describe
 from connectors.registry import connector_classes
+from warehouse.publish import DEFAULT_STORAGE_VERSION
 
 UNASSIGNED_PROGRAM = "unassigned"
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
@@ -195,6 +196,41 @@ class SourceEntry(BaseModel):
         {}, description="a mapping of status word or /pattern/: one of " + ", ".join(CANONICAL_STATUSES))
 
 
+def _storage_version(value: str) -> str:
+    """DuckDB itself judges the version (it knows every release up to its own), as it will at publish."""
+    import duckdb
+
+    from warehouse.db import sql_literal
+
+    with duckdb.connect(":memory:") as con:
+        try:
+            con.execute(f"ATTACH ':memory:' AS probe (STORAGE_VERSION {sql_literal(value)})")
+        except duckdb.Error:
+            raise config_problem(f"{value!r} is not a DuckDB version this DuckDB ({duckdb.__version__}) knows; "
+                                 f"expected a release such as {DEFAULT_STORAGE_VERSION!r}, 'v1.4.0' or 'latest'") from None
+    return value
+
+
+class PostgresTarget(ConfigModel):
+    """A PostgreSQL database the published schemas are also loaded into, for BI servers elsewhere."""
+
+    dsn_env: Text = Field("SIGHTLINE_PG_DSN", description="the environment variable holding the PostgreSQL "
+                          "connection URI (postgresql://user:password@host:5432/db); never the URI itself")
+    schema_prefix: Id = Field("sightline", description="schemas are named <prefix>_core, <prefix>_marts, "
+                              "<prefix>_history and <prefix>_meta")
+    lock_timeout_seconds: NonNegative = Field(
+        60, description="a number >= 0 (default 60): how long the swap waits for readers' locks before giving up")
+
+
+class Publish(ConfigModel):
+    """How the warehouse is published: the DuckDB file's storage version, and an optional Postgres copy."""
+
+    storage_version: Annotated[Text, AfterValidator(_storage_version)] = Field(
+        DEFAULT_STORAGE_VERSION, description="the DuckDB storage version of the published file, e.g. v1.0.0 "
+        "(default: the oldest that keeps everything, so DuckDB 1.x, Node, ODBC and JDBC clients open it) or latest")
+    postgres: PostgresTarget | None = Field(None, description="a mapping with dsn_env and schema_prefix")
+
+
 class PortfolioFile(ConfigModel):
     """portfolio.yaml as written."""
 
@@ -211,6 +247,7 @@ class PortfolioFile(ConfigModel):
     capacity: dict[Text, NonNegative] = Field({}, description="a mapping of person: hours per week, e.g. 32")
     resource_aliases: dict[Text, Text] = Field(
         {}, description="a mapping of another spelling: the e-mail or name it stands for")
+    publish: Publish = Field(Publish(), description="a mapping with storage_version and postgres")
 
 
 class Portfolio(ConfigModel):
@@ -232,6 +269,7 @@ class Portfolio(ConfigModel):
     rules: Rules = Rules()
     capacity: Mapping[str, float] = {}  # person (e-mail or name) -> hours per week
     resource_aliases: Mapping[str, str] = {}  # another spelling -> e-mail or name
+    publish: Publish = Publish()
 
     def __hash__(self) -> int:  # mappings inside; the file and its settings identify a portfolio
         return hash((self.path, self.warehouse, self.timezone, self.schedule, self.as_of, self.projects))
@@ -452,6 +490,7 @@ def _portfolio(document: PortfolioFile, path: Path, specs: list[SourceSpec], pro
         rules=document.rules,
         capacity=document.capacity,
         resource_aliases=document.resource_aliases,
+        publish=document.publish,
     )
 
 

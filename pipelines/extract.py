@@ -48,7 +48,8 @@ def load_source(
     cls = connector_class(source.kind)
     load_id = new_load_id()
     writer = LandingWriter(landing_root, source.id, load_id)
-    context = ExtractContext(log=logger, previous_state=None if full_refresh else previous_state(con, source.id))
+    saved = previous_state(con, source.id)
+    context = ExtractContext(log=logger, previous_state=None if full_refresh else saved, kept_state=saved)
     try:
         for batch in cls(source).extract(context):
             writer.write(batch.table, batch.data)

@@ -289,7 +289,8 @@ def _read_quality(con: duckdb.DuckDBPyConnection, report: SyncReport) -> None:
     """Quarantined rows and data-quality findings per source, and the top findings, errors first."""
     by_source = {s.source_id: s for s in report.sources}
     for source_id, quarantined in con.execute(
-            "SELECT source_id, count(*) FROM core.quarantine GROUP BY source_id").fetchall():
+            # Rows left out; a cell or column finding (the row loaded) is counted with the warnings.
+            "SELECT source_id, count(*) FROM core.quarantine WHERE level = 'row' GROUP BY source_id").fetchall():
         if source_id in by_source:
             by_source[source_id].quarantined = quarantined
     for source_id, severity, count in con.execute(

@@ -131,7 +131,9 @@ def test_connectors_receive_typed_options_with_their_defaults(tmp_path: Path) ->
     portfolio = load_text(tmp_path, VALID + JIRA_SOURCE)
     sheets, jira = portfolio.sources
     assert SpreadsheetConnector(sheets).options.path == ("sheets/*.csv",)  # one path becomes a list of one
-    assert SpreadsheetConnector(sheets).options.day_first is False
+    options = SpreadsheetConnector(sheets).options
+    assert options.day_first is None and options.decimal == "auto"  # both decided per column by default
+    assert (options.hours_per_day, options.days_per_week, options.days_per_month) == (8.0, 5.0, 20.0)
     options = JiraConnector(jira).options
     assert (options.page_size, options.overlap_minutes, options.max_retries, options.verify_tls) == (100, 10, 8, True)
     assert options.auth.token_env == "JIRA_API_TOKEN"
@@ -327,7 +329,7 @@ def test_schema_describes_the_sample_portfolio(capsys: pytest.CaptureFixture[str
     sample = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
     assert schema_problems(sample, schema, schema["$defs"]) == []
     kinds = schema["properties"]["sources"]["items"]["discriminator"]["mapping"]
-    assert set(kinds) == {"spreadsheet", "jira", "jira_csv", "msproject", "azure_devops"}
+    assert set(kinds) == {"spreadsheet", "jira", "jira_csv", "msproject", "planner_premium", "azure_devops"}
     # The check is not vacuous: a typo, a wrong kind's key and a bad choice are all caught.
     sample["programs"][0]["projects"][0]["sorce"] = "x"
     sample["sources"][0]["url"] = "https://example.atlassian.net"

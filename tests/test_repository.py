@@ -9,7 +9,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 TEST_COMMAND = re.compile(r"^python3 -m venv .*-m pytest.*$", re.MULTILINE)
-SKIPPED_DIRS = {".venv", ".git", "var", "build", "__pycache__"}
+SKIPPED_DIRS = {".venv", ".venv-duckdb1", ".git", "var", "build", "__pycache__"}
 
 
 def test_ci_runs_exactly_the_readme_test_command() -> None:

@@ -137,8 +137,10 @@ def test_xlsx_tracker_with_title_row_and_risk_log(tmp_path: Path) -> None:
     items = {r[0]: r for r in con.execute(
         "SELECT source_key, name, status_raw, status_default, planned_start, planned_finish, percent_complete, "
         "work_hours, is_milestone, systems, assignee_key FROM staging.spreadsheet__work_items").fetchall()}
-    # A3 (bad date) and A4 (no name) are quarantined; the blank row is no row at all.
-    assert sorted(items) == ["finance.xlsx#Plan#A1", "finance.xlsx#Plan#A2", "finance.xlsx#Plan#A5"]
+    # A4 (no name) is quarantined; A3 loads without its unreadable End Date; the blank row is no row at all.
+    assert sorted(items) == ["finance.xlsx#Plan#A1", "finance.xlsx#Plan#A2", "finance.xlsx#Plan#A3",
+                             "finance.xlsx#Plan#A5"]
+    assert items["finance.xlsx#Plan#A3"][1] == "Review" and items["finance.xlsx#Plan#A3"][5] is None
     scope = items["finance.xlsx#Plan#A1"]
     assert scope[1:6] == ("Scope", "Completed", "done", dt.date(2026, 1, 5), dt.date(2026, 1, 9))
     assert scope[6] == pytest.approx(100.0)  # a 100%-formatted cell arrives as 1.0: the sheet holds fractions
@@ -148,9 +150,11 @@ def test_xlsx_tracker_with_title_row_and_risk_log(tmp_path: Path) -> None:
     assert items["finance.xlsx#Plan#A5"][8] is True
 
     quarantine = {r[0]: r for r in con.execute(
-        "SELECT object_key, location, reason, record FROM raw.quarantine ORDER BY object_key").fetchall()}
-    assert quarantine["finance.xlsx#Plan#A3"][1] == "finance.xlsx, sheet 'Plan', row 7"
+        "SELECT object_key, location, reason, record, level, column_name, cell_value FROM raw.quarantine "
+        "ORDER BY object_key").fetchall()}
+    assert quarantine["finance.xlsx#Plan#A3"][1] == "finance.xlsx, sheet 'Plan', row 7, column 'End Date'"
     assert "'End Date'" in quarantine["finance.xlsx#Plan#A3"][2] and "32/02/2026" in quarantine["finance.xlsx#Plan#A3"][2]
+    assert quarantine["finance.xlsx#Plan#A3"][4:] == ("cell", "End Date", "32/02/2026")
     assert json.loads(quarantine["finance.xlsx#Plan#A3"][3])["Activity"] == "Review"
     assert quarantine["finance.xlsx#Plan#A4"][1] == "finance.xlsx, sheet 'Plan', row 8"
     assert "needs a name" in quarantine["finance.xlsx#Plan#A4"][2]
@@ -161,12 +165,12 @@ def test_xlsx_tracker_with_title_row_and_risk_log(tmp_path: Path) -> None:
         "FROM staging.spreadsheet__dependencies ORDER BY predecessor_ref").fetchall()
     assert ("finance.xlsx#Plan#A2", "finance.xlsx#Plan#A5", "FS", 16.0, "A2FS+2d") in deps
     assert (None, "finance.xlsx#Plan#A5", "FS", 0.0, "Z9") in deps
-    # A3 was quarantined, so the link A3 <- A2 was never written: only A2 <- A1 remains of those.
     assert ("finance.xlsx#Plan#A1", "finance.xlsx#Plan#A2", "FS", 0.0, "A1") in deps
+    assert ("finance.xlsx#Plan#A2", "finance.xlsx#Plan#A3", "FS", 0.0, "A2") in deps  # A3 loaded, so its link did
 
     risks = con.execute("SELECT source_key, title, probability, impact, status FROM staging.spreadsheet__risks").fetchall()
     assert risks == [("finance.xlsx#Risk log#R1", "Vendor late", 4.0, 4.0, "Open")]
-    assert outcome.rows == {"tasks": 3, "dependencies": 3, "risks": 1, "status_reports": 0, "raid": 0, "sheet_notes": 0,
+    assert outcome.rows == {"tasks": 4, "dependencies": 4, "risks": 1, "status_reports": 0, "raid": 0, "sheet_notes": 0,
                             "quarantine": 3, "deleted": 0}
 
 
@@ -191,7 +195,7 @@ def test_csv_variants_dates_percents_and_column_mapping(tmp_path: Path) -> None:
     )
     eu = source(tmp_path, path="trackers/eu.csv", day_first=True)
     con, outcome = load(tmp_path, eu)
-    assert outcome.ok and outcome.rows["tasks"] == 3 and outcome.rows["quarantine"] == 1
+    assert outcome.ok and outcome.rows["tasks"] == 4 and outcome.rows["quarantine"] == 1
     rows = con.execute(
         "SELECT source_key, project_source_key, planned_start, percent_complete, status_default, assignee_key, "
         "story_points FROM staging.spreadsheet__work_items ORDER BY source_key").fetchall()
@@ -199,11 +203,12 @@ def test_csv_variants_dates_percents_and_column_mapping(tmp_path: Path) -> None:
         ("eu.csv#eu#2", "eu.csv#Alpha", dt.date(2026, 1, 5), 100.0, "done", "ann@x.org", 5.0),
         ("eu.csv#eu#3", "eu.csv#Alpha", dt.date(2026, 1, 19), 50.0, "in_progress", "ann lee", 8.0),
         ("eu.csv#eu#4", "eu.csv#Beta", dt.date(2026, 3, 2), 0.0, None, "Bo Chen", None),  # 'Parked' is unmapped
+        ("eu.csv#eu#5", "eu.csv#Beta", None, 100.0, "done", "Bo Chen", None),  # its Start cannot be read
     ]
     projects = con.execute("SELECT source_key, name FROM staging.spreadsheet__projects ORDER BY 1").fetchall()
     assert projects == [("eu.csv#Alpha", "Alpha"), ("eu.csv#Beta", "Beta")]
-    (location, reason), = con.execute("SELECT location, reason FROM raw.quarantine").fetchall()
-    assert location == "eu.csv, sheet 'eu', row 5" and "2026-13-01" in reason
+    (location, reason, level), = con.execute("SELECT location, reason, level FROM raw.quarantine").fetchall()
+    assert location == "eu.csv, sheet 'eu', row 5, column 'Start'" and "2026-13-01" in reason and level == "cell"
     con.close()
 
     us = source(tmp_path, path="trackers/us.csv", columns={"name": "Deliverable", "finish": "Go-live",

@@ -56,8 +56,13 @@ BOOKKEEPING = (
     """CREATE TABLE IF NOT EXISTS history.project_health_snapshots (
         snapshot_date DATE, project_id VARCHAR, rag VARCHAR, rag_reasons VARCHAR, reported_status VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS raw.quarantine (
-        source_id VARCHAR, load_id VARCHAR, object_key VARCHAR, location VARCHAR, reason VARCHAR, record VARCHAR
+        source_id VARCHAR, load_id VARCHAR, object_key VARCHAR, location VARCHAR, reason VARCHAR, record VARCHAR,
+        level VARCHAR, column_name VARCHAR, cell_value VARCHAR
     )""",
+    # Build files from before cell-level findings get their columns.
+    "ALTER TABLE raw.quarantine ADD COLUMN IF NOT EXISTS level VARCHAR",
+    "ALTER TABLE raw.quarantine ADD COLUMN IF NOT EXISTS column_name VARCHAR",
+    "ALTER TABLE raw.quarantine ADD COLUMN IF NOT EXISTS cell_value VARCHAR",
 )
 
 

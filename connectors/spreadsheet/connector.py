@@ -9,7 +9,6 @@ sheet, row number and reason; the rest of the sheet loads.
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
@@ -18,27 +17,29 @@ import pyarrow as pa
 
 from connectors import values as v
 from connectors.base import Batch, Connector, ExtractContext
+from connectors.spreadsheet.columns import ColumnRules, Locale, task_rules
+from connectors.spreadsheet.excel_errors import excel_error
 from connectors.spreadsheet.headers import (
     HEADER_SEARCH_ROWS,
     REPORT_FIELDS,
     RISK_FIELDS,
     TASK_FIELDS,
     find_header_row,
+    header_cells,
     match_columns,
 )
 from connectors.spreadsheet.options import SpreadsheetOptions
+from connectors.spreadsheet.predecessors import parse_link, split_predecessors
 from connectors.spreadsheet.raid import RAID_SCHEMA, find_raid_log, read_log
 from connectors.spreadsheet.reader import SheetRows, iter_sheets
 from connectors.spreadsheet.sheet_kinds import Verdict, classify
+from connectors.spreadsheet.units import Calendar
 from connectors.zipguard import ArchiveTooLarge, ZipLimits
 
 BATCH_ROWS = 10_000
-HOURS_PER_LAG_UNIT = {"h": 1.0, "d": 8.0, "w": 40.0}
-_DEPENDENCY = re.compile(
-    r"^(?:(?P<scope>[^!]+)!)?(?P<id>[^\s!]+?)"
-    r"(?:\s*(?P<type>FS|SS|FF|SF)(?:\s*(?P<sign>[+-])\s*(?P<lag>\d+(?:\.\d+)?)\s*(?P<unit>[hdw])[a-z]*)?)?$",
-    re.IGNORECASE,
-)
+#: Rows read ahead of typing a sheet: the header is searched in the first HEADER_SEARCH_ROWS, and each
+#: column's decimal mark and date order are decided from its values in these rows.
+LOOKAHEAD_ROWS = 1_000
 
 TASK_SCHEMA = pa.schema(
     [
@@ -56,6 +57,8 @@ TASK_SCHEMA = pa.schema(
         ("systems", pa.list_(pa.string())), ("objectives", pa.list_(pa.string())),
         ("cost", pa.float64()), ("baseline_cost", pa.float64()), ("actual_cost", pa.float64()),
         ("updated_at", pa.timestamp("us")),
+        ("phase", pa.string()), ("rag", pa.string()), ("outline", pa.string()),
+        ("stated_duration_hours", pa.float64()),
     ]
 )
 DEPENDENCY_SCHEMA = pa.schema(
@@ -86,10 +89,9 @@ REPORT_SCHEMA = pa.schema(
     ]
 )
 
-DATE_FIELDS = ("start", "finish", "due", "baseline_start", "baseline_finish", "actual_start", "actual_finish")
-HOUR_FIELDS = ("work_hours", "actual_work_hours")
-NUMBER_FIELDS = {"story_points": v.STORY_POINTS, "cost": v.COST, "baseline_cost": v.COST, "actual_cost": v.COST}
-TEXT_FIELDS = ("name", "item_type", "status", "owner", "owner_email", "team")
+TEXT_FIELDS = ("name", "item_type", "status", "owner", "owner_email", "team", "phase", "rag", "outline")
+#: Fields whose unreadable cell leaves the row unloaded: without them there is no task to load.
+KEY_FIELDS = ("name", "task_id", "project")
 
 
 class SpreadsheetConnector(Connector):
@@ -135,8 +137,17 @@ class SpreadsheetConnector(Connector):
         rows, buffers[table] = buffers[table], []
         return Batch(table, pa.Table.from_pylist(rows, schema=self.raw_schemas[table]))
 
+    def _default_day_first(self) -> bool:
+        """For risk logs and status registers: the option, else day first on a decimal-comma source."""
+        given = self.options.day_first
+        return given if given is not None else self.options.decimal == "comma"
+
+    def _locale(self) -> Locale:
+        o = self.options
+        return Locale(o.day_first, o.decimal, Calendar(o.hours_per_day, o.days_per_week, o.days_per_month))
+
     def _sheet_records(self, sheet: SheetRows, context: ExtractContext) -> Iterator[tuple[str, dict[str, Any]]]:
-        head = list(itertools.islice(sheet.rows, HEADER_SEARCH_ROWS))
+        head = list(itertools.islice(sheet.rows, HEADER_SEARCH_ROWS + LOOKAHEAD_ROWS))
         cells = [row for _, row in head]
         risk_sheets = set(self.options.risk_sheets)
         task_overrides = self.options.columns
@@ -160,55 +171,83 @@ class SpreadsheetConnector(Connector):
         header_index = risk_header if is_risk_log else task_header
         where = f"{sheet.file}, sheet {sheet.sheet!r}"
         if header_index is None:
-            if any(not v.is_blank(c) for row in cells for c in row):
+            if any(not v.is_blank(c) for row in cells[:HEADER_SEARCH_ROWS] for c in row):
                 context.quarantine(
                     f"{sheet.file}#{sheet.sheet}", where,
-                    "no header row found in the first 10 rows; expected columns such as Task, Status, Start, "
-                    "Finish (or map them under the source's columns:)",
+                    f"no header row found in the first {HEADER_SEARCH_ROWS} rows; expected columns such as Task, "
+                    "Status, Start, Finish (or map them under the source's columns:)",
                     {"first_row": cells[0] if cells else []},
                 )
             return
         rest = itertools.chain(head[header_index + 1:], sheet.rows)
         if is_risk_log:
             yield from self._log_records(sheet, cells[header_index], risk_columns, rest, context)
-        else:
-            columns = match_columns(cells[header_index], TASK_FIELDS, task_overrides)
-            report_columns = match_columns(cells[header_index], REPORT_FIELDS, {})
-            if "name" not in columns and {"project", "status", "reported_at"} <= report_columns.keys():
-                # A status register: what each project reported, by date (no task-name column).
-                yield from self._report_records(sheet, cells[header_index], report_columns, rest, context)
-                return
-            if "name" not in columns:
+            return
+        header = header_cells(cells, header_index, TASK_FIELDS)
+        columns = match_columns(header, TASK_FIELDS, task_overrides)
+        report_columns = match_columns(cells[header_index], REPORT_FIELDS, {})
+        if "name" not in columns and {"project", "status", "reported_at"} <= report_columns.keys():
+            # A status register: what each project reported, by date (no task-name column).
+            yield from self._report_records(sheet, cells[header_index], report_columns, rest, context)
+            return
+        if "name" not in columns:
+            context.quarantine(
+                f"{sheet.file}#{sheet.sheet}", where,
+                f"no task-name column among headers {[h for h in header if h]}; expected "
+                "Task, Name, Activity, Subject or Work item, or map one with columns: {name: <header>}",
+                {},
+            )
+            return
+        rules = task_rules(header, columns, cells[header_index + 1:], self._locale())
+        self._report_columns(sheet, header, columns, rules, context)
+        yield from self._task_records(sheet, header, columns, rules, rest, context)
+
+    @staticmethod
+    def _report_columns(
+        sheet: SheetRows, header: list[Any], columns: dict[str, int], rules: ColumnRules, context: ExtractContext,
+    ) -> None:
+        """One finding per column left unread (an unknown unit) or read with a stated guess."""
+        for level, findings in (("column", rules.refused), ("column", rules.notes)):
+            for field_name, reason in findings.items():
+                label = str(header[columns[field_name]])
+                unread = "; the column was left unread" if field_name in rules.refused else ""
                 context.quarantine(
-                    f"{sheet.file}#{sheet.sheet}", where,
-                    f"no task-name column among headers {[h for h in cells[header_index] if h]}; expected "
-                    "Task, Name or Activity, or map one with columns: {name: <header>}",
-                    {},
+                    f"{sheet.file}#{sheet.sheet}", f"{sheet.file}, sheet {sheet.sheet!r}, column {label!r}",
+                    f"column {label!r}: {reason}{unread}", {}, level=level, column=label,
                 )
-                return
-            yield from self._task_records(sheet, cells[header_index], columns, rest, context)
 
     def _task_records(
-        self, sheet: SheetRows, header: list[Any], columns: dict[str, int],
+        self, sheet: SheetRows, header: list[Any], columns: dict[str, int], rules: ColumnRules,
         rows: Iterator[tuple[int, list[Any]]], context: ExtractContext,
     ) -> Iterator[tuple[str, dict[str, Any]]]:
-        day_first = self.options.day_first
         is_csv = sheet.file.lower().endswith((".csv", ".tsv", ".txt"))
+        calendar = self._locale().calendar
         for number, row in rows:
-            cells = {name: (row[i] if i < len(row) else None) for name, i in columns.items()}
             if all(v.is_blank(c) for c in row):
                 continue
+            cells = {name: (row[i] if i < len(row) else None) for name, i in columns.items()}
             location = f"{sheet.file}, sheet {sheet.sheet!r}, row {number}"
             record = {str(header[i]): row[i] for i in range(min(len(header), len(row))) if not v.is_blank(row[i])}
-            task_id = v.as_text(cells.get("task_id")) or str(number)
+            parsed, cell_errors, out_of_range = _parse_task(cells, rules)
+            task_id = None if "task_id" in cell_errors else v.as_text(cells.get("task_id"))
+            task_id = task_id or str(number)
             item_key = f"{sheet.file}#{sheet.sheet}#{task_id}"
-            parsed, errors = _parse_task(cells, columns, header, day_first)
-            if not errors and parsed.get("name") is None:
-                errors.append(f"column {header[columns['name']]!r}: empty; every task needs a name")
-            if errors:
-                context.quarantine(item_key, location, "; ".join(errors), record)
+            row_errors = [f"column {header[columns[f]]!r}: {reason}" for f, reason in out_of_range.items()]
+            row_errors += [f"column {header[columns[f]]!r}: {cell_errors.pop(f)}; every task needs one"
+                           for f in KEY_FIELDS if f in cell_errors]
+            if not row_errors and parsed.get("name") is None:
+                row_errors.append(f"column {header[columns['name']]!r}: empty; every task needs a name")
+            if row_errors:
+                context.quarantine(item_key, location, "; ".join(row_errors), record)
                 continue
-            project = v.as_text(cells.get("project"))
+            for field_name, reason in cell_errors.items():
+                label = str(header[columns[field_name]])
+                context.quarantine(
+                    item_key, f"{location}, column {label!r}",
+                    f"column {label!r}: {reason}; the task was loaded without this value", record,
+                    level="cell", column=label, value=cells.get(field_name),
+                )
+            project = parsed.pop("project")
             if project:
                 project_key = f"{sheet.file}#{project}"
             else:
@@ -218,26 +257,29 @@ class SpreadsheetConnector(Connector):
                 project=project, project_key=project_key,
             )
             yield "tasks", parsed
-            for dependency in v.parse_list(cells.get("depends_on")):
-                link = _parse_dependency(dependency)
+            if "depends_on" in cell_errors:
+                continue
+            for reference in split_predecessors(cells.get("depends_on")):
+                link = parse_link(reference, calendar)
                 if link is None:
+                    label = str(header[columns["depends_on"]])
                     context.quarantine(
-                        item_key, location,
-                        f"column {header[columns['depends_on']]!r}: {dependency!r} is not a dependency; expected "
-                        "an id such as 12, 12FS+2d or Sheet!12. The task was loaded without this link",
-                        record,
+                        item_key, f"{location}, column {label!r}",
+                        f"column {label!r}: {reference!r} is not a dependency; expected an id such as 12, "
+                        "2,3, 12FS+2d, 3SS-2 days or Sheet!12. The task was loaded without this link",
+                        record, level="cell", column=label, value=reference,
                     )
                     continue
                 yield "dependencies", {
                     "file": sheet.file, "sheet": sheet.sheet, "successor_key": item_key,
-                    "successor_project_key": project_key, "predecessor_ref": dependency, **link,
+                    "successor_project_key": project_key, "predecessor_ref": reference, **link,
                 }
 
     def _log_records(
         self, sheet: SheetRows, header: list[Any], columns: dict[str, int],
         rows: Iterator[tuple[int, list[Any]]], context: ExtractContext,
     ) -> Iterator[tuple[str, dict[str, Any]]]:
-        yield from read_log(sheet, header, columns, rows, context, day_first=self.options.day_first,
+        yield from read_log(sheet, header, columns, rows, context, day_first=self._default_day_first(),
                             declared=self.options.risk_scales)
 
     def _not_a_plan(self, sheet: SheetRows, verdict: Verdict, context: ExtractContext) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -259,7 +301,7 @@ class SpreadsheetConnector(Connector):
             location = f"{sheet.file}, sheet {sheet.sheet!r}, row {number}"
             record = {str(header[i]): row[i] for i in range(min(len(header), len(row))) if not v.is_blank(row[i])}
             try:
-                reported_at = v.parse_date(cells.get("reported_at"), day_first=self.options.day_first)
+                reported_at = v.parse_date(cells.get("reported_at"), day_first=self._default_day_first())
             except v.CellError as exc:
                 context.quarantine(f"{sheet.file}#{sheet.sheet}#{number}", location,
                                    f"column {header[columns['reported_at']]!r}: {exc}", record)
@@ -276,51 +318,47 @@ class SpreadsheetConnector(Connector):
             }
 
 
+_EMPTY_TASK: dict[str, Any] = {name: None for name in TASK_SCHEMA.names} | {"percent_explicit": False}
+
+
 def _parse_task(
-    cells: dict[str, Any], columns: dict[str, int], header: list[Any], day_first: bool
-) -> tuple[dict[str, Any], list[str]]:
-    """Type every recognised cell; return the values and one message per unreadable cell."""
-    parsed: dict[str, Any] = {}
-    errors: list[str] = []
-
-    def attempt(field_name: str, parser: Any) -> None:
-        try:
-            parsed[field_name] = parser(cells.get(field_name))
-        except v.CellError as exc:
-            errors.append(f"column {header[columns[field_name]]!r}: {exc}")
-
-    for field_name in DATE_FIELDS:
-        attempt(field_name, lambda c: v.parse_date(c, day_first=day_first))
-    for field_name in HOUR_FIELDS:
-        attempt(field_name, lambda c: v.in_range(v.parse_hours(c), v.HOURS))
-    for field_name, bounds in NUMBER_FIELDS.items():
-        attempt(field_name, lambda c, bounds=bounds: v.in_range(v.parse_number(c), bounds))
-    for field_name in TEXT_FIELDS:
-        parsed[field_name] = v.as_text(cells.get(field_name))
-    attempt("milestone", v.parse_bool)
-    attempt("updated_at", lambda c: v.parse_timestamp(c, day_first=day_first))
-    try:
-        parsed["percent_value"], parsed["percent_explicit"] = v.parse_percent(cells.get("percent_complete"))
-    except v.CellError as exc:
-        errors.append(f"column {header[columns['percent_complete']]!r}: {exc}")
-    parsed["systems"] = v.parse_list(cells.get("systems"))
-    parsed["objectives"] = v.parse_list(cells.get("objectives"))
-    return parsed, errors
+    cells: dict[str, Any], rules: ColumnRules,
+) -> tuple[dict[str, Any], dict[str, str], dict[str, str]]:
+    """Type every recognised cell. Returns the values, field -> why its cell was left empty (an
+    unreadable value, an Excel error), and field -> why the whole row is kept out (a number out of
+    its believable bounds: a phone number in an hours column is a slip that skews every rollup)."""
+    parsed: dict[str, Any] = dict(_EMPTY_TASK, systems=[], objectives=[])
+    cell_errors: dict[str, str] = {}
+    row_errors: dict[str, str] = {}
+    for field_name, cell in cells.items():
+        error = excel_error(cell)
+        if error is not None:
+            cell_errors[field_name] = f"Excel shows the error {error} (a broken formula); fix it in the workbook"
+        elif field_name in rules.refused:
+            continue
+        else:
+            try:
+                _type_cell(parsed, field_name, cell, rules)
+            except v.OutOfRange as exc:
+                row_errors[field_name] = str(exc)
+            except v.CellError as exc:
+                cell_errors[field_name] = str(exc)
+    return parsed, cell_errors, row_errors
 
 
-def _parse_dependency(token: str) -> dict[str, Any] | None:
-    match = _DEPENDENCY.match(token.strip())
-    if not match:
-        return None
-    lag = float(match["lag"] or 0) * HOURS_PER_LAG_UNIT[(match["unit"] or "d").lower()]
-    if not v.LAG_HOURS[0] <= lag <= v.LAG_HOURS[1]:
-        return None  # an implausible lag is quarantined like any unreadable dependency
-    return {
-        "predecessor_scope": match["scope"].strip() if match["scope"] else None,
-        "predecessor_id": match["id"],
-        "link_type": (match["type"] or "FS").upper(),
-        "lag_hours": -lag if match["sign"] == "-" else lag,
-    }
+def _type_cell(parsed: dict[str, Any], field_name: str, cell: Any, rules: ColumnRules) -> None:
+    if field_name == "percent_complete":
+        parsed["percent_value"], parsed["percent_explicit"] = rules.rules[field_name](cell)
+    elif field_name == "duration":
+        parsed["stated_duration_hours"] = rules.rules[field_name](cell)
+    elif field_name in rules.rules:
+        parsed[field_name] = rules.rules[field_name](cell)
+    elif field_name == "milestone":
+        parsed[field_name] = v.parse_bool(cell)
+    elif field_name in ("systems", "objectives"):
+        parsed[field_name] = v.parse_list(cell)
+    elif field_name in (*TEXT_FIELDS, "project"):
+        parsed[field_name] = v.as_text(cell)
 
 
 __all__ = ["SpreadsheetConnector"]

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from connectors.base import SourceError
+from connectors.spreadsheet.excel_errors import error_cells
 from connectors.zipguard import ZipLimits, check_workbook
 
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
@@ -45,16 +46,57 @@ def _excel_sheets(path: Path, name: str, sheet_filter: set[str] | None) -> Itera
         raise SourceError(
             f"{name}: cannot be opened as a workbook ({type(exc).__name__}: {exc}); re-save it from Excel"
         ) from None
+    errors = error_cells(path)
     for sheet_name in workbook.sheet_names:
         if sheet_filter is not None and sheet_name not in sheet_filter:
             continue
         try:
             sheet = workbook.get_sheet_by_name(sheet_name)
-            first_row = sheet.start[0] if sheet.start else 0
+            # calamine yields rows from the sheet's first row, but columns from its first used one.
+            first_column = sheet.start[1] if sheet.start else 0
+            merged = [r for r in (sheet.merged_cell_ranges or ()) if r[1][0] > r[0][0]]
             rows = sheet.iter_rows()
         except Exception as exc:
             raise SourceError(f"{name}, sheet {sheet_name!r}: cannot be read ({exc}); re-save it from Excel") from None
-        yield SheetRows(name, sheet_name, ((first_row + i + 1, list(r)) for i, r in enumerate(rows)))
+        cells = _with_cells(rows, first_column, merged, errors.get(sheet_name, {}))
+        yield SheetRows(name, sheet_name, ((i + 1, row) for i, row in enumerate(cells)))
+
+
+Span = tuple[tuple[int, int], tuple[int, int]]
+
+
+def _with_cells(
+    rows: Iterator[list[Any]], first_column: int, merged: list[Span], errors: dict[tuple[int, int], Any],
+) -> Iterator[list[Any]]:
+    """Rows with error cells put back and each merged block spanning rows (a Project or Phase cell
+    merged down) filled with its top-left value, as a person reads every row of it."""
+    if not merged and not errors:
+        yield from rows
+        return
+    pending: dict[int, dict[int, Any]] = {}  # 0-based row -> {0-based column: value to put}
+    for (r, c), error in errors.items():
+        pending.setdefault(r, {})[c] = error
+    starts: dict[int, list[Span]] = {}
+    for span in merged:
+        starts.setdefault(span[0][0], []).append(span)
+    for index, row in enumerate(rows):
+        row = list(row)
+        for (top, left), (bottom, right) in starts.pop(index, ()):
+            value = row[left - first_column] if 0 <= left - first_column < len(row) else None
+            for r in range(top, bottom + 1):
+                for c in range(left + (r == top), right + 1):
+                    pending.setdefault(r, {}).setdefault(c, value)
+        for column, value in pending.pop(index, {}).items():
+            _put(row, column - first_column, value)
+        yield row
+
+
+def _put(row: list[Any], column: int, value: Any) -> None:
+    if column < 0:
+        return
+    row.extend([""] * (column + 1 - len(row)))
+    if row[column] in ("", None):
+        row[column] = value
 
 
 def _csv_rows(path: Path, name: str) -> Iterator[tuple[int, list[Any]]]:

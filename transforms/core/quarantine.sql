@@ -1,7 +1,8 @@
 -- Everything that could not be loaded, with where it came from and why: rows the connectors
 -- rejected, copies of a key that lost to a more recent (or later) copy, and dependencies that did
 -- not resolve to two loaded work items (an unknown reference, or an end outside the source's
--- scope or itself quarantined).
+-- scope or itself quarantined). A connector may also list a finding about one cell (level 'cell': the
+-- record loaded with that field empty) or one column (level 'column') of a record it did load.
 WITH copies AS (
     SELECT 'work item' AS what, source_id, source_key, location, updated_at, kept_location, kept_updated_at
     FROM ranked_copies('staging.work_items') WHERE copy_rank > 1
@@ -18,7 +19,8 @@ WITH copies AS (
     SELECT 'RAID log entry', source_id, source_key, location, updated_at, kept_location, kept_updated_at
     FROM ranked_copies('staging.raid_log') WHERE copy_rank > 1
 )
-SELECT source_id, load_id, object_key, location, reason, record
+SELECT source_id, load_id, object_key, location, reason, record, coalesce(level, 'row') AS level, column_name,
+    cell_value
 FROM raw.quarantine
 UNION ALL
 SELECT
@@ -30,6 +32,9 @@ SELECT
         || coalesce(' (updated ' || strftime(kept_updated_at, '%Y-%m-%d %H:%M') || ')', '')
         || ', dropped this one' || coalesce(' (updated ' || strftime(updated_at, '%Y-%m-%d %H:%M') || ')', '')
         || '; remove the duplicate (an overlapping export, a copied row or task) from the source',
+    NULL,
+    'row',
+    NULL,
     NULL
 FROM copies
 UNION ALL
@@ -40,6 +45,9 @@ SELECT
     d.successor_key,
     'dependency on ' || coalesce(d.predecessor_ref, d.predecessor_key, '?') || ' (' || d.link_type
         || ') does not resolve to a loaded work item; fix the reference, or widen the source''s scope',
+    NULL,
+    'row',
+    NULL,
     NULL
 FROM staging.dependencies AS d
 WHERE NOT EXISTS (

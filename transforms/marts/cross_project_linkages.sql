@@ -76,7 +76,9 @@ shared_resources AS (
     GROUP BY p.project_id_a, p.project_id_b
 )
 SELECT project_id_a, project_id_b, linkage_type, CAST(strength AS DOUBLE) AS strength, evidence,
-       CAST(slip_days AS BIGINT) AS slip_days
+       CAST(slip_days AS BIGINT) AS slip_days,
+       (SELECT p.name FROM core.projects AS p WHERE p.project_id = project_id_a) AS project_name_a,
+       (SELECT p.name FROM core.projects AS p WHERE p.project_id = project_id_b) AS project_name_b
 FROM (
     SELECT * FROM dependencies
     UNION ALL SELECT * FROM shared_systems

@@ -4,7 +4,8 @@
 -- An assignment whose dates hold no working day is counted on the nearest one (intermediate.assignment_weeks).
 -- Over-allocation: above 100% + rules.overallocation_margin (10%) of capacity in a week. Cycles: a work item reachable from itself
 -- through dependencies (searched up to 50 links deep; intermediate.dependency_cycles).
-SELECT 'quarantined_row' AS check_name, 'error' AS severity, source_id, object_key,
+SELECT CASE level WHEN 'row' THEN 'quarantined_row' ELSE 'unreadable_' || level END AS check_name,
+       CASE level WHEN 'row' THEN 'error' ELSE 'warning' END AS severity, source_id, object_key,
        location || ': ' || reason AS detail
 FROM core.quarantine
 UNION ALL

@@ -71,7 +71,9 @@ SELECT
     coalesce(i.hours, 0) / nullif(t.hours, 0) AS actual_share,
     coalesce(i.hours_to_date, 0) / nullif(t.hours_to_date, 0) AS actual_share_to_date,
     coalesce(i.hours, 0) / nullif(t.hours, 0) - o.target_share AS drift,
-    coalesce(i.method, 'no effort') AS method
+    coalesce(i.method, 'no effort') AS method,
+    coalesce((SELECT c.name FROM core.objectives AS c WHERE c.objective_id = o.objective_id),
+             CASE WHEN o.objective_id = 'unaligned' THEN 'Unaligned' END) AS objective_name
 FROM objectives AS o
 LEFT JOIN invested AS i USING (objective_id)
 CROSS JOIN totals AS t

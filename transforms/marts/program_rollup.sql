@@ -105,7 +105,11 @@ SELECT
     s.bac / nullif(s.ev / nullif(s.ac, 0), 0) AS eac,
     s.bac - s.bac / nullif(s.ev / nullif(s.ac, 0), 0) AS vac,
     CASE (SELECT program_rag FROM config.rules) WHEN 'majority' THEN r.majority_rag ELSE r.worst_rag END AS rag,
-    s.has_stale_source
+    s.has_stale_source,
+    rag_rank(CASE (SELECT program_rag FROM config.rules) WHEN 'majority' THEN r.majority_rag ELSE r.worst_rag END)
+        AS rag_rank,
+    rag_colour(CASE (SELECT program_rag FROM config.rules) WHEN 'majority' THEN r.majority_rag ELSE r.worst_rag END)
+        AS rag_colour
 FROM core.programs AS g
 JOIN sums AS s USING (program_id)
 JOIN rag AS r USING (program_id)

@@ -145,5 +145,9 @@ SELECT
     coalesce(reported_rag = 'green' AND rag IN ('red', 'amber')
              AND previous_reported_rag = 'green' AND previous_rag IN ('red', 'amber')
              AND rag_rules(rag_reasons) = rag_rules(previous_rag_reasons), false) AS watermelon,
-    detail_url
+    detail_url,
+    (SELECT p.name FROM core.projects AS p WHERE p.project_id = basis.project_id) AS project_name,
+    (SELECT g.name FROM core.programs AS g WHERE g.program_id = basis.program_id) AS program_name,
+    rag_rank(rag) AS rag_rank,
+    rag_colour(rag) AS rag_colour
 FROM basis

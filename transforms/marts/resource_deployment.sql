@@ -37,6 +37,7 @@ SELECT
     w.project_ids,
     w.demand_hours > c.hours * w.working_days / 5.0 AS is_overallocated,
     c.name AS resource_name,
-    c.team
+    c.team,
+    list_text(w.project_ids) AS project_ids_text
 FROM weekly AS w
 LEFT JOIN capacity AS c USING (resource_id)

@@ -25,6 +25,9 @@ SELECT
         WHEN w.alignment_score < (SELECT alignment_threshold FROM config.rules)
             THEN 'only ' || round(100 * w.alignment_score) || '% of its effort serves a company objective (threshold '
                  || round(100 * (SELECT alignment_threshold FROM config.rules)) || '%)'
-    END AS reasons
+    END AS reasons,
+    p.name AS project_name,
+    (SELECT g.name FROM core.programs AS g WHERE g.program_id = p.program_id) AS program_name,
+    list_text(coalesce(w.objective_ids, []::VARCHAR[])) AS objective_ids_text
 FROM core.projects AS p
 LEFT JOIN weights AS w USING (project_id)

@@ -1,4 +1,5 @@
--- "Depends on" references: an id of the same sheet (12, 12FS+2d), or Scope!id where Scope is a
+-- "Depends on" references: an id of the same sheet (12, 12FS+2d; the row number in a sheet without an
+-- ID column, or an outline number from its WBS / Outline column), or Scope!id where Scope is a
 -- project value, sheet or file of the same source. A Scope!id this source does not hold is left to
 -- core to resolve in another source (Scope = a project id, name or key there).
 SELECT
@@ -13,7 +14,7 @@ SELECT
 FROM raw.this__dependencies AS d
 LEFT JOIN raw.this__tasks AS t
     ON t.source_id = d.source_id
-    AND t.task_id = d.predecessor_id
+    AND (t.task_id = d.predecessor_id OR t.outline = d.predecessor_id)
     AND CASE
         WHEN d.predecessor_scope IS NULL THEN t.file = d.file AND t.sheet = d.sheet
         ELSE lower(d.predecessor_scope) IN (lower(t.project), lower(t.sheet), lower(t.file), lower(t.project_key))

@@ -52,6 +52,7 @@ SELECT
     coalesce(finish, due) AS planned_finish,
     CASE
         WHEN is_milestone THEN 0.0
+        WHEN stated_duration_hours IS NOT NULL THEN stated_duration_hours  -- a Duration column, in hours
         WHEN start IS NOT NULL AND coalesce(finish, due) >= start
             THEN working_days(start, coalesce(finish, due)) * 8.0
     END AS duration_hours,
