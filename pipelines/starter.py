@@ -35,6 +35,12 @@ sources:
     kind: spreadsheet
     path: sheets/*.csv                 # relative to this file; globs allowed; .xlsx too
     day_first: true                    # 03/04/2026 is 3 April
+  # Azure DevOps Boards (README, "Azure DevOps Boards sources"): a project's key is the team project name.
+  # - id: ado
+  #   kind: azure_devops
+  #   url: https://dev.azure.com/<org>  # or the Server collection URL
+  #   auth: {token_env: ADO_PAT}        # a personal access token (Work Items: Read), in the environment
+
   # Planner premium / Project for the web (Dataverse): a project's key is its msdyn_projectid.
   # - id: planner
   #   kind: planner_premium
@@ -42,12 +48,6 @@ sources:
   #   auth: {tenant_id_env: PLANNER_TENANT_ID, client_id_env: PLANNER_CLIENT_ID,
   #          client_secret_env: PLANNER_CLIENT_SECRET}
   #   baseline: first_seen             # keep each task's first observed dates as its baseline
-
-  # Azure DevOps Boards (README, "Azure DevOps Boards sources"): a project's key is the team project name.
-  # - id: ado
-  #   kind: azure_devops
-  #   url: https://dev.azure.com/<org>  # or the Server collection URL
-  #   auth: {token_env: ADO_PAT}        # a personal access token (Work Items: Read), in the environment
 """
 
 TRACKER = """\

@@ -326,3 +326,19 @@ sources:
     assert "sources[0].fields.colour" in problems  # not a role
     assert "sources[0].wiql_cap" in problems
     assert "sources[1].auth.token" in problems and "abc" not in problems
+
+
+def test_the_starters_commented_azure_devops_source_is_a_valid_config(tmp_path: Path) -> None:
+    from pipelines.config import load_portfolio
+    from pipelines.starter import write_starter
+
+    write_starter(tmp_path)
+    config = tmp_path / "portfolio.yaml"
+    lines = config.read_text(encoding="utf-8").splitlines()
+    start = lines.index("  # - id: ado")
+    end = lines.index("", start)  # the block ends at the next blank line
+    lines[start:end] = [line.replace("  # ", "  ", 1) for line in lines[start:end]]
+    config.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    ado = [s for s in load_portfolio(config).sources if s.kind == "azure_devops"]
+    assert [(s.id, s.options.url, s.options.auth.token_env) for s in ado] == [
+        ("ado", "https://dev.azure.com/<org>", "ADO_PAT")]
