@@ -7,6 +7,8 @@
     python benchmarks/run.py azure_devops [--items 50000]
     python benchmarks/run.py transforms [--items 1000000]
     python benchmarks/run.py overhead
+    python benchmarks/run.py sources [--rows 50000] [--tasks 20000] [--issues 5000]
+    python benchmarks/run.py report [--items 1000000]
 
 spreadsheet: for each size (N/4 and N) and format (CSV, XLSX), a fresh subprocess generates the
 tracker, extracts and loads it into a DuckDB build file (connector -> landing Parquet -> raw ->
@@ -41,6 +43,17 @@ examples/: a no-change sync through Dagster (pipelines.run.run_sync, as `sightli
 after a first sync) against the same work called directly (extract each source, staging, every
 model, publish); then `sightline demo` (a first sync and the demo's queries, interpreter start
 included) against the direct equivalent. Wall and CPU seconds, and the ratios.
+
+sources: a portfolio of four sources of different kinds - a CSV tracker of N rows, an MSPDI plan of
+N tasks and two emulated Jira Cloud sites of N issues each, answering after 50 ms as a remote site
+does. In fresh subprocesses on a fresh build file: each source loaded alone (a, b, c, d), the four
+loaded one after another, the four extracted together with the merges one after another (as a run
+does), and the whole `sightline sync` of the portfolio. Prints each alone, the sum, the max and both.
+report: `sightline report` on the sample (synced directly) and on a published 2,000-project warehouse
+with N work items (benchmarks/transforms_data.py, every model built, then published); each in a fresh
+subprocess: seconds to write the report, its size (all files, and without the shared plotly.min.js),
+pages, and - where a chromium binary exists - how long the browser takes to open the overview and the
+heaviest chart page (load event, file:// URLs).
 """
 
 from __future__ import annotations
@@ -144,7 +157,7 @@ def extract_and_load(cls: type, spec: object, folder: Path) -> tuple[object, dic
     db.prepare(con, {cls.kind: dict(cls.raw_schemas)})
     saved = previous_state(con, spec.id)
     context = ExtractContext(previous_state=saved, kept_state=saved)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     load_id = new_load_id()
     writer = LandingWriter(folder / "landing", spec.id, load_id)
     for batch in cls(spec).extract(context):
@@ -155,7 +168,31 @@ def extract_and_load(cls: type, spec: object, folder: Path) -> tuple[object, dic
                          cls.merge_key, cls.primary_table, context.state))
     seconds = time.perf_counter() - started
     return con, {"ok": True, "seconds": round(seconds, 2), "extract_seconds": round(extract_seconds, 2),
+                 "cpu_seconds": round(time.process_time() - cpu, 2),
                  "extract_rss_mb": extract_rss, "peak_rss_mb": peak_rss_mb()}
+
+
+def jira_floor_child(url: str, requests_file: str) -> dict:
+    """Runs in the subprocess: the floor of a full sync - the same requests the sync made, replayed
+    one after another on one keep-alive session, each answer decoded (orjson), nothing else."""
+    import os
+
+    import orjson
+    import requests
+
+    logged = json.loads(Path(requests_file).read_text())
+    session = requests.Session()
+    session.auth = (os.environ["BENCH_JIRA_EMAIL"], os.environ["BENCH_JIRA_TOKEN"])
+    session.headers["Accept"] = "application/json"
+    started, cpu = time.perf_counter(), time.process_time()
+    for method, path, params, body in logged:
+        response = session.request(method, url + path, params=params or None, json=body)
+        orjson.loads(response.content)
+    return {"seconds": round(time.perf_counter() - started, 2), "requests": len(logged),
+            "cpu_seconds": round(time.process_time() - cpu, 2)}
+
+
+JIRA_CHILDREN = {"sync": jira_child, "floor": jira_floor_child}
 
 
 def jira_scenario(total: int) -> None:
@@ -167,14 +204,23 @@ def jira_scenario(total: int) -> None:
 
     env = {**os.environ, "BENCH_JIRA_EMAIL": EMAIL, "BENCH_JIRA_TOKEN": TOKEN}
 
-    def child(url: str, folder: str) -> dict:
-        out = subprocess.run([sys.executable, __file__, "jira", "--child", f"{url}|{folder}"], env=env,
+    def child(url: str, folder: str, mode: str = "sync") -> dict:
+        out = subprocess.run([sys.executable, __file__, "jira", "--child", f"{mode}|{url}|{folder}"], env=env,
                              capture_output=True, text=True, check=True)
         return json.loads(out.stdout.strip().splitlines()[-1])
+
+    def floor(jira: JiraEmulator, folder: str) -> dict:
+        """The fetch floor of the sync just logged (its own requests), measured right after it."""
+        replay = Path(folder) / "requests.json"
+        replay.write_text(json.dumps([(e.method, e.path, e.params, e.body) for e in jira.log]))
+        jira.clear_log()
+        jira._query_cache.clear()  # the server evaluates each query afresh, as it did for the sync
+        return child(jira.url, str(replay), "floor")
 
     print(f"{'sync':<12} {'issues':>8} {'seconds':>8} {'issues/s':>9} {'requests':>9} {'minimum':>8} "
           f"{'extract RSS MB':>15} {'peak RSS MB':>12}")
     peaks, extract_peaks = {}, {}
+    floors: list[tuple[int, float, float]] = []
     for size in (total // 4, total):
         with JiraEmulator() as jira:
             jira.add_issues(size)
@@ -184,6 +230,11 @@ def jira_scenario(total: int) -> None:
             peaks[size], extract_peaks[size] = full["peak_rss_mb"], full["extract_rss_mb"]
             print(f"{'full':<12} {full['issues']:>8} {full['seconds']:>8} {round(full['issues'] / full['seconds']):>9} "
                   f"{full_requests:>9} {'':>8} {full['extract_rss_mb']:>15} {full['peak_rss_mb']:>12}")
+            fetch = floor(jira, folder)
+            floors.append((size, full["seconds"], fetch["seconds"]))
+            print(f"{'  floor':<12} {'':>8} {fetch['seconds']:>8} {'':>9} {fetch['requests']:>9}   "
+                  f"(the same requests on one session, decoded; ours {full['seconds'] / fetch['seconds']:.2f}x, aim 1.3x; "
+                  f"CPU s: ours {full['cpu_seconds']}, floor {fetch['cpu_seconds']})")
             if size != total:
                 continue
             changed = max(1, size // 100)
@@ -199,7 +250,11 @@ def jira_scenario(total: int) -> None:
                   f"{len(jira.log)} requests for a minimum of {minimum}")
     small, large = total // 4, total
     print(f"memory, full sync of {large} vs {small} issues: extract (pages streamed to Parquet) "
-          f"{extract_peaks[large] / extract_peaks[small]:.2f}x, with DuckDB's merge {peaks[large] / peaks[small]:.2f}x")
+          f"{extract_peaks[large] / extract_peaks[small]:.2f}x, with DuckDB's merge {peaks[large] / peaks[small]:.2f}x "
+          f"(peak {peaks[small]} MB at {small}, {peaks[large]} MB at {large}; aim under 300 MB and 1.1x)")
+    for size, ours, fetch in floors:
+        print(f"full sync of {size} issues (extract + raw merge): {ours} s against a fetch floor of {fetch} s "
+              f"in the same run: {ours / fetch:.2f}x (aim 1.3x)")
 
 
 def planner_child(url: str, folder: str, projects: str) -> dict:
@@ -564,6 +619,161 @@ def overhead_scenario() -> None:
     print("aim: Dagster within 2x of the direct calls")
 
 
+SOURCES_YAML = """warehouse: var/w.duckdb
+programs: []
+sources:
+  - {{id: tracker, kind: spreadsheet, path: sheets/*.csv}}
+  - {{id: plan, kind: msproject, path: plans/*.xml}}
+  - {{id: jira-a, kind: jira, url: "{a}", projects: [PAY, EXP], auth: {{email_env: BENCH_JIRA_EMAIL, token_env: BENCH_JIRA_TOKEN}}}}
+  - {{id: jira-b, kind: jira, url: "{b}", projects: [PAY, EXP], auth: {{email_env: BENCH_JIRA_EMAIL, token_env: BENCH_JIRA_TOKEN}}}}
+"""
+
+
+def sources_child(mode: str, config: str) -> dict:
+    """Runs in the subprocess, on a fresh build file: one source alone, all in turn, all together, or a sync."""
+    from pipelines.config import load_portfolio
+    from pipelines.extract import ParallelExtracts, land_extract, load_source
+    from pipelines.resources import prepare_build
+    from pipelines.run import run_sync
+    from warehouse import db
+
+    portfolio = load_portfolio(config)
+    landing, started = portfolio.var_dir / "landing", time.perf_counter()
+    if mode == "sync":
+        ok = run_sync(portfolio).success
+        return {"seconds": round(time.perf_counter() - started, 2), "ok": ok, "peak_rss_mb": peak_rss_mb()}
+    with db.connect(portfolio.var_dir / "build.duckdb") as con:
+        prepare_build(con, portfolio)
+        started = time.perf_counter()
+        if mode == "parallel":
+            extracts = ParallelExtracts(landing, workers=len(portfolio.sources))
+            for source in portfolio.sources:
+                extracts.start(source, None)
+            outcomes = [land_extract(con, extracts.result(s.id), landing, 1) for s in portfolio.sources]
+            extracts.close()
+        else:
+            chosen = [s for s in portfolio.sources if mode in ("sequential", s.id)]
+            outcomes = [load_source(con, s, landing, 1) for s in chosen]
+    return {"seconds": round(time.perf_counter() - started, 2), "ok": all(o.ok for o in outcomes),
+            "errors": [o.error for o in outcomes if o.error], "peak_rss_mb": peak_rss_mb()}
+
+
+def sources_scenario(rows: int, tasks: int, issues: int) -> None:
+    import os
+    import shutil
+
+    sys.path.insert(0, str(HERE))
+    sys.path.insert(0, str(HERE.parent / "tests" / "support"))
+    from generate_mspdi import write_plan
+    from generate_trackers import write_csv
+    from jira_emulator import EMAIL, TOKEN, JiraEmulator
+
+    folder = Path(tempfile.mkdtemp(prefix="sightline-bench-sources-"))
+    (folder / "sheets").mkdir()
+    (folder / "plans").mkdir()
+    write_csv(folder / "sheets" / "tracker.csv", rows)
+    write_plan(folder / "plans" / "plan.xml", tasks)
+    env = {**os.environ, "BENCH_JIRA_EMAIL": EMAIL, "BENCH_JIRA_TOKEN": TOKEN}
+    with JiraEmulator() as site_a, JiraEmulator(seed=2) as site_b:
+        for site in (site_a, site_b):
+            site.add_issues(issues)
+            site.delay_seconds = 0.05  # a remote site's answer time; the emulator on 127.0.0.1 has none
+        config = folder / "portfolio.yaml"
+        config.write_text(SOURCES_YAML.format(a=site_a.url, b=site_b.url))
+
+        def child(mode: str) -> dict:
+            shutil.rmtree(folder / "var", ignore_errors=True)  # a fresh build file: full loads every time
+            out = subprocess.run([sys.executable, __file__, "sources", "--child", f"{mode}|{config}"], env=env,
+                                 capture_output=True, text=True, check=True)
+            result = json.loads(out.stdout.strip().splitlines()[-1])
+            if not result["ok"]:
+                print(f"  {mode}: not ok {result.get('errors')}")
+            return result
+
+        alone = {source: child(source) for source in ("tracker", "plan", "jira-a", "jira-b")}
+        sequential, parallel, sync = child("sequential"), child("parallel"), child("sync")
+    print(f"{'load':<40} {'seconds':>8} {'peak RSS MB':>12}")
+    for source, result in alone.items():
+        print(f"{source + ' alone':<40} {result['seconds']:>8} {result['peak_rss_mb']:>12}")
+    total, longest = sum(r["seconds"] for r in alone.values()), max(r["seconds"] for r in alone.values())
+    print(f"{'sum of the four alone':<40} {total:>8.2f}")
+    print(f"{'max of the four alone':<40} {longest:>8.2f}")
+    print(f"{'four, one after another':<40} {sequential['seconds']:>8} {sequential['peak_rss_mb']:>12}")
+    print(f"{'four extracted together, merged in turn':<40} {parallel['seconds']:>8} {parallel['peak_rss_mb']:>12}")
+    print(f"{'sightline sync of the portfolio (all)':<40} {sync['seconds']:>8} {sync['peak_rss_mb']:>12}")
+    print(f"together: {parallel['seconds'] / longest:.2f}x the longest alone, {parallel['seconds'] / total:.2f}x "
+          f"the sum (aim: about the max plus the merges, not the sum)")
+def report_child(spec: str) -> dict:
+    from reporting.site import write_report
+    from warehouse import db
+    from warehouse.publish import publish
+
+    if spec == "sample":
+        config = sample_copy()
+        direct_sync(config)
+        published = config.parent / "var" / "sightline.duckdb"
+        items = None
+    else:
+        sys.path.insert(0, str(HERE))
+        from transforms_data import fill
+
+        from warehouse.models import build_model, discover_models
+
+        items = int(spec)
+        folder = Path(tempfile.mkdtemp(prefix="sightline-bench-report-"))
+        con = db.open_connection(folder / "build.duckdb")
+        db.prepare(con, {})
+        fill(con, items)
+        for model in discover_models():
+            build_model(con, model)
+        published = folder / "sightline.duckdb"
+        publish(con, published)
+        con.close()
+    started = time.perf_counter()
+    index = write_report(published)
+    seconds = time.perf_counter() - started
+    files = [p for p in index.parent.rglob("*") if p.is_file()]
+    total = sum(p.stat().st_size for p in files)
+    plotly = (index.parent / "assets" / "plotly.min.js").stat().st_size
+    return {"portfolio": "sample" if items is None else f"2,000 projects / {items:,} items",
+            "seconds": round(seconds, 2), "mb": round(total / 1e6, 1), "mb_pages": round((total - plotly) / 1e6, 1),
+            "pages": sum(1 for p in files if p.suffix == ".html"), "peak_rss_mb": peak_rss_mb(),
+            "open_s": browser_open_seconds(index.parent)}
+
+
+def browser_open_seconds(folder: Path) -> dict[str, float] | None:
+    """Seconds from navigation to the load event (charts drawn: plotly draws before it) per page."""
+    import shutil
+
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        return None
+    from playwright.sync_api import sync_playwright
+
+    timings = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        tab = browser.new_page()
+        for name in ("index.html", "resources.html", "network.html", "milestones.html"):
+            started = time.perf_counter()
+            tab.goto((folder / name).as_uri(), wait_until="load")
+            timings[name] = round(time.perf_counter() - started, 2)
+        browser.close()
+    return timings
+
+
+def report_scenario(items: int) -> None:
+    print(f"{'portfolio':<34} {'seconds':>8} {'MB':>6} {'MB pages':>9} {'pages':>6} {'peak RSS MB':>12}  browser open (s)")
+    for spec in ("sample", str(items)):
+        out = subprocess.run([sys.executable, __file__, "report", "--child", spec],
+                             capture_output=True, text=True, check=True)
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        opened = r["open_s"] or "no chromium"
+        print(f"{r['portfolio']:<34} {r['seconds']:>8} {r['mb']:>6} {r['mb_pages']:>9} {r['pages']:>6} "
+              f"{r['peak_rss_mb']:>12}  {opened}")
+    print("aim: under 30 s for 2,000 projects / 1,000,000 items, each page open in under 3 s")
+
+
 def spreadsheet_scenario(rows_total: int) -> None:
     results = []
     for fmt in ("csv", "xlsx"):
@@ -585,9 +795,8 @@ def spreadsheet_scenario(rows_total: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("scenario", choices=["spreadsheet", "jira", "msproject", "transforms", "overhead", "chain",
-                                             "planner", "postgres", "azure_devops"])
-    parser.add_argument("--items", type=int, default=None)  # transforms, postgres: 1,000,000; azure_devops: 50,000
+    parser.add_argument("scenario", help="one of the scenarios below (see this file's docstring)")
+    parser.add_argument("--items", type=int, default=None)  # azure_devops: 50,000; the others: 1,000,000
     parser.add_argument("--tasks", type=int, default=50_000)
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--issues", type=int, default=50_000)
@@ -600,17 +809,23 @@ def main() -> None:
     scenarios = {
         "spreadsheet": (lambda child: measure_load(child.split(":")[0], int(child.split(":")[1])),
                         lambda: spreadsheet_scenario(args.rows)),
-        "jira": (lambda child: jira_child(*child.split("|")), lambda: jira_scenario(args.issues)),
+        "jira": (lambda child: JIRA_CHILDREN[child.split("|")[0]](*child.split("|")[1:]),
+                 lambda: jira_scenario(args.issues)),
         "msproject": (lambda child: msproject_child(*child.split("|")), lambda: msproject_scenario(args.tasks)),
         "planner": (lambda child: planner_child(*child.split("|")), lambda: planner_scenario(args.tasks)),
         "transforms": (lambda child: transforms_child(int(child)), lambda: transforms_scenario(args.items or 1_000_000)),
         "overhead": (lambda child: overhead_child(*child.split("|")), overhead_scenario),
+        "sources": (lambda child: sources_child(*child.split("|")),
+                    lambda: sources_scenario(args.rows, args.tasks, args.issues)),
         "chain": (lambda child: chain_child(child.split("|")[0], int(child.split("|")[1])),
                   lambda: chain_scenario(args.length)),
         "postgres": (None, lambda: postgres_scenario(args.items or 1_000_000)),
+        "report": (report_child, lambda: report_scenario(args.items or 1_000_000)),
         "azure_devops": (lambda child: azure_devops_bench.child(*child.split("|"), peak_rss_mb),
                          lambda: azure_devops_bench.scenario(args.items or 50_000)),
     }
+    if args.scenario not in scenarios:  # named here, not in choices=, so a new scenario is one line
+        parser.error(f"unknown scenario {args.scenario!r}; choose from: {', '.join(sorted(scenarios))}")
     measure, scenario = scenarios[args.scenario]
     if args.child:
         print(json.dumps(measure(args.child)))

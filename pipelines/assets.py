@@ -2,6 +2,8 @@
 intermediate -> marts -> history -> publish.
 
 Every asset that writes the build file is in the ``sightline_duckdb`` pool: one writer at a time.
+The first extract step of a run starts the extracts of every source the run will load, in threads
+(they write landing files only); each source's own step then waits for its extract and merges it.
 """
 
 
@@ -17,7 +19,7 @@ import duckdb
 from connectors.base import SourceSpec
 from connectors.registry import connector_class
 from pipelines.config import Portfolio, PostgresTarget
-from pipelines.extract import load_source
+from pipelines.extract import land_extract
 from pipelines.portfolio_tables import config_tables, run_table
 from pipelines.resources import DUCKDB_POOL, SightlineWarehouse
 from warehouse.db import MACROS
@@ -33,6 +35,7 @@ from warehouse.models import (
 )
 from warehouse.postgres import PostgresPublishError, publish_postgres
 from warehouse.publish import publish
+from warehouse.raw import previous_state
 
 PROGRESS = logging.getLogger("sightline.progress")
 CONFIG_KEY = dg.AssetKey(["config", "portfolio"])
@@ -131,9 +134,13 @@ def extract_asset(source: SourceSpec) -> dg.AssetsDefinition:
     ) -> dg.MaterializeResult:
         started = time.monotonic()
         with sightline.connect() as con:
-            outcome = load_source(con, source, sightline.landing_dir, sightline.portfolio.landing_retention_days,
-                                  context.log, full_refresh=config.full_refresh,
-                                  other_sources=sightline.portfolio.sources)  # error: metadata, log, check
+            extracts = sightline.extracts
+            if not extracts.started(source.id):  # the run's first extract step: start them all
+                for ahead, full_refresh in run_extracts(context, sightline.portfolio.sources, source,
+                                                        config.full_refresh):
+                    extracts.start(ahead, previous_state(con, ahead.id), full_refresh=full_refresh)
+            outcome = land_extract(con, extracts.result(source.id, context.log), sightline.landing_dir,
+                                   sightline.portfolio.landing_retention_days)  # error: metadata, log, check
         seconds = time.monotonic() - started
         if outcome.ok:
             report(context, f"source {source.id}: loaded {outcome.rows} in {seconds:.1f}s")
@@ -158,6 +165,26 @@ def extract_asset(source: SourceSpec) -> dg.AssetsDefinition:
         )
 
     return _extract
+
+
+def run_extracts(context: dg.AssetExecutionContext, sources: Iterable[SourceSpec], this: SourceSpec,
+                 this_full_refresh: bool) -> list[tuple[SourceSpec, bool]]:
+    """The sources whose extract steps this run executes (``this`` first), each with its
+    ``full_refresh`` from the run config. Only ``this`` when the run's plan cannot be read."""
+    try:
+        keys = set(context.job_def.asset_layer.selected_asset_keys)
+        if context.run.asset_selection:  # empty or None: the job's own selection
+            keys &= set(context.run.asset_selection)
+        steps = context.run.step_keys_to_execute  # a re-execution runs only some steps
+        ops = (context.run.run_config or {}).get("ops") or {}
+    except Exception:  # noqa: BLE001 - an unfamiliar Dagster: extract this source alone, as before
+        return [(this, this_full_refresh)]
+    ahead = [(this, this_full_refresh)]
+    for source in sources:
+        name = source_key(source).to_python_identifier()
+        if source.id != this.id and source_key(source) in keys and (steps is None or name in steps):
+            ahead.append((source, bool(((ops.get(name) or {}).get("config") or {}).get("full_refresh"))))
+    return ahead
 
 
 def staging_assets(portfolio: Portfolio) -> list[dg.AssetsDefinition]:
@@ -289,4 +316,50 @@ def build_assets(portfolio: Portfolio) -> list[dg.AssetsDefinition]:
         *staging_assets(portfolio),
         *transforms,
         publish_asset([model_key(m) for m in models.values()]),
+        *report_assets(),
     ]
+
+
+REPORT_KEY = dg.AssetKey(["report", "portfolio"])
+DIGEST_KEY = dg.AssetKey(["report", "digest"])
+
+
+def report_assets() -> list[dg.AssetsDefinition]:
+    """The static HTML report and the weekly digest, regenerated from the published file after each publish.
+    They read the published file read-only, never the build file; they are in the pool like every step of a
+    sync, so a run's steps stay one at a time."""
+
+    @dg.asset(
+        key=REPORT_KEY, deps=[PUBLISHED_KEY], group_name="report", kinds={"html"}, owners=OWNERS, pool=DUCKDB_POOL,
+        tags=layer_tags("report"),
+        description="The portfolio report: one folder of static HTML beside the warehouse (report/index.html), "
+        "readable offline - overview, attention list, milestone trend, resources, strategy, linkages, data quality.",
+    )
+    def portfolio_report(context: dg.AssetExecutionContext, sightline: SightlineWarehouse) -> dg.MaterializeResult:
+        from reporting.site import write_report
+
+        started = time.monotonic()
+        index = write_report(sightline.published_path)
+        report(context, f"report: {index} ({time.monotonic() - started:.1f}s)")
+        return dg.MaterializeResult(metadata={"path": str(index), "pages": len(list(index.parent.rglob("*.html")))})
+
+    @dg.asset(
+        key=DIGEST_KEY, deps=[PUBLISHED_KEY], group_name="report", kinds={"markdown", "html"}, owners=OWNERS,
+        pool=DUCKDB_POOL,
+        tags=layer_tags("report"),
+        description="The weekly status digest per program (report/digest.md and digest.html beside the warehouse).",
+    )
+    def weekly_digest(context: dg.AssetExecutionContext, sightline: SightlineWarehouse) -> dg.MaterializeResult:
+        from reporting.digest import write_digest
+        from reporting.site import default_out_dir
+
+        folder = default_out_dir(sightline.published_path)
+        folder.mkdir(parents=True, exist_ok=True)
+        markdown = write_digest(sightline.published_path, fmt="md")
+        (folder / "digest.md").write_text(markdown, encoding="utf-8")
+        (folder / "digest.html").write_text(write_digest(sightline.published_path, fmt="html"), encoding="utf-8")
+        report(context, f"digest: {folder / 'digest.md'}")
+        return dg.MaterializeResult(metadata={"path": str(folder / "digest.md"),
+                                              "digest": dg.MetadataValue.md(markdown)})
+
+    return [portfolio_report, weekly_digest]

@@ -1,4 +1,4 @@
-"""The `sightline` command: demo, sync, init, ui, query, schema, new-connector."""
+"""The `sightline` command: demo, sync, init, ui, query, report, digest, schema, new-connector."""
 
 from __future__ import annotations
 
@@ -32,7 +32,9 @@ DEFAULT_WAIT = 600.0  # pipelines.writer_lock.DEFAULT_WAIT_SECONDS, without impo
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="sightline", description="One line of sight over every project.")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("demo", help="run the pipeline on the sample portfolio and print the program rollup")
+    demo_parser = commands.add_parser("demo", help="run the pipeline on the sample portfolio, print the program rollup "
+                                      "and write the report")
+    demo_parser.add_argument("--open", action="store_true", help="open the report in the default browser")
     sync = commands.add_parser("sync", help="run the whole pipeline once, in-process")
     _config_argument(sync)
     sync.add_argument("--full-refresh", action="store_true", help="reload incremental sources (Jira) whole")
@@ -53,6 +55,14 @@ def main(argv: list[str] | None = None) -> int:
     query.add_argument("--raw", action="store_true",
                        help="csv: write text cells as they are (no ' before a leading = + - @ tab or CR)")
     query.add_argument("sql")
+    report = commands.add_parser("report", help="write the static HTML portfolio report of the published warehouse")
+    _config_argument(report)
+    report.add_argument("--out", type=Path, help="folder to write (default: report/ beside the warehouse)")
+    report.add_argument("--open", action="store_true", help="open it in the default browser")
+    digest = commands.add_parser("digest", help="print the weekly status digest per program")
+    _config_argument(digest)
+    digest.add_argument("--program", metavar="ID", help="only this program (default: every program)")
+    digest.add_argument("--format", choices=["md", "html"], default="md")
     commands.add_parser("schema", help="print the JSON Schema of portfolio.yaml (for editor completion)")
     scaffold = commands.add_parser("new-connector", help="write a connector package that passes the contract tests")
     scaffold.add_argument("name", help="the new source kind, e.g. asana")
@@ -61,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         if args.command == "demo":
-            return demo()
+            return demo(open_report=args.open)
         if args.command == "sync":
             return sync_command(load_portfolio(args.config), full_refresh=args.full_refresh,
                                 wait_seconds=args.wait, dq_errors_exit=args.dq_errors_exit)
@@ -69,6 +79,10 @@ def main(argv: list[str] | None = None) -> int:
             return init_command(args.directory)
         if args.command == "schema":
             return schema_command()
+        if args.command == "report":
+            return report_command(load_portfolio(args.config), args.out, open_report=args.open)
+        if args.command == "digest":
+            return digest_command(load_portfolio(args.config), args.program, args.format)
         if args.command == "new-connector":
             return new_connector_command(args.name, args.dir)
         if args.command == "ui":
@@ -156,7 +170,7 @@ def _print_findings(report: SyncReport) -> None:
         print(f"  {f.severity:<8} {f.check_name:<28} x{f.count:<5} e.g. {f.example}")
 
 
-def demo() -> int:
+def demo(*, open_report: bool = False) -> int:
     if not DEMO_CONFIG.exists():
         print(f"the sample portfolio is not at {DEMO_CONFIG}; run the demo from a checkout of the repository",
               file=sys.stderr)
@@ -172,6 +186,8 @@ def demo() -> int:
     for title, sql in DEMO_VIEWS:
         print(f"\n{title}")
         query_command(portfolio, sql, "table")
+    print()
+    report_command(portfolio, None, open_report=open_report, reuse=True)
     return code
 
 
@@ -297,6 +313,41 @@ def _neutralise_cell(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
+
+
+def report_command(portfolio: Portfolio, out: Path | None, *, open_report: bool = False, reuse: bool = False) -> int:
+    """Write the report (``reuse``: keep the one the sync's report asset just wrote, when it is newer than the
+    warehouse) and print where it is."""
+    from reporting.site import default_out_dir, write_report
+    from reporting.warehouse import ReportError
+
+    index = (out or default_out_dir(portfolio.warehouse)) / "index.html"
+    fresh = reuse and index.exists() and portfolio.warehouse.exists() and (
+        index.stat().st_mtime >= portfolio.warehouse.stat().st_mtime)
+    if not fresh:
+        try:
+            index = write_report(portfolio.warehouse, out)
+        except ReportError as exc:
+            print(f"sightline report: {exc}", file=sys.stderr)
+            return 1
+    print(f"Report: {index}")
+    if open_report:
+        import webbrowser
+
+        webbrowser.open(index.resolve().as_uri())
+    return 0
+
+
+def digest_command(portfolio: Portfolio, program: str | None, output: str) -> int:
+    from reporting.digest import write_digest
+    from reporting.warehouse import ReportError
+
+    try:
+        print(write_digest(portfolio.warehouse, program, output))
+    except ReportError as exc:
+        print(f"sightline digest: {exc}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def init_command(directory: Path) -> int:

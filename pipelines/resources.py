@@ -21,12 +21,15 @@ from pydantic import PrivateAttr
 
 from connectors.registry import connector_class
 from pipelines.config import Portfolio, load_portfolio
+from pipelines.extract import ParallelExtracts
 from pipelines.writer_lock import DEFAULT_WAIT_SECONDS, Holder, WriterLock, WriterLockTimeout, waiting_line
 from warehouse import db
 
 #: Every asset that writes the build file runs in this pool; give it a limit of 1 in dagster.yaml
 #: (``sightline ui`` does) so only one process ever writes it.
 DUCKDB_POOL = "sightline_duckdb"
+#: Sources extracted at once in a run (threads: extraction waits on servers and parsers).
+EXTRACT_WORKERS = 4
 
 
 def prepare_build(con: duckdb.DuckDBPyConnection, portfolio: Portfolio) -> None:
@@ -45,6 +48,7 @@ class SightlineWarehouse(dg.ConfigurableResource):
     _con: duckdb.DuckDBPyConnection | None = PrivateAttr(default=None)
     _lock: WriterLock | None = PrivateAttr(default=None)
     _failed_sources: dict[str, str] = PrivateAttr(default_factory=dict)
+    _extracts: ParallelExtracts | None = PrivateAttr(default=None)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         self._portfolio = load_portfolio(self.config_path)
@@ -52,6 +56,9 @@ class SightlineWarehouse(dg.ConfigurableResource):
         self._take_writer_lock(context)
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        if self._extracts is not None:  # before the lock goes: no extract may outlive the run
+            self._extracts.close()
+            self._extracts = None
         if self._con is not None:
             self._con.close()
             self._con = None
@@ -82,6 +89,14 @@ class SightlineWarehouse(dg.ConfigurableResource):
     @property
     def failed_sources(self) -> dict[str, str]:
         return dict(self._failed_sources)
+
+    @property
+    def extracts(self) -> ParallelExtracts:
+        """The run's extracts running ahead of their steps (see ``pipelines.assets.extract_asset``)."""
+        if self._extracts is None:
+            self._extracts = ParallelExtracts(self.landing_dir, workers=EXTRACT_WORKERS,
+                                              other_sources=self.portfolio.sources)
+        return self._extracts
 
     @property
     def portfolio(self) -> Portfolio:

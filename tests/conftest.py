@@ -20,7 +20,7 @@ EXAMPLES = REPO / "examples"
 sys.path.insert(0, str(EXAMPLES))  # the sample generator, for independent expectations
 sys.path.insert(0, str(REPO / "tests" / "support"))  # test doubles: the Jira emulator
 
-SYNCED_FIXTURES = {"synced_sample_dir", "sample_published", "synced_copy"}
+SYNCED_FIXTURES = {"synced_sample_dir", "sample_published", "synced_copy", "two_week_sample"}
 
 
 def copy_sample(target: Path) -> Path:
@@ -106,3 +106,14 @@ def build_directly(config: Path, failing: tuple[str, ...] = ()) -> Path:
         states = dict(con.execute("SELECT source_id, last_status FROM meta.source_state").fetchall())
     assert states == {s.id: "failed" if s.id in failing else "ok" for s in portfolio.sources}, states
     return portfolio.var_dir
+
+
+@pytest.fixture(scope="session")
+def two_week_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample synced twice, a week apart, with week-over-week changes planted between the two
+    (tests/support/report_history.py): the published warehouse, for the report and the digest."""
+    from report_history import sync_two_weeks
+
+    folder = copy_sample(tmp_path_factory.mktemp("two_weeks") / "portfolio")
+    sync_two_weeks(folder)
+    return folder / "var" / "sightline.duckdb"

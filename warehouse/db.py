@@ -7,6 +7,7 @@ open it: they read the published copy (see ``warehouse.publish``).
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -76,12 +77,53 @@ def raw_table(kind: str, table: str) -> str:
     return f"raw.{quote(f'{kind}__{table}')}"
 
 
+#: DuckDB's own memory (its buffer pool, joins, sorts) in the build: ``SIGHTLINE_DUCKDB_MEMORY_LIMIT``
+#: (a DuckDB size, e.g. ``2GB``) bounds it, and DuckDB spills beyond it to ``<build file>.tmp``. Unset,
+#: DuckDB's default (80% of the machine) stays: a 1 GB bound made a model of the 3M-item benchmark
+#: fail (an operator that cannot spill), and a sync that fails is worse than one that uses memory.
+MEMORY_LIMIT_ENV = "SIGHTLINE_DUCKDB_MEMORY_LIMIT"
+#: A raw merge streams Parquet into tables and needs little; bounding it keeps DuckDB from caching
+#: every block it writes, so a large source's load does not grow the process by the source's size.
+MERGE_MEMORY_LIMIT = "256MB"
+_UNITS = {"bytes": 1, "KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40, "PiB": 2**50}
+
+
+def build_memory_limit() -> str | None:
+    return os.environ.get(MEMORY_LIMIT_ENV, "").strip() or None
+
+
+def _set_memory_limit(con: duckdb.DuckDBPyConnection, limit: str | None) -> float:
+    """Set the bound (None: DuckDB's default) and return it in bytes, as DuckDB read it."""
+    if limit is None:
+        con.execute("RESET memory_limit")
+    else:
+        con.execute("SET memory_limit = ?", [limit])
+    number, unit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0].split()
+    return float(number) * _UNITS[unit]
+
+
+@contextlib.contextmanager
+def merge_memory(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """DuckDB bounded by MERGE_MEMORY_LIMIT (or the configured bound, if lower) for the block, then
+    back to the build's bound. Set by name, not read back, so repeated merges never drift it."""
+    build = build_memory_limit()
+    build_bytes = _set_memory_limit(con, build)
+    if _set_memory_limit(con, MERGE_MEMORY_LIMIT) > build_bytes:
+        _set_memory_limit(con, build)
+    try:
+        yield
+    finally:
+        _set_memory_limit(con, build)
+
+
 def open_connection(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path), read_only=read_only)
     if not read_only:
         # Raw and model tables have no meaningful row order; not keeping it lets bulk inserts stream.
+        # Published tables are written ORDER BY their key (warehouse/publish.py), which this does not change.
         con.execute("SET preserve_insertion_order = false")
+        _set_memory_limit(con, build_memory_limit())
     return con
 
 

@@ -14,7 +14,7 @@ from functools import cache
 from pathlib import Path
 
 import duckdb
-import pandas as pd
+import pyarrow as pa
 
 from transforms import TRANSFORMS_DIR
 from warehouse.canonical import STAGING_STREAMS
@@ -163,8 +163,9 @@ def build_canonical_unions(con: duckdb.DuckDBPyConnection, kinds: Iterable[str])
         con.execute(f"CREATE OR REPLACE VIEW staging.{quote(stream)} AS " + " UNION ALL ".join(parts))
 
 
-def write_tables(con: duckdb.DuckDBPyConnection, schema: str, frames: Mapping[str, pd.DataFrame]) -> None:
-    """Replace whole tables from DataFrames, in bulk."""
+def write_tables(con: duckdb.DuckDBPyConnection, schema: str, frames: Mapping[str, pa.Table]) -> None:
+    """Replace whole tables from Arrow tables (or anything DuckDB can register), in bulk. Pandas is not
+    imported here: a sync does not need its ~45 MB."""
     for name, frame in frames.items():
         con.register("incoming_frame", frame)
         try:

@@ -18,7 +18,7 @@ from typing import Any
 import duckdb
 
 from connectors.base import PRESENT_KEYS_TABLE, QUARANTINE_TABLE
-from warehouse.db import quote, raw_table, sql_literal
+from warehouse.db import merge_memory, quote, raw_table, sql_literal
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,11 @@ def _qualified(kind: str, table: str) -> str:
 def apply_load(con: duckdb.DuckDBPyConnection, load: Load) -> dict[str, int]:
     """Bring the landed load into the raw tables and record it, atomically. Returns rows per table
     for this source afterwards (and ``deleted``: records removed because they left the source)."""
+    with merge_memory(con):  # a merge streams: DuckDB need not cache the source's blocks
+        return _apply_load(con, load)
+
+
+def _apply_load(con: duckdb.DuckDBPyConnection, load: Load) -> dict[str, int]:
     con.execute("BEGIN TRANSACTION")
     try:
         deleted = _merge(con, load) if load.incremental else _replace(con, load)

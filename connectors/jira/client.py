@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import requests
 
 from connectors.base import SourceError
-from connectors.http import DEFAULT_POLICY, HttpSource, RetryPolicy
+from connectors.http import DEFAULT_POLICY, HttpSource, RetryPolicy, decode_json
 
 __all__ = ["JiraClient", "RetryPolicy"]
 
@@ -72,11 +72,11 @@ class JiraClient:
     def _request(self, method: str, path: str, **kwargs: Any) -> Any:
         response = self.http.request(method, path, describe=self._describe, **kwargs)
         if response.headers.get("X-RateLimit-NearLimit", "").lower() == "true":
-            self.http.sleep(self.retry.near_limit_pause_seconds)  # slow down before Jira makes us
+            self.http.pause(self.retry.near_limit_pause_seconds)  # slow down before Jira makes us (every thread)
         if not response.content:
             return None
         try:
-            return response.json()
+            return decode_json(response)
         except ValueError:
             raise self.http.fail(
                 f"{self.source_id}: {method} {path} answered something other than JSON; "

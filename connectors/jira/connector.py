@@ -28,6 +28,7 @@ from urllib.parse import quote
 import pyarrow as pa
 
 from connectors.base import PRESENT_KEYS_TABLE, Batch, Connector, ExtractContext, SourceError
+from connectors.http import prefetched
 from connectors.jira.client import JiraClient, RetryPolicy
 from connectors.jira.mapping import (
     CUSTOM_FIELD_NAMES,
@@ -302,7 +303,20 @@ class JiraConnector(Connector):
                                             window=self.result_window)
 
     def _bulk_changelog(self, client: JiraClient, issue_ids: list[str]) -> Iterator[Batch]:
-        """Status history of the fetched issues, 1000 issues a call (not expand=changelog, which truncates)."""
+        """Status history of the fetched issues, 1000 issues a call (not expand=changelog, which truncates);
+        the next call is made while this one's rows are built."""
+        for page in prefetched(self._changelog_pages(client, issue_ids)):
+            rows = [
+                change_row(str(log.get("issueId")), None, history.get("created"), item)
+                for log in page.get("issueChangeLogs") or []
+                for history in log.get("changeHistories") or []
+                for item in history.get("items") or []
+                if item.get("fieldId") == "status" or item.get("field") == "status"
+            ]
+            if rows:
+                yield Batch("changelog", pa.Table.from_pylist(rows, schema=RAW_SCHEMAS["changelog"]))
+
+    def _changelog_pages(self, client: JiraClient, issue_ids: list[str]) -> Iterator[dict[str, Any]]:
         for start in range(0, len(issue_ids), CHANGELOG_BATCH):
             chunk = issue_ids[start:start + CHANGELOG_BATCH]
             token = None
@@ -311,19 +325,10 @@ class JiraConnector(Connector):
                 if token:
                     body["nextPageToken"] = token
                 page = client.post(f"{self.api}/changelog/bulkfetch", body) or {}
-                rows = [
-                    change_row(str(log.get("issueId")), None, history.get("created"), item)
-                    for log in page.get("issueChangeLogs") or []
-                    for history in log.get("changeHistories") or []
-                    for item in history.get("items") or []
-                    if item.get("fieldId") == "status" or item.get("field") == "status"
-                ]
-                if rows:
-                    yield Batch("changelog", pa.Table.from_pylist(rows, schema=RAW_SCHEMAS["changelog"]))
+                yield page
                 token = page.get("nextPageToken")
                 if not token:
                     break
-
 
 
 def _text(value: Any) -> str | None:

@@ -94,14 +94,23 @@ def parse_jira_time(value: Any) -> dt.datetime | None:
     """'2026-01-15T10:30:00.000+0000' -> naive UTC."""
     if not value:
         return None
+    try:  # Python 3.11+ reads Jira's "+0000" and "Z" itself, in C: most values stop here
+        parsed = dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        parsed = _with_colon_offset(value)
+    offset = parsed.utcoffset()
+    return parsed if offset is None else (parsed - offset).replace(tzinfo=None)
+
+
+def _with_colon_offset(value: Any) -> dt.datetime:
+    """The older reading, for what the fast path refuses: 'Z' and '+HHMM' spelled as ISO wants."""
     text = str(value).replace("Z", "+00:00")
     if re.search(r"[+-]\d{4}$", text):
         text = text[:-2] + ":" + text[-2:]
     try:
-        parsed = dt.datetime.fromisoformat(text)
+        return dt.datetime.fromisoformat(text)
     except ValueError:
         raise IssueError(f"{str(value)!r} is not a date") from None
-    return parsed.astimezone(dt.UTC).replace(tzinfo=None) if parsed.tzinfo else parsed
 
 
 def epoch_ms(moment: dt.datetime) -> int:

@@ -10,6 +10,9 @@ Cloud results are ordered by issue id, which no edit changes, so a page boundary
 under the reader the way ``ORDER BY updated`` does. Token paging is bounded: a token seen twice,
 or more pages or issues than the scope holds (``limit``), fails the source instead of looping.
 Issues are also read by id (``bulkfetch``, or ``id in (...)`` on Data Center) to reconcile.
+
+Every paging function reads one page ahead (``connectors.http.prefetched``): the next page is
+requested while the caller maps the current one, on the same session, one request at a time.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from connectors.base import SourceError
+from connectors.http import prefetched
 from connectors.jira.client import JiraClient
 
 CLOUD_SEARCH = "/rest/api/3/search/jql"
@@ -35,6 +39,11 @@ def jql_quote(value: str) -> str:
 def cloud_pages(client: JiraClient, jql: str, fields: Sequence[str], page_size: int,
                 *, limit: int | None = None) -> Iterator[list[dict]]:
     """Every page of a search. ``limit``: most pages, and most issues, the scope can fill."""
+    return prefetched(_cloud_pages(client, jql, fields, page_size, limit))
+
+
+def _cloud_pages(client: JiraClient, jql: str, fields: Sequence[str], page_size: int,
+                 limit: int | None) -> Iterator[list[dict]]:
     token: str | None = None
     tokens: set[str] = set()
     pages = issues_read = 0
@@ -66,6 +75,10 @@ def cloud_count(client: JiraClient, jql: str) -> int:
 
 def cloud_by_id(client: JiraClient, issue_ids: Sequence[str], fields: Sequence[str]) -> Iterator[list[dict]]:
     """Issues by id, 100 a call; ids Jira no longer has are simply absent from the answer."""
+    return prefetched(_cloud_by_id(client, issue_ids, fields))
+
+
+def _cloud_by_id(client: JiraClient, issue_ids: Sequence[str], fields: Sequence[str]) -> Iterator[list[dict]]:
     for start in range(0, len(issue_ids), BY_ID_BATCH):
         chunk = list(issue_ids[start:start + BY_ID_BATCH])
         page = client.post(CLOUD_BULKFETCH, {"issueIdsOrKeys": chunk, "fields": list(fields)}) or {}
@@ -76,6 +89,11 @@ def cloud_by_id(client: JiraClient, issue_ids: Sequence[str], fields: Sequence[s
 def datacenter_by_id(client: JiraClient, issue_ids: Sequence[str], fields: Sequence[str],
                      *, expand: str | None = None) -> Iterator[list[dict]]:
     """Issues by id on Data Center: a search ``id in (...)``, 100 ids at a time."""
+    return prefetched(_datacenter_by_id(client, issue_ids, fields, expand))
+
+
+def _datacenter_by_id(client: JiraClient, issue_ids: Sequence[str], fields: Sequence[str],
+                      expand: str | None) -> Iterator[list[dict]]:
     for start in range(0, len(issue_ids), BY_ID_BATCH):
         chunk = issue_ids[start:start + BY_ID_BATCH]
         params: dict[str, Any] = {"jql": f"id in ({', '.join(str(int(i)) for i in chunk)}) ORDER BY key ASC",
@@ -92,6 +110,11 @@ def datacenter_pages(
     *, expand: str | None = None, window: int = DC_WINDOW,
 ) -> Iterator[list[dict]]:
     """All issues of one project matching ``condition`` (JQL or ''), in key order, across windows."""
+    return prefetched(_datacenter_pages(client, project_key, condition, fields, page_size, expand, window))
+
+
+def _datacenter_pages(client: JiraClient, project_key: str, condition: str, fields: Sequence[str], page_size: int,
+                      expand: str | None, window: int) -> Iterator[list[dict]]:
     after_key: str | None = None
     while True:
         clauses = [f"project = {jql_quote(project_key)}"]

@@ -1,0 +1,54 @@
+"""Memory that stays flat as sources grow: DuckDB's bound in the build, no heavy import a sync does not use."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from warehouse import db
+
+
+def shown_mib(con) -> float:
+    """DuckDB's memory bound as it shows it ('953.6 MiB', '19.3 GiB'), in MiB."""
+    number, unit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0].split()
+    return float(number) * {"KiB": 1 / 1024, "MiB": 1, "GiB": 1024, "TiB": 2**20}[unit]
+
+
+def test_the_build_bound_is_duckdbs_default_unless_configured(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SIGHTLINE_DUCKDB_MEMORY_LIMIT", raising=False)
+    with duckdb.connect() as plain, db.connect(tmp_path / "a.duckdb") as build:
+        assert shown_mib(build) == shown_mib(plain)
+    monkeypatch.setenv("SIGHTLINE_DUCKDB_MEMORY_LIMIT", "512MB")
+    with db.connect(tmp_path / "b.duckdb") as build:
+        assert shown_mib(build) == pytest.approx(512e6 / 2**20, abs=0.1)  # DuckDB's MB is 10^6 bytes
+
+
+def test_the_build_connection_does_not_keep_insertion_order(tmp_path: Path) -> None:
+    with db.connect(tmp_path / "c.duckdb") as con:
+        assert con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()[0] is False
+
+
+def test_a_sync_does_not_import_pandas() -> None:
+    code = "import sys, pipelines.run, pipelines.assets, pipelines.extract; print('pandas' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert result.stdout.strip() == "False"
+
+
+def test_a_raw_merge_runs_under_a_lower_bound_and_puts_the_build_bound_back(tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SIGHTLINE_DUCKDB_MEMORY_LIMIT", raising=False)
+    with db.connect(tmp_path / "d.duckdb") as con:
+        default = shown_mib(con)
+        with db.merge_memory(con):
+            assert shown_mib(con) == pytest.approx(256e6 / 2**20, abs=0.1)
+        assert shown_mib(con) == default
+    monkeypatch.setenv("SIGHTLINE_DUCKDB_MEMORY_LIMIT", "100MB")  # lower than the merge's: kept, not raised
+    with db.connect(tmp_path / "e.duckdb") as con:
+        for _ in range(5):  # and never drifts, merge after merge
+            with db.merge_memory(con):
+                assert shown_mib(con) == pytest.approx(100e6 / 2**20, abs=0.1)
+            assert shown_mib(con) == pytest.approx(100e6 / 2**20, abs=0.1)
