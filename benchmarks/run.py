@@ -4,6 +4,7 @@
     python benchmarks/run.py jira [--issues 50000]
     python benchmarks/run.py msproject [--tasks 50000]
     python benchmarks/run.py planner [--tasks 50000]
+    python benchmarks/run.py azure_devops [--items 50000]
     python benchmarks/run.py transforms [--items 1000000]
     python benchmarks/run.py overhead
     python benchmarks/run.py smartsheet [--rows 50000]
@@ -938,13 +939,15 @@ def smartsheet_scenario(total: int, sheet_rows: int = 5_000, page_size: int = 10
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("scenario", help="one of the scenarios below (see this file's docstring)")
-    parser.add_argument("--items", type=int, default=1_000_000)
+    parser.add_argument("--items", type=int, default=None)  # azure_devops: 50,000; the others: 1,000,000
     parser.add_argument("--tasks", type=int, default=50_000)
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--issues", type=int, default=50_000)
     parser.add_argument("--length", type=int, default=10_000)
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    sys.path.insert(0, str(HERE))
+    import azure_devops_bench  # a scenario of its own module (benchmarks/ is not a package)
     # scenario -> (run one measurement in this subprocess, run the whole scenario)
     scenarios = {
         "spreadsheet": (lambda child: measure_load(child.split(":")[0], int(child.split(":")[1])),
@@ -953,14 +956,16 @@ def main() -> None:
                  lambda: jira_scenario(args.issues)),
         "msproject": (lambda child: msproject_child(*child.split("|")), lambda: msproject_scenario(args.tasks)),
         "planner": (lambda child: planner_child(*child.split("|")), lambda: planner_scenario(args.tasks)),
-        "transforms": (lambda child: transforms_child(int(child)), lambda: transforms_scenario(args.items)),
+        "transforms": (lambda child: transforms_child(int(child)), lambda: transforms_scenario(args.items or 1_000_000)),
         "overhead": (lambda child: overhead_child(*child.split("|")), overhead_scenario),
         "sources": (lambda child: sources_child(*child.split("|")),
                     lambda: sources_scenario(args.rows, args.tasks, args.issues)),
         "chain": (lambda child: chain_child(child.split("|")[0], int(child.split("|")[1])),
                   lambda: chain_scenario(args.length)),
-        "postgres": (None, lambda: postgres_scenario(args.items)),
-        "report": (report_child, lambda: report_scenario(args.items)),
+        "postgres": (None, lambda: postgres_scenario(args.items or 1_000_000)),
+        "report": (report_child, lambda: report_scenario(args.items or 1_000_000)),
+        "azure_devops": (lambda child: azure_devops_bench.child(*child.split("|"), peak_rss_mb),
+                         lambda: azure_devops_bench.scenario(args.items or 50_000)),
         "smartsheet": (lambda child: smartsheet_child(*child.split("|")), lambda: smartsheet_scenario(args.rows)),
     }
     if args.scenario not in scenarios:  # named here, not in choices=, so a new scenario is one line

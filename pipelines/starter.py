@@ -40,6 +40,13 @@ sources:
   #   kind: smartsheet
   #   auth: {token_env: SMARTSHEET_TOKEN}   # an API access token, in this environment variable
   #   workspaces: ["4583173393803140"]      # optional: every sheet of these workspaces (folders: too)
+
+  # Azure DevOps Boards (README, "Azure DevOps Boards sources"): a project's key is the team project name.
+  # - id: ado
+  #   kind: azure_devops
+  #   url: https://dev.azure.com/<org>  # or the Server collection URL
+  #   auth: {token_env: ADO_PAT}        # a personal access token (Work Items: Read), in the environment
+
   # Planner premium / Project for the web (Dataverse): a project's key is its msdyn_projectid.
   # - id: planner
   #   kind: planner_premium

@@ -1,0 +1,5 @@
+"""Azure DevOps Boards connector (kind: azure_devops): Cloud organisations and Server collections."""
+
+from connectors.azure_devops.connector import AzureDevOpsConnector
+
+__all__ = ["AzureDevOpsConnector"]
