@@ -6,6 +6,7 @@
     python benchmarks/run.py planner [--tasks 50000]
     python benchmarks/run.py transforms [--items 1000000]
     python benchmarks/run.py overhead
+    python benchmarks/run.py smartsheet [--rows 50000]
     python benchmarks/run.py sources [--rows 50000] [--tasks 20000] [--issues 5000]
     python benchmarks/run.py report [--items 1000000]
 
@@ -19,9 +20,11 @@ fresh subprocess runs a full sync (wall time, issues/s, requests, peak RSS), the
 are edited and an incremental sync runs (wall time, requests next to the minimum possible). Full
 syncs at N/4 and N show whether peak memory stays flat as the instance grows.
 
-msproject: an MSPDI plan of N tasks (benchmarks/generate_mspdi.py) at 5,000 and N; each parse+load
-runs in a fresh subprocess (time, tasks/s, peak RSS); with the mpp extra installed, MPXJ reads the
-same file in another subprocess (JVM start excluded) for the ratio.
+msproject: an MSPDI plan of N tasks (benchmarks/generate_mspdi.py) at 5,000, N/4 and N; each parse+load
+runs in a fresh subprocess (time, tasks/s, peak RSS), next to the floor measured on the same file
+in another one (lxml's iterparse with the reader's tag filter, records cleared, nothing read; wall
+and CPU ratios); with the mpp extra installed, MPXJ reads the same file in another subprocess
+(JVM start excluded) for the ratio.
 
 planner: an emulated Dataverse (tests/support/planner_premium_emulator.py, in this process on
 127.0.0.1) holds Planner premium projects of 5,000 tasks (with summaries, links, assignments); a fresh
@@ -53,6 +56,10 @@ with N work items (benchmarks/transforms_data.py, every model built, then publis
 subprocess: seconds to write the report, its size (all files, and without the shared plotly.min.js),
 pages, and - where a chromium binary exists - how long the browser takes to open the overview and the
 heaviest chart page (load event, file:// URLs).
+
+smartsheet: an emulated Smartsheet workspace on 127.0.0.1 (tests/support/smartsheet_emulator.py)
+holds N rows in sheets of 5,000. A fresh subprocess runs a full sync (wall time, rows/s, requests
+next to the minimum, peak RSS) at N/4 and N; then one sheet is edited and an incremental sync runs.
 """
 
 from __future__ import annotations
@@ -329,7 +336,23 @@ def planner_scenario(total: int) -> None:
 
 
 def msproject_child(mode: str, path: str) -> dict:
-    """Runs in the subprocess: parse+load one plan with Sightline, or read it with MPXJ."""
+    """Runs in the subprocess: parse+load one plan with Sightline, read it with MPXJ, or the floor:
+    lxml's iterparse with the reader's own tag filter and settings, each record cleared and nothing read."""
+    if mode == "floor":
+        from lxml import etree
+
+        from connectors.msproject.mspdi import RECORD_TAGS
+
+        started, cpu = time.perf_counter(), time.process_time()
+        records = 0
+        for _, element in etree.iterparse(path, events=("end",), tag=RECORD_TAGS, resolve_entities=False,
+                                          load_dtd=False, no_network=True, remove_comments=True, remove_pis=True):
+            records += 1
+            element.clear()
+            while element.getprevious() is not None:
+                del element.getparent()[0]
+        return {"seconds": round(time.perf_counter() - started, 2), "cpu_seconds": round(time.process_time() - cpu, 2),
+                "records": records, "peak_rss_mb": peak_rss_mb()}
     if mode == "mpxj":
         import jpype
         import mpxj  # noqa: F401
@@ -352,11 +375,12 @@ def msproject_child(mode: str, path: str) -> dict:
     db.prepare(con, {"msproject": dict(MsProjectConnector.raw_schemas)})
     spec = SourceSpec(id="bench", kind="msproject", options={"path": Path(path).name, "attributes": {"systems": "System"}},
                       base_dir=folder)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     outcome = load_source(con, spec, folder / "landing", retention_days=1)
-    seconds = time.perf_counter() - started
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
     tasks = con.execute("SELECT count(*) FROM raw.msproject__tasks").fetchone()[0]
-    return {"ok": outcome.ok, "seconds": round(seconds, 2), "tasks": tasks, "peak_rss_mb": peak_rss_mb()}
+    return {"ok": outcome.ok, "seconds": round(seconds, 2), "cpu_seconds": round(cpu_seconds, 2), "tasks": tasks,
+            "peak_rss_mb": peak_rss_mb()}
 
 
 def msproject_scenario(total: int) -> None:
@@ -372,23 +396,27 @@ def msproject_scenario(total: int) -> None:
                              capture_output=True, text=True, check=True)
         return json.loads(out.stdout.strip().splitlines()[-1])
 
-    print(f"{'tasks':>8} {'file MB':>8} {'seconds':>8} {'tasks/s':>9} {'peak RSS MB':>12} "
-          f"{'MPXJ s':>8} {'MPXJ RSS MB':>12} {'speed-up':>9}")
+    print(f"{'tasks':>8} {'file MB':>8} {'floor s':>8} {'ours s':>7} {'ratio':>6} {'CPU ratio':>10} {'tasks/s':>8} "
+          f"{'peak RSS MB':>12} {'MPXJ s':>7} {'MPXJ RSS MB':>12} {'vs MPXJ':>8}")
     peaks = {}
-    for size in sorted({min(5_000, total), total}):
+    for size in sorted({min(5_000, total), total // 4, total} - {0}):
         folder = Path(tempfile.mkdtemp(prefix="sightline-bench-msp-"))
         path = write_plan(folder / "plan.xml", size)
+        floor = child("floor", path)  # same file, same machine, measured next to ours
         ours = child("sightline", path)
         peaks[size] = ours["peak_rss_mb"]
         theirs = child("mpxj", path) if with_mpxj else None
-        ratio = f"{theirs['seconds'] / ours['seconds']:.1f}x" if theirs else "n/a"
-        print(f"{ours['tasks']:>8} {path.stat().st_size / 1e6:>8.1f} {ours['seconds']:>8} "
-              f"{round(ours['tasks'] / ours['seconds']):>9} {ours['peak_rss_mb']:>12} "
-              f"{theirs['seconds'] if theirs else 'n/a':>8} {theirs['peak_rss_mb'] if theirs else 'n/a':>12} {ratio:>9}")
-    if len(peaks) == 2:
-        small, large = sorted(peaks)
+        versus = f"{theirs['seconds'] / ours['seconds']:.1f}x" if theirs else "n/a"
+        print(f"{ours['tasks']:>8} {path.stat().st_size / 1e6:>8.1f} {floor['seconds']:>8} {ours['seconds']:>7} "
+              f"{ours['seconds'] / floor['seconds']:>5.1f}x {ours['cpu_seconds'] / floor['cpu_seconds']:>9.1f}x "
+              f"{round(ours['tasks'] / ours['seconds']):>8} {ours['peak_rss_mb']:>12} "
+              f"{theirs['seconds'] if theirs else 'n/a':>7} {theirs['peak_rss_mb'] if theirs else 'n/a':>12} {versus:>8}")
+    if len(peaks) >= 2:
+        small, large = min(peaks), max(peaks)
         print(f"peak memory, {large} vs {small} tasks: {peaks[large] / peaks[small]:.2f}x "
               f"for {large / small:.0f}x the tasks")
+    print("ratio: our parse+load (landing Parquet, raw tables) over the floor, lxml's iterparse of the same file "
+          "with the same tag filter; aim: within 2x at 50,000 and 200,000 tasks, peak RSS under 200 MB")
     if not with_mpxj:
         print("MPXJ comparison skipped: install the mpp extra (pip install -e '.[mpp]') and a Java runtime")
 
@@ -792,6 +820,83 @@ def spreadsheet_scenario(rows_total: int) -> None:
     print(f"full sync of {sync['rows']} CSV rows (all assets, publish): {sync['seconds']} s, exit {sync['exit']}")
 
 
+def smartsheet_child(url: str, folder: str, workspace: str) -> dict:
+    """Runs in the subprocess: one sync of the emulated Smartsheet workspace into a build file in
+    ``folder`` (extract to landing Parquet, then the merge into raw), with the state of the last."""
+    from connectors.base import ExtractContext, SourceSpec
+    from connectors.smartsheet import SmartsheetConnector
+    from warehouse import db
+    from warehouse.landing import LandingWriter, new_load_id
+    from warehouse.raw import Load, apply_load, previous_state
+
+    cls = SmartsheetConnector
+    spec = SourceSpec(id="bench-smartsheet", kind="smartsheet", base_dir=Path(folder), options={
+        "url": url, "auth": {"token_env": "BENCH_SMARTSHEET_TOKEN"}, "workspaces": [workspace],
+        "requests_per_minute": 100_000})  # the emulator has no limit; the pace is not what is measured
+    con = db.open_connection(Path(folder) / "build.duckdb")
+    db.prepare(con, {cls.kind: dict(cls.raw_schemas)})
+    context = ExtractContext(previous_state=previous_state(con, spec.id))
+    started, cpu = time.perf_counter(), time.process_time()  # CPU too: the shared machine's wall times vary
+    load_id = new_load_id()
+    writer = LandingWriter(Path(folder) / "landing", spec.id, load_id)
+    for batch in cls(spec).extract(context):
+        writer.write(batch.table, batch.data)
+    directory = writer.commit()
+    extract_seconds, extract_rss = time.perf_counter() - started, peak_rss_mb()
+    apply_load(con, Load(cls.kind, spec.id, load_id, directory, tuple(cls.raw_schemas), context.incremental,
+                         cls.merge_key, cls.primary_table, context.state))
+    rows = con.execute('SELECT count(*) FROM raw."smartsheet__rows"').fetchone()[0]
+    return {"seconds": round(time.perf_counter() - started, 2), "cpu": round(time.process_time() - cpu, 2),
+            "extract_seconds": round(extract_seconds, 2),
+            "rows": rows, "extract_rss_mb": extract_rss, "peak_rss_mb": peak_rss_mb()}
+
+
+def smartsheet_scenario(total: int, sheet_rows: int = 5_000, page_size: int = 1000) -> None:
+    """N rows in sheets of ``sheet_rows`` (Smartsheet's own cap is 20,000) in one workspace."""
+    import math
+    import os
+
+    sys.path.insert(0, str(HERE.parent / "tests" / "support"))
+    from smartsheet_emulator import TOKEN, SmartsheetEmulator
+
+    env = {**os.environ, "BENCH_SMARTSHEET_TOKEN": TOKEN}
+
+    def child(url: str, folder: str, workspace: int) -> dict:
+        out = subprocess.run([sys.executable, __file__, "smartsheet", "--child", f"{url}|{folder}|{workspace}"],
+                             env=env, capture_output=True, text=True, check=True)
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+    print(f"{'sync':<12} {'rows':>8} {'seconds':>8} {'CPU s':>6} {'rows/s':>8} {'requests':>9} {'minimum':>8} "
+          f"{'extract RSS MB':>15} {'peak RSS MB':>12}")
+    peaks = {}
+    for size in (total // 4, total):
+        with SmartsheetEmulator() as emulator:
+            sheets = [emulator.add_sheet(f"Plan {i}", min(sheet_rows, size - i * sheet_rows))
+                      for i in range(math.ceil(size / sheet_rows))]
+            workspace = emulator.add_workspace("PMO", sheets)
+            folder = tempfile.mkdtemp(prefix="sightline-bench-smartsheet-")
+            full = child(emulator.url, folder, workspace)
+            # the workspace, then each sheet's pages and its summary
+            minimum = 1 + sum(math.ceil(len(s.rows) / page_size) + 1 for s in sheets)
+            peaks[size] = full
+            print(f"{'full':<12} {full['rows']:>8} {full['seconds']:>8} {full['cpu']:>6} "
+                  f"{round(full['rows'] / full['seconds']):>8} "
+                  f"{len(emulator.log):>9} {minimum:>8} {full['extract_rss_mb']:>15} {full['peak_rss_mb']:>12}")
+            if size != total:
+                continue
+            emulator.edit(sheets[0], sheets[0].rows[0], Status=("Complete", None))
+            emulator.log.clear()
+            incremental = child(emulator.url, folder, workspace)
+            # the workspace listing (its modifiedAt says which sheet changed), the changed sheet's pages and summary
+            minimum = 1 + math.ceil(len(sheets[0].rows) / page_size) + 1
+            print(f"{'incremental':<12} {len(sheets[0].rows):>8} {incremental['seconds']:>8} {incremental['cpu']:>6} {'':>8} "
+                  f"{len(emulator.log):>9} {minimum:>8} {incremental['extract_rss_mb']:>15} "
+                  f"{incremental['peak_rss_mb']:>12}")
+    small, large = peaks[total // 4], peaks[total]
+    print(f"memory, full sync of {total} vs {total // 4} rows: extract {large['extract_rss_mb'] / small['extract_rss_mb']:.2f}x, "
+          f"with DuckDB's merge {large['peak_rss_mb'] / small['peak_rss_mb']:.2f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("scenario", help="one of the scenarios below (see this file's docstring)")
@@ -818,6 +923,7 @@ def main() -> None:
                   lambda: chain_scenario(args.length)),
         "postgres": (None, lambda: postgres_scenario(args.items)),
         "report": (report_child, lambda: report_scenario(args.items)),
+        "smartsheet": (lambda child: smartsheet_child(*child.split("|")), lambda: smartsheet_scenario(args.rows)),
     }
     if args.scenario not in scenarios:  # named here, not in choices=, so a new scenario is one line
         parser.error(f"unknown scenario {args.scenario!r}; choose from: {', '.join(sorted(scenarios))}")

@@ -35,6 +35,11 @@ sources:
     kind: spreadsheet
     path: sheets/*.csv                 # relative to this file; globs allowed; .xlsx too
     day_first: true                    # 03/04/2026 is 3 April
+  # Smartsheet: each sheet is a project, its key the sheet id (File > Properties).
+  # - id: pmo-smartsheet
+  #   kind: smartsheet
+  #   auth: {token_env: SMARTSHEET_TOKEN}   # an API access token, in this environment variable
+  #   workspaces: ["4583173393803140"]      # optional: every sheet of these workspaces (folders: too)
   # Planner premium / Project for the web (Dataverse): a project's key is its msdyn_projectid.
   # - id: planner
   #   kind: planner_premium

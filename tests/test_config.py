@@ -329,7 +329,7 @@ def test_schema_describes_the_sample_portfolio(capsys: pytest.CaptureFixture[str
     sample = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
     assert schema_problems(sample, schema, schema["$defs"]) == []
     kinds = schema["properties"]["sources"]["items"]["discriminator"]["mapping"]
-    assert set(kinds) == {"spreadsheet", "jira", "jira_csv", "msproject", "planner_premium"}
+    assert set(kinds) == {"spreadsheet", "jira", "jira_csv", "msproject", "planner_premium", "smartsheet"}
     # The check is not vacuous: a typo, a wrong kind's key and a bad choice are all caught.
     sample["programs"][0]["projects"][0]["sorce"] = "x"
     sample["sources"][0]["url"] = "https://example.atlassian.net"

@@ -1,8 +1,11 @@
 """MSPDI (Project's "Save As XML") read as a stream, securely.
 
 The file is parsed with ``lxml.etree.iterparse``; each ``Task``, ``Resource``, ``Assignment`` and
-``ExtendedAttribute`` definition is turned into a record when its element ends, then cleared, so
-memory does not grow with the number of tasks. Elements are found by local name, so a file without
+``ExtendedAttribute`` definition is read when its element ends, then cleared, so memory does not
+grow with the number of tasks. Tasks and assignments go into column buffers (``columns.Cells``)
+and are typed 5,000 at a time with Arrow compute; a batch holding a value the bulk path will not
+judge is mapped row by row instead (``_mspdi_task``), which quarantines as it always did.
+Elements are found by local name, so a file without
 the ``http://schemas.microsoft.com/project`` namespace reads the same, and children are read by
 name, not position (real files break the documented order).
 
@@ -22,12 +25,31 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 from lxml import etree
 
 from connectors.base import Batch, ExtractContext, SourceError
 from connectors.msproject.calendars import Calendar, Resolver, parse_mspdi_calendar, window
+from connectors.msproject.columns import (
+    Cells,
+    Irregular,
+    decimals,
+    flags,
+    hours,
+    integers,
+    present,
+    timestamps,
+)
 from connectors.msproject.options import MsProjectOptions
-from connectors.msproject.records import PlanBuilder, number, timestamp
+from connectors.msproject.records import (
+    UNASSIGNED_RESOURCE,
+    PlanBuilder,
+    number,
+    tasks_within_limits,
+    timestamp,
+)
 
 LINK_TYPES = {"0": "FF", "1": "FS", "2": "SF", "3": "SS"}
 PERCENT_LAG_FORMATS = {"19", "20"}  # LinkLag is a percentage of the predecessor's duration
@@ -84,6 +106,13 @@ class Collected:
 
 
 NESTED = {"PredecessorLink", "Baseline", "ExtendedAttribute", "TimephasedData", "OutlineCode"}
+COLUMN_KINDS = ("task", "assignment")  # the records a plan has by the thousand
+UNREAD = ("TimephasedData", "OutlineCode")  # nested groups the column path never reads
+BUFFER_ROWS = 5_000
+TASK_TEXTS = {"name": "Name", "wbs": "WBS", "outline_number": "OutlineNumber"}
+TASK_FLAGS = {"summary_flag": "Summary", "is_milestone": "Milestone", "critical": "Critical", "is_active": "Active"}
+TASK_TIMES = {"start": "Start", "finish": "Finish", "actual_start": "ActualStart", "actual_finish": "ActualFinish",
+              "deadline": "Deadline"}
 
 
 def _collect(element: etree._Element) -> Collected:
@@ -197,6 +226,12 @@ def iter_records(path: Path, name: str, properties: dict[str, str]) -> Iterator[
     :class:`Collected`, and ('calendar', the element itself: nested, read before the next record) in
     file order; project properties (Name, MinutesPerDay ...) fill ``properties`` as soon as the first
     record is reached (MSPDI writes them before any record)."""
+    for kind, element in iter_elements(path, name, properties):
+        yield kind, element if kind == "calendar" else _collect(element)
+
+
+def iter_elements(path: Path, name: str, properties: dict[str, str]) -> Iterator[tuple[str, etree._Element]]:
+    """As :func:`iter_records`, but every record as its element, valid only until the next one."""
     check_prologue(path, name)
     # Only record elements raise events ({*} matches any namespace or none): the parser does the
     # filtering in C, and each record's children are read when the record ends.
@@ -216,8 +251,7 @@ def iter_records(path: Path, name: str, properties: dict[str, str]) -> Iterator[
             grand = parent.getparent() if parent is not None else None
             if grand is None or grand.getparent() is not None:
                 continue  # a task's own ExtendedAttribute value: read with its task
-            kind = RECORD_KINDS[local(element.tag)]
-            yield kind, element if kind == "calendar" else _collect(element)
+            yield RECORD_KINDS[local(element.tag)], element
             element.clear()
             while element.getprevious() is not None:  # free what was already read
                 del parent[0]
@@ -253,10 +287,11 @@ def read(path: Path, name: str, builder: PlanBuilder, context: ExtractContext,
     mapper = _Mapper(builder)
     properties: dict[str, str] = {}
     with _no_cyclic_gc():
-        for count, (kind, record) in enumerate(iter_records(path, name, properties)):
-            mapper.add(kind, record, properties, context)
+        for count, (kind, element) in enumerate(iter_elements(path, name, properties)):
+            mapper.add_element(kind, element, properties, context)
             if count % 1000 == 999:
                 yield from builder.drain()
+        mapper.flush(properties, context)
     mapper.calendar_days(properties)
     builder.finish(properties)
 
@@ -285,6 +320,37 @@ class _Mapper:
         self.calendars: dict[int, Calendar] = {}
         self.resource_calendars: dict[int, int] = {}  # resource UID -> its calendar's UID
         self.span: list[str] = []  # [first, last] ISO date of the tasks' (baseline) starts and finishes
+        self.buffers = {kind: Cells(local, NESTED, UNREAD) for kind in COLUMN_KINDS}
+
+    def add_element(self, kind: str, element: etree._Element, properties: Mapping[str, str],
+                    context: ExtractContext) -> None:
+        """Tasks and assignments into column buffers, typed a batch at a time; the rest row by row."""
+        for other, cells in self.buffers.items():
+            if other != kind and cells.count:  # another kind begins: earlier records go first
+                self._flush(other, properties, context)
+        buffer = self.buffers.get(kind)
+        if buffer is None:
+            self.add(kind, element if kind == "calendar" else _collect(element), properties, context)
+            return
+        buffer.add(element)
+        if buffer.count >= BUFFER_ROWS:
+            self._flush(kind, properties, context)
+
+    def flush(self, properties: Mapping[str, str], context: ExtractContext) -> None:
+        for kind in self.buffers:
+            self._flush(kind, properties, context)
+
+    def _flush(self, kind: str, properties: Mapping[str, str], context: ExtractContext) -> None:
+        cells = self.buffers[kind]
+        self.buffers[kind] = Cells(local, NESTED, UNREAD)
+        if not cells.count:
+            return
+        hours_per_day = (number(properties.get("MinutesPerDay")) or 480) / 60
+        try:
+            (self._task_columns if kind == "task" else self._assignment_columns)(cells, hours_per_day)
+        except Irregular:  # a value only the row path can judge (and quarantine, naming it)
+            for values, lists in cells.records():
+                self.add(kind, Collected(values, lists), properties, context)
 
     def add(self, kind: str, record: Any, properties: Mapping[str, str], context: ExtractContext) -> None:
         if kind == "calendar":
@@ -352,7 +418,6 @@ class _Mapper:
             if role and attribute.get("Value"):
                 tagged[role].extend(p.strip() for p in attribute["Value"].replace(";", ",").split(",") if p.strip())
         uid = int(values["UID"])
-        self._span(values.get("Start"), values.get("Finish"), base.get("Start"), base.get("Finish"))
         self.builder.task(
             uid=uid, id=_int(values.get("ID")), name=values.get("Name"), wbs=values.get("WBS"),
             outline_number=values.get("OutlineNumber"), outline_level=_int(values.get("OutlineLevel")) or 0,
@@ -371,6 +436,8 @@ class _Mapper:
             systems=tagged["systems"], objectives=tagged["objectives"], deadline=timestamp(values.get("Deadline")),
             is_active=_flag(values.get("Active")), reported_status=", ".join(tagged["reported_status"]) or None,
         )
+        # Only a task that loads widens the calendar span: a quarantined one's dates may not be dates.
+        self._span(values.get("Start"), values.get("Finish"), base.get("Start"), base.get("Finish"))
         for number_, baseline in sorted(baselines.items()):
             self.builder.rows["baselines"].append({
                 "file": self.builder.file, "uid": uid, "number": number_, "start": timestamp(baseline.get("Start")),
@@ -388,6 +455,147 @@ class _Mapper:
                 lag_percent=lag / 10 if percent else None,
                 cross_project=link.get("CrossProject") == "1", cross_project_name=link.get("CrossProjectName"),
             )
+
+    # --- the column path: a batch of tasks or assignments typed in bulk --------------------------------
+    # Every step mirrors a line of _mspdi_task / _mspdi_assignment; anything they might refuse raises
+    # Irregular before the builder is touched, and the batch goes through them instead.
+
+    def _task_columns(self, cells: Cells, hours_per_day: float) -> None:
+        # blank rows of Project's grid are not tasks
+        keep = pc.fill_null(pc.not_equal(cells.strings("IsNull"), "1"), True).to_numpy(zero_copy_only=False)
+        count = int(keep.sum())
+        if not count:
+            return
+
+        def col(name: str) -> pa.Array:
+            return present(cells.strings(name, keep))
+
+        def as_hours(value: str) -> float | None:
+            return iso_hours(value, hours_per_day)
+
+        uid_text = col("UID")
+        if uid_text.null_count:
+            raise Irregular
+        uid = integers(uid_text, int)
+        base, baselines = self._baseline_columns(cells, keep, count, uid, as_hours)
+        columns = {
+            "uid": uid, "id": integers(col("ID"), _int),
+            **{key: cells.strings(tag, keep) for key, tag in TASK_TEXTS.items()},
+            "outline_level": pc.fill_null(integers(col("OutlineLevel"), _int), 0),
+            **{key: flags(col(tag)) for key, tag in TASK_FLAGS.items()},
+            **{key: timestamps(col(tag), timestamp) for key, tag in TASK_TIMES.items()},
+            "duration_hours": hours(col("Duration"), as_hours), "work_hours": hours(col("Work"), as_hours),
+            "percent_complete": decimals(col("PercentComplete"), number),
+            "percent_work_complete": decimals(col("PercentWorkComplete"), number),
+            "cost": _cents_of(col("Cost")), "actual_cost": _cents_of(col("ActualCost")),
+            "priority": integers(col("Priority"), _int),
+            **base, **self._attribute_columns(cells, keep, count),
+        }
+        links = self._link_columns(cells, keep, uid)
+        if not tasks_within_limits(columns):
+            raise Irregular
+        self._span_of(col("Start"), col("Finish"), base["baseline_start_text"], base["baseline_finish_text"])
+        del columns["baseline_start_text"], columns["baseline_finish_text"]
+        self.builder.add_tasks(columns)
+        for table, data in (("baselines", baselines), ("links", links)):
+            if len(data["uid" if table == "baselines" else "successor_uid"]):
+                self.builder.add_table(table, data)
+
+    def _baseline_columns(self, cells: Cells, keep: np.ndarray, count: int, uid: pa.Array,
+                          as_hours: Any) -> tuple[dict[str, pa.Array], dict[str, pa.Array]]:
+        """(the task's baseline 0 fields, the baselines table) of a batch."""
+        group, owners, rows = _group(cells, "Baseline", keep)
+
+        def col(name: str) -> pa.Array:
+            return present(group.strings(name, rows))
+
+        numbers = integers(pc.fill_null(group.strings("Number", rows), "0"), int)
+        pairs = pa.table({"owner": pa.array(owners, pa.int64()), "number": numbers})
+        if pairs.group_by(["owner", "number"]).aggregate([]).num_rows != len(pairs):
+            raise Irregular  # one baseline number twice in a task: the row path keeps the last
+        table = {"uid": pc.take(uid, pa.array(owners, pa.int64())), "number": numbers,
+                 "start": timestamps(col("Start"), timestamp), "finish": timestamps(col("Finish"), timestamp),
+                 "duration_hours": hours(col("Duration"), as_hours), "work_hours": hours(col("Work"), as_hours),
+                 "cost": _cents_of(col("Cost"))}
+        order = pc.sort_indices(pairs, [("owner", "ascending"), ("number", "ascending")])
+        zero = (numbers.to_numpy(zero_copy_only=False) == 0) if len(numbers) else np.zeros(0, bool)
+        pick = np.full(count, -1, np.int64)
+        pick[owners[zero]] = np.flatnonzero(zero)
+        take = pa.array(pick, mask=pick < 0)
+        base = {f"baseline_{key}": pc.take(table[key], take) for key in ("start", "finish", "cost")}
+        base |= {"baseline_duration_hours": pc.take(table["duration_hours"], take),
+                 "baseline_work_hours": pc.take(table["work_hours"], take),
+                 "baseline_start_text": pc.take(col("Start"), take), "baseline_finish_text": pc.take(col("Finish"), take)}
+        return base, {key: pc.take(value, order) for key, value in table.items()}
+
+    def _attribute_columns(self, cells: Cells, keep: np.ndarray, count: int) -> dict[str, pa.Array]:
+        """systems, objectives (lists) and reported_status from the custom fields aliased to them."""
+        group, owners, rows = _group(cells, "ExtendedAttribute", keep)
+        field_ids = pc.fill_null(group.strings("FieldID", rows), "")
+        values = group.strings("Value", rows)
+        tagged = {}
+        for role in ("systems", "objectives", "reported_status"):
+            ids = pa.array([key for key, wanted in self.field_roles.items() if wanted == role], pa.string())
+            chosen = pc.and_(pc.is_in(field_ids, ids), pc.not_equal(pc.fill_null(values, ""), ""))
+            parts = pc.split_pattern(pc.replace_substring(values.filter(chosen), ";", ","), ",")
+            words = pc.utf8_trim_whitespace(pc.list_flatten(parts))
+            nonempty = pc.not_equal(words, "").to_numpy(zero_copy_only=False)
+            parents = owners[chosen.to_numpy(zero_copy_only=False)][pc.list_parent_indices(parts).to_numpy()]
+            offsets = np.concatenate([[0], np.cumsum(np.bincount(parents[nonempty], minlength=count))])
+            tagged[role] = pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), words.filter(nonempty))
+        joined = pc.binary_join(tagged["reported_status"], ", ")
+        return {"systems": tagged["systems"], "objectives": tagged["objectives"],
+                "reported_status": pc.if_else(pc.equal(joined, ""), pa.scalar(None, pa.string()), joined)}
+
+    def _link_columns(self, cells: Cells, keep: np.ndarray, uid: pa.Array) -> dict[str, pa.Array]:
+        group, owners, rows = _group(cells, "PredecessorLink", keep)
+
+        def raw(name: str) -> pa.Array:
+            return group.strings(name, rows)
+
+        kinds = pc.index_in(pc.fill_null(raw("Type"), "1"), pa.array(list(LINK_TYPES)))
+        lag = pc.add(pc.fill_null(decimals(present(group.strings("LinkLag", rows)), number), 0.0), 0.0)  # -0 or 0.0
+        percent = pc.is_in(pc.fill_null(raw("LagFormat"), ""), pa.array(sorted(PERCENT_LAG_FORMATS)))
+        nothing = pa.scalar(None, pa.float64())
+        return {
+            "successor_uid": pc.take(uid, pa.array(owners, pa.int64())),
+            "predecessor_uid": integers(present(group.strings("PredecessorUID", rows)), _int),
+            "link_type": pc.fill_null(pc.take(pa.array(list(LINK_TYPES.values())), kinds), "FS"),
+            "lag_hours": pc.if_else(percent, nothing, pc.divide(lag, 600.0)),  # tenths of a minute
+            "lag_percent": pc.if_else(percent, pc.divide(lag, 10.0), nothing),
+            "cross_project": pc.fill_null(pc.equal(raw("CrossProject"), "1"), False),
+            "cross_project_name": raw("CrossProjectName"),
+        }
+
+    def _assignment_columns(self, cells: Cells, hours_per_day: float) -> None:
+        def col(name: str) -> pa.Array:
+            return present(cells.strings(name))
+
+        def as_hours(value: str) -> float | None:
+            return iso_hours(value, hours_per_day)
+
+        uid_text = col("UID")
+        if uid_text.null_count:
+            raise Irregular
+        resource = integers(col("ResourceUID"), _int)
+        columns = {
+            "uid": integers(uid_text, int), "task_uid": integers(col("TaskUID"), _int), "resource_uid": resource,
+            "units": decimals(col("Units"), number), "work_hours": hours(col("Work"), as_hours),
+            "actual_work_hours": hours(col("ActualWork"), as_hours),
+            "start": timestamps(col("Start"), timestamp), "finish": timestamps(col("Finish"), timestamp),
+        }
+        # builder.assignment's rule, in bulk: no resource, or Project's "unassigned" placeholder
+        assigned = pc.fill_null(pc.not_equal(resource, int(UNASSIGNED_RESOURCE)), False)
+        if pc.any(assigned).as_py():
+            self.builder.add_table("assignments", {key: value.filter(assigned) for key, value in columns.items()})
+
+    def _span_of(self, *arrays: pa.Array) -> None:
+        """_span over whole columns."""
+        for array in arrays:
+            days = pc.utf8_slice_codeunits(array.filter(pc.greater_equal(pc.utf8_length(array), 10)), 0, 10)
+            if len(days):
+                bounds = pc.min_max(days)
+                self._span(bounds["min"].as_py(), bounds["max"].as_py())
 
     def _mspdi_resource(self, record: Collected) -> None:
         values = record.values
@@ -407,6 +615,18 @@ class _Mapper:
             actual_work_hours=iso_hours(values.get("ActualWork"), hours_per_day),
             start=timestamp(values.get("Start")), finish=timestamp(values.get("Finish")),
         )
+
+
+def _group(cells: Cells, name: str, keep: np.ndarray) -> tuple[Cells, np.ndarray, np.ndarray]:
+    """A nested group of a batch: (the group, each kept member's owner row among the kept tasks, kept members)."""
+    group = cells.group(name)
+    owners = np.asarray(group.owners, dtype=np.int64)
+    rows = keep[owners] if len(owners) else np.zeros(0, bool)
+    return group, (np.cumsum(keep) - 1)[owners[rows]] if len(owners) else owners, rows
+
+
+def _cents_of(values: pa.Array) -> pa.Array:
+    return pc.divide(decimals(values, number), 100.0)
 
 
 def _flag(value: str | None) -> bool | None:

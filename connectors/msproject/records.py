@@ -18,6 +18,7 @@ import pyarrow as pa
 from connectors import values as v
 from connectors.base import Batch, ExtractContext
 from connectors.msproject.calendars import WorkingFn, differing_days, weekday_default
+from connectors.msproject.columns import within
 from connectors.msproject.options import MsProjectOptions
 
 UNASSIGNED_RESOURCE = "-65535"  # Project's placeholder resource on a task nobody is assigned to
@@ -76,6 +77,7 @@ class PlanBuilder:
     def __init__(self, file: str, attribute_roles: Mapping[str, str]):
         self.file = file
         self.rows: dict[str, list[dict[str, Any]]] = {table: [] for table in RAW_SCHEMAS}
+        self.pieces: dict[str, list[pa.Table]] = {table: [] for table in RAW_SCHEMAS}  # typed in bulk
         self.outline: list[tuple[int, int]] = []  # (level, uid) of the open ancestors
         self.roles = dict(attribute_roles)  # systems | objectives -> custom field alias or name
 
@@ -98,14 +100,37 @@ class PlanBuilder:
     def task(self, *, uid: int, outline_level: int, **values: Any) -> None:
         """Add one task; a number out of its bounds raises ValueError before anything is recorded."""
         check_task_ranges(uid, values)
-        parent = None
-        if uid != 0:  # UID 0 is the project summary, outside the outline
-            while self.outline and self.outline[-1][0] >= outline_level:
-                self.outline.pop()
-            parent = self.outline[-1][1] if self.outline else None
-            self.outline.append((outline_level, uid))
         self.rows["tasks"].append({"file": self.file, "uid": uid, "outline_level": outline_level,
-                                   "parent_uid": parent, **values})
+                                   "parent_uid": self._parent(uid, outline_level), **values})
+
+    def _parent(self, uid: int, outline_level: int) -> int | None:
+        if uid == 0:  # UID 0 is the project summary, outside the outline
+            return None
+        while self.outline and self.outline[-1][0] >= outline_level:
+            self.outline.pop()
+        parent = self.outline[-1][1] if self.outline else None
+        self.outline.append((outline_level, uid))
+        return parent
+
+    def add_tasks(self, columns: Mapping[str, pa.Array]) -> None:
+        """Tasks typed in bulk, in file order, already within :data:`TASK_LIMITS` (see tasks_within_limits)."""
+        uids, levels = columns["uid"].to_pylist(), columns["outline_level"].to_pylist()
+        parents = pa.array([self._parent(uid, level) for uid, level in zip(uids, levels, strict=True)], INT)
+        self.add_table("tasks", {**columns, "parent_uid": parents})
+
+    def add_table(self, table: str, columns: Mapping[str, pa.Array]) -> None:
+        """Rows typed in bulk (every column of the table but ``file``), after any rows added one by one."""
+        self._settle(table)
+        count = len(next(iter(columns.values())))
+        data = {"file": pa.array([self.file] * count, TEXT), **columns}
+        self.pieces[table].append(pa.table([data[name] for name in RAW_SCHEMAS[table].names],
+                                           schema=RAW_SCHEMAS[table]))
+
+    def _settle(self, table: str) -> None:
+        """The rows added one by one so far become a piece, so a table keeps file order."""
+        if self.rows[table]:
+            self.pieces[table].append(pa.Table.from_pylist(self.rows[table], schema=RAW_SCHEMAS[table]))
+            self.rows[table] = []
 
     def link(self, **values: Any) -> None:
         self.rows["links"].append({"file": self.file, **values})
@@ -134,10 +159,12 @@ class PlanBuilder:
                                                    "is_working": working, "calendar": name})
 
     def drain(self, force: bool = False) -> Iterator[Batch]:
-        for table, rows in self.rows.items():
-            if rows and (force or len(rows) >= BATCH_ROWS) and (table != "projects" or force):
-                yield Batch(table, pa.Table.from_pylist(rows, schema=RAW_SCHEMAS[table]))
-                self.rows[table] = []
+        for table in RAW_SCHEMAS:
+            pending = len(self.rows[table]) + sum(piece.num_rows for piece in self.pieces[table])
+            if pending and (force or pending >= BATCH_ROWS) and (table != "projects" or force):
+                self._settle(table)
+                pieces, self.pieces[table] = self.pieces[table], []
+                yield Batch(table, pieces[0] if len(pieces) == 1 else pa.concat_tables(pieces))
 
 
 class Reader(Protocol):
@@ -164,6 +191,11 @@ def check_task_ranges(uid: int, values: Mapping[str, Any]) -> None:
             v.in_range(values.get(field_name), bounds)
         except v.CellError as exc:
             raise ValueError(f"task UID {uid}: {label} {exc}; correct it in the plan") from None
+
+
+def tasks_within_limits(columns: Mapping[str, pa.Array]) -> bool:
+    """check_task_ranges over a batch at once: False when any task would fail it."""
+    return all(within(columns[name], bounds) for name, (_, bounds) in TASK_LIMITS.items())
 
 
 def timestamp(value: str | None) -> dt.datetime | None:
