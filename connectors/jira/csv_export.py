@@ -35,6 +35,9 @@ CATEGORY_KEYS = {"to do": "new", "in progress": "indeterminate", "done": "done"}
 TIME_FORMATS = ("%d/%b/%y %I:%M %p", "%d/%b/%Y %I:%M %p", "%d/%b/%y %H:%M", "%Y-%m-%d %H:%M", "%d/%b/%y")
 _CUSTOM = re.compile(r"^Custom field \((.+)\)$")
 _ISSUE_KEY = re.compile(r"^[A-Z][A-Z0-9_]*-\d+$")
+#: Jira's sub-task type in the export languages read here ("Sous-tâche" in a French export).
+_SUBTASK_TYPES = {fold(name) for name in ("Sub-task", "Subtask", "Unteraufgabe", "Sous-tâche", "Subtarea",
+                                          "Subtarefa", "サブタスク")}
 #: Jira writes dates as dd/MMM/yy h:mm a with the month and AM/PM in the exporting user's language
 #: (Java's names: "12/Mär/24 3:04 PM", "12/janv./24 15:04", "12/ene/24 3:04 p. m.", "12/1月/24 3:04 午後").
 MONTHS = {
@@ -225,7 +228,7 @@ def _issue(row: list[str], columns: Mapping[str, list[int]], zone: ZoneInfo) -> 
     fields: dict[str, Any] = {
         "summary": one("Summary"),
         "status": {"name": status, "statusCategory": {"key": category} if category else {}},
-        "issuetype": {"name": one("Issue Type"), "subtask": (one("Issue Type") or "").lower() in ("sub-task", "subtask")},
+        "issuetype": {"name": one("Issue Type"), "subtask": fold(one("Issue Type") or "") in _SUBTASK_TYPES},
         "project": {"key": one("Project key") or key.rsplit("-", 1)[0], "name": one("Project name"),
                     "lead": one("Project lead"), "id": one("Project id")},
         "assignee": {"accountId": one("Assignee Id") or one("Assignee"), "displayName": one("Assignee")}

@@ -138,7 +138,7 @@ def read_mpp(path: Path, name: str, builder: PlanBuilder, context: ExtractContex
                 outline_level=int(task.getOutlineLevel() or 0), summary_flag=bool(task.getSummary()),
                 is_milestone=bool(task.getMilestone()), start=_time(task.getStart()), finish=_time(task.getFinish()),
                 duration_hours=hours(task.getDuration()), work_hours=hours(task.getWork()),
-                percent_complete=number(task.getPercentageComplete()),
+                percent_complete=number(_percent_complete(task, flavour)),
                 percent_work_complete=number(task.getPercentageWorkComplete()),
                 actual_start=_time(task.getActualStart()), actual_finish=_time(task.getActualFinish()),
                 cost=number(task.getCost()), actual_cost=number(task.getActualCost()),
@@ -174,8 +174,8 @@ def read_mpp(path: Path, name: str, builder: PlanBuilder, context: ExtractContex
             )
 
     for resource in project.getResources():
-        if resource.getUniqueID() is None:
-            continue
+        if resource.getUniqueID() is None or bool(resource.getRole()):
+            continue  # a P6 role is a job category, not a person: it is no one's capacity
         kind = str(resource.getType() or "WORK").lower()
         max_units = number(resource.getMaxUnits())
         builder.resource(
@@ -202,6 +202,14 @@ def read_mpp(path: Path, name: str, builder: PlanBuilder, context: ExtractContex
         "StartDate": str(props.getStartDate()) if props.getStartDate() is not None else None,
         "FinishDate": str(props.getFinishDate()) if props.getFinishDate() is not None else None,
     }, fmt=flavour.fmt)
+
+
+def _percent_complete(task: Any, flavour: Flavour) -> Any:
+    """The % complete the plan's own tool shows: P6's activity % complete follows each activity's
+    percent complete type (duration, physical or units); Project's is the duration % complete."""
+    if flavour.fmt.startswith("p6-"):
+        return task.getActivityPercentComplete()
+    return task.getPercentageComplete()
 
 
 def _calendars(project: Any, builder: PlanBuilder) -> None:
