@@ -19,7 +19,9 @@ its key and the reason; the other issues load. The new cursor is saved only once
 
 from __future__ import annotations
 
+import bisect
 import tempfile
+from array import array
 from collections.abc import Iterable, Iterator, Mapping, Set
 from pathlib import Path
 from typing import Any, ClassVar
@@ -426,14 +428,20 @@ class IssueSpool:
     def batches(self, final: pa.Table | Set[str]) -> Iterator[Batch]:
         """The winning copy's rows of every final issue, table by table, page by page."""
         final = self._as_final(final)
-        final_ids, final_reads = final.column("id"), final.column("read").combine_chunks()
+        # Grouped by read: a page's batch is then checked against the few ids that page won, not
+        # against every final id (a hash of the whole set per batch cost more than the mapping).
+        final = final.take(pc.sort_indices(final, [("read", "ascending")]))
+        reads = array("l", final.column("read").to_pylist())
+        ids = final.column("id")
         for table, writer in self._writers.items():
             writer.close()
             reader = pa.ipc.open_file(pa.OSFile(str(self.folder / f"{table}.arrow")))  # read, not mapped:
             for index, read in enumerate(self._reads[table]):  # batches outlive the file
+                start, stop = bisect.bisect_left(reads, read), bisect.bisect_right(reads, read)
+                if start == stop:
+                    continue
                 batch = reader.get_batch(index)
-                at = pc.index_in(batch.column("issue_id"), value_set=final_ids)
-                keep = pc.fill_null(pc.equal(pc.take(final_reads, at), read), False)
+                keep = pc.is_in(batch.column("issue_id"), value_set=ids[start:stop].combine_chunks())
                 if pc.any(keep).as_py():
                     yield Batch(table, pa.Table.from_batches([batch.filter(keep)]))
 
