@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from warehouse import db
@@ -17,15 +18,10 @@ def shown_mib(con) -> float:
     return float(number) * {"KiB": 1 / 1024, "MiB": 1, "GiB": 1024, "TiB": 2**20}[unit]
 
 
-def test_the_build_bound_is_1gb_or_a_quarter_of_the_machine_unless_configured(tmp_path: Path,
-                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_build_bound_is_duckdbs_default_unless_configured(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SIGHTLINE_DUCKDB_MEMORY_LIMIT", raising=False)
-    monkeypatch.setattr(db, "_machine_mb", lambda: 64000)  # a 64 GB machine: 1 GB, not DuckDB's 51 GB
-    with db.connect(tmp_path / "a.duckdb") as build:
-        assert shown_mib(build) == pytest.approx(1000e6 / 2**20, abs=0.1)
-    monkeypatch.setattr(db, "_machine_mb", lambda: 2000)  # a 2 GB machine: a quarter of it, 500 MB
-    with db.connect(tmp_path / "s.duckdb") as build:
-        assert shown_mib(build) == pytest.approx(500e6 / 2**20, abs=0.1)
+    with duckdb.connect() as plain, db.connect(tmp_path / "a.duckdb") as build:
+        assert shown_mib(build) == shown_mib(plain)
     monkeypatch.setenv("SIGHTLINE_DUCKDB_MEMORY_LIMIT", "512MB")
     with db.connect(tmp_path / "b.duckdb") as build:
         assert shown_mib(build) == pytest.approx(512e6 / 2**20, abs=0.1)  # DuckDB's MB is 10^6 bytes

@@ -79,27 +79,17 @@ def raw_table(kind: str, table: str) -> str:
 
 #: DuckDB's own memory (its buffer pool, joins, sorts) in the build: ``SIGHTLINE_DUCKDB_MEMORY_LIMIT``
 #: (a DuckDB size, e.g. ``2GB``) bounds it, and DuckDB spills beyond it to ``<build file>.tmp``. Unset,
-#: the build is bounded at BUILD_MEMORY_LIMIT_MB, or a quarter of the machine's memory if that is less:
-#: every model spills under it (benchmarks/README.md: 3M work items under 1.5 GB of peak RSS), while
-#: DuckDB's own default (80% of the machine) let the 3M-item build take 3.4 GB.
+#: DuckDB's default (80% of the machine) stays: a 1 GB bound made a model of the 3M-item benchmark
+#: fail (an operator that cannot spill), and a sync that fails is worse than one that uses memory.
 MEMORY_LIMIT_ENV = "SIGHTLINE_DUCKDB_MEMORY_LIMIT"
 #: A raw merge streams Parquet into tables and needs little; bounding it keeps DuckDB from caching
 #: every block it writes, so a large source's load does not grow the process by the source's size.
 MERGE_MEMORY_LIMIT = "256MB"
-BUILD_MEMORY_LIMIT_MB = 1000
 _UNITS = {"bytes": 1, "KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40, "PiB": 2**50}
 
 
-def build_memory_limit() -> str:
-    return os.environ.get(MEMORY_LIMIT_ENV, "").strip() or f"{min(BUILD_MEMORY_LIMIT_MB, _machine_mb() // 4)}MB"
-
-
-def _machine_mb() -> int:
-    """Physical memory in MB (10^6 bytes, DuckDB's MB); where the OS does not say, as if plenty."""
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 10**6
-    except (AttributeError, OSError, ValueError):  # not a POSIX sysconf (Windows)
-        return 4 * BUILD_MEMORY_LIMIT_MB
+def build_memory_limit() -> str | None:
+    return os.environ.get(MEMORY_LIMIT_ENV, "").strip() or None
 
 
 def _set_memory_limit(con: duckdb.DuckDBPyConnection, limit: str | None) -> float:
