@@ -19,13 +19,16 @@ its key and the reason; the other issues load. The new cursor is saved only once
 
 from __future__ import annotations
 
+import bisect
 import tempfile
+from array import array
 from collections.abc import Iterable, Iterator, Mapping, Set
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import quote
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from connectors.base import PRESENT_KEYS_TABLE, Batch, Connector, ExtractContext, SourceError
 from connectors.http import prefetched
@@ -124,11 +127,11 @@ class JiraConnector(Connector):
             # Reconcile: what the search should have returned, and what is still in scope at the end.
             present = self._listed(client, keys, self._condition(""), limit)
             listed = present if cursor is None else self._listed(client, keys, condition, limit)
-            yield from self._read_missed(client, listed - spool.read_ids, fields, spool, context)
-            final = spool.final_ids(present)
+            yield from self._read_missed(client, spool.missed(listed), fields, spool, context)
+            final = spool.final(present)
             yield from spool.batches(final)
         if self.flavor == "cloud":
-            yield from self._bulk_changelog(client, sorted(final))
+            yield from self._bulk_changelog(client, _sorted(final.column("id")))
         if cursor is not None:
             context.incremental = True
             yield from _present_batches(present)
@@ -148,7 +151,7 @@ class JiraConnector(Connector):
             for issues in self._issue_pages(client, keys, caught_up, wanted, limit):
                 self._take(issues, fields, spool, context)
 
-    def _read_missed(self, client: JiraClient, missed: Set[str], fields: FieldIds, spool: IssueSpool,
+    def _read_missed(self, client: JiraClient, missed: list[str], fields: FieldIds, spool: IssueSpool,
                      context: ExtractContext) -> Iterator[Batch]:
         """Issues the id listing holds but the search did not return (a page moved): read them by id."""
         if missed:
@@ -156,9 +159,9 @@ class JiraConnector(Connector):
                          "reading them by id")
         wanted = fields.request_list()
         if self.flavor == "cloud":
-            pages = cloud_by_id(client, sorted(missed, key=_id_order), wanted)
+            pages = cloud_by_id(client, missed, wanted)
         else:
-            pages = datacenter_by_id(client, sorted(missed, key=_id_order), wanted, expand="changelog")
+            pages = datacenter_by_id(client, missed, wanted, expand="changelog")
         for issues in pages:
             self._take(issues, fields, spool, context)
         yield from context.drain_quarantine()
@@ -187,7 +190,7 @@ class JiraConnector(Connector):
         # By id when there is one, so a later good read of the issue clears it (the merge's rule).
         object_key = str(issue_id) if issue_id not in (None, "") else str(key or name)
         if issue_id not in (None, ""):
-            spool.read_ids.add(str(issue_id))  # read, if unreadably: not "missed"
+            spool.mark_read(str(issue_id))  # read, if unreadably: not "missed"
         if object_key in spool.quarantined:  # read twice (caught up, or by id): one quarantine row
             return
         spool.quarantined.add(object_key)
@@ -210,7 +213,7 @@ class JiraConnector(Connector):
         count = cloud_count(client, self._cloud_jql(keys, self._condition(""), order=""))
         return count + max(100, count // 10)  # margin: issues created while the run reads
 
-    def _listed(self, client: JiraClient, keys: list[str], condition: str, limit: int | None) -> set[str]:
+    def _listed(self, client: JiraClient, keys: list[str], condition: str, limit: int | None) -> pa.Array:
         """Ids matching ``condition`` in scope, cheaply: ids only, in the largest pages Jira allows."""
         if self.flavor == "cloud":
             pages: Iterable[list[dict]] = cloud_pages(client, self._cloud_jql(keys, condition), ["id"], ID_PAGE_CLOUD,
@@ -218,7 +221,9 @@ class JiraConnector(Connector):
         else:
             pages = (page for key in keys
                      for page in datacenter_pages(client, key, condition, ["id"], ID_PAGE_DC, window=self.result_window))
-        return {str(issue["id"]) for page in pages for issue in page}
+        # An Arrow column, not a set of str: 200,000 ids take 2 MB rather than 25.
+        chunks = [pa.array([str(issue["id"]) for issue in page], pa.string()) for page in pages]
+        return pc.unique(pa.concat_arrays([pa.array([], pa.string()), *chunks]))
 
     def _condition(self, updated: str) -> str:
         extra = self.options.jql
@@ -302,7 +307,7 @@ class JiraConnector(Connector):
                 yield from datacenter_pages(client, key, condition, fields, page_size, expand="changelog",
                                             window=self.result_window)
 
-    def _bulk_changelog(self, client: JiraClient, issue_ids: list[str]) -> Iterator[Batch]:
+    def _bulk_changelog(self, client: JiraClient, issue_ids: pa.ChunkedArray) -> Iterator[Batch]:
         """Status history of the fetched issues, 1000 issues a call (not expand=changelog, which truncates);
         the next call is made while this one's rows are built."""
         for page in prefetched(self._changelog_pages(client, issue_ids)):
@@ -316,9 +321,9 @@ class JiraConnector(Connector):
             if rows:
                 yield Batch("changelog", pa.Table.from_pylist(rows, schema=RAW_SCHEMAS["changelog"]))
 
-    def _changelog_pages(self, client: JiraClient, issue_ids: list[str]) -> Iterator[dict[str, Any]]:
+    def _changelog_pages(self, client: JiraClient, issue_ids: pa.ChunkedArray) -> Iterator[dict[str, Any]]:
         for start in range(0, len(issue_ids), CHANGELOG_BATCH):
-            chunk = issue_ids[start:start + CHANGELOG_BATCH]
+            chunk = issue_ids[start:start + CHANGELOG_BATCH].to_pylist()
             token = None
             while True:
                 body: dict[str, Any] = {"issueIdsOrKeys": chunk, "fieldIds": ["status"], "maxResults": 1000}
@@ -335,42 +340,51 @@ def _text(value: Any) -> str | None:
     return None if value is None or isinstance(value, (dict, list)) else str(value).strip() or None
 
 
-def _present_batches(present: Set[str]) -> Iterator[Batch]:
+def _present_batches(present: pa.Array) -> Iterator[Batch]:
     """Every issue id still in scope, for the merge to delete the others (empty is an answer too)."""
-    yield Batch(PRESENT_KEYS_TABLE, pa.table({"key": sorted(present, key=_id_order)}, schema=PRESENT_SCHEMA))
-
-
-def _id_order(issue_id: str) -> tuple[int, str]:
-    return (int(issue_id), "") if issue_id.isdigit() else (0, issue_id)
+    yield Batch(PRESENT_KEYS_TABLE, pa.table({"key": _in_id_order(present)}, schema=PRESENT_SCHEMA))
 
 
 class IssueSpool:
     """Issue rows parked on disk (Arrow IPC) until the run knows which copy of each issue is final.
 
     A run may read an issue twice: edited after its page was read and caught up, or returned on
-    two pages. The copy with the latest ``updated`` wins, then the later read; memory holds only
-    id -> (updated, read number), and the rows stream back filtered, one page at a time.
+    two pages. The copy with the latest ``updated`` wins, then the later read. Memory holds only
+    Arrow columns of (id, updated, read number) per page, about 20 bytes an issue rather than the
+    ~400 of Python dicts and sets, so it stays flat as the instance grows; the rows stream back
+    filtered, one page at a time.
     """
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.latest: dict[str, tuple[int, int]] = {}
-        self.read_ids: set[str] = set()  # every id read, readable or quarantined
         self.quarantined: set[str] = set()  # quarantine object keys already written this run
+        self._ids: list[pa.Array] = []  # per page: the ids its readable issues had
+        self._stamps: list[pa.Array] = []  # per page: their ``updated`` (epoch ms, -1 when none)
+        self._unreadable: list[str] = []  # ids read but quarantined: read, so not "missed"
+        self._winners: pa.Table | None = None
         self._writers: dict[str, pa.ipc.RecordBatchFileWriter] = {}
         self._reads: dict[str, list[int]] = {}
         self._count = 0
 
     def add(self, page: Mapping[str, list[dict]]) -> None:
         self._count += 1
-        for row in page["issues"]:
-            stamp = (epoch_ms(row["updated_at"]) if row["updated_at"] else -1, self._count)
-            self.read_ids.add(row["issue_id"])
-            if stamp >= self.latest.get(row["issue_id"], (-2, 0)):
-                self.latest[row["issue_id"]] = stamp
+        issues = page["issues"]
+        self._ids.append(pa.array([row["issue_id"] for row in issues], pa.string()))
+        self._stamps.append(pa.array([epoch_ms(row["updated_at"]) if row["updated_at"] else -1 for row in issues],
+                                     pa.int64()))
+        self._winners = None
         for table, rows in page.items():
             if rows:
                 self._write(table, pa.Table.from_pylist(rows, schema=RAW_SCHEMAS[table]))
+
+    def mark_read(self, issue_id: str) -> None:
+        """An issue read but not readable (quarantined): not missed, but no copy of it either."""
+        self._unreadable.append(issue_id)
+
+    def missed(self, listed: pa.Array) -> list[str]:
+        """Ids listed that no page returned, in id order."""
+        read = pa.concat_arrays([*self._ids, pa.array(self._unreadable, pa.string())])
+        return _in_id_order(listed.filter(pc.invert(pc.is_in(listed, value_set=read)))).to_pylist()
 
     def _write(self, table: str, data: pa.Table) -> None:
         if table not in self._writers:
@@ -380,21 +394,67 @@ class IssueSpool:
             self._writers[table].write_batch(batch)
             self._reads[table].append(self._count)
 
+    def latest(self) -> pa.Table:
+        """One row per issue read: its id, the winning copy's ``updated`` and read number."""
+        if self._winners is None:
+            reads = [pa.array([n + 1] * len(ids), pa.int32()) for n, ids in enumerate(self._ids)]
+            copies = pa.table({"id": pa.chunked_array(self._ids, pa.string()),
+                               "updated": pa.chunked_array(self._stamps, pa.int64()),
+                               "read": pa.chunked_array(reads, pa.int32())})
+            order = pc.sort_indices(copies, [("id", "ascending"), ("updated", "descending"),
+                                             ("read", "descending")])
+            copies = copies.take(order).combine_chunks()
+            ids = copies.column("id").chunk(0) if copies.num_rows else pa.array([], pa.string())
+            first = pc.not_equal(ids[1:], ids[:-1]) if len(ids) > 1 else pa.array([], pa.bool_())
+            self._winners = copies.filter(pa.concat_arrays([pa.array([True] * min(len(ids), 1)), first]))
+        return self._winners
+
+    def final(self, present: pa.Array) -> pa.Table:
+        """The winning copies of the issues still in scope at the end (an issue deleted during the run goes)."""
+        latest = self.latest()
+        return latest.filter(pc.is_in(latest.column("id"), value_set=present))
+
     def final_ids(self, present: Set[str]) -> set[str]:
-        """Issues read and still in scope at the end (an issue deleted during the run goes)."""
-        return {i for i in self.latest if i in present}
+        return set(self.final(pa.array(list(present), pa.string())).column("id").to_pylist())
 
-    def newest(self, final: Set[str]) -> int | None:
-        stamps = [self.latest[i][0] for i in final if self.latest[i][0] >= 0]
-        return max(stamps) if stamps else None
+    def newest(self, final: pa.Table | Set[str]) -> int | None:
+        stamps = self._as_final(final).column("updated")
+        newest = pc.max(stamps.filter(pc.greater_equal(stamps, 0))).as_py() if len(stamps) else None
+        return newest
 
-    def batches(self, final: Set[str]) -> Iterator[Batch]:
+    def _as_final(self, final: pa.Table | Set[str]) -> pa.Table:
+        return final if isinstance(final, pa.Table) else self.final(pa.array(list(final), pa.string()))
+
+    def batches(self, final: pa.Table | Set[str]) -> Iterator[Batch]:
         """The winning copy's rows of every final issue, table by table, page by page."""
+        final = self._as_final(final)
+        # Grouped by read: a page's batch is then checked against the few ids that page won, not
+        # against every final id (a hash of the whole set per batch cost more than the mapping).
+        final = final.take(pc.sort_indices(final, [("read", "ascending")]))
+        reads = array("l", final.column("read").to_pylist())
+        ids = final.column("id")
         for table, writer in self._writers.items():
             writer.close()
             reader = pa.ipc.open_file(pa.OSFile(str(self.folder / f"{table}.arrow")))  # read, not mapped:
             for index, read in enumerate(self._reads[table]):  # batches outlive the file
+                start, stop = bisect.bisect_left(reads, read), bisect.bisect_right(reads, read)
+                if start == stop:
+                    continue
                 batch = reader.get_batch(index)
-                keep = [i in final and self.latest[i][1] == read for i in batch.column("issue_id").to_pylist()]
-                if any(keep):
-                    yield Batch(table, pa.Table.from_batches([batch.filter(pa.array(keep))]))
+                keep = pc.is_in(batch.column("issue_id"), value_set=ids[start:stop].combine_chunks())
+                if pc.any(keep).as_py():
+                    yield Batch(table, pa.Table.from_batches([batch.filter(keep)]))
+
+
+def _sorted(ids: pa.ChunkedArray) -> pa.ChunkedArray:
+    return ids.take(pc.sort_indices(ids))
+
+
+def _in_id_order(ids: pa.Array) -> pa.Array:
+    """Numeric ids by number, then any others by text (Jira ids are numbers)."""
+    # Up to 18 digits, so the cast cannot overflow; longer ones sort as text.
+    digits = pc.fill_null(pc.and_(pc.utf8_is_digit(ids), pc.less_equal(pc.utf8_length(ids), 18)), False)
+    number = pc.if_else(digits, pc.cast(pc.if_else(digits, ids, "0"), pa.int64()), 0)
+    text = pc.if_else(digits, "", ids)
+    order = pc.sort_indices(pa.table({"n": number, "t": text}), [("n", "ascending"), ("t", "ascending")])
+    return ids.take(order)
