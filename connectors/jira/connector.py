@@ -406,7 +406,7 @@ class IssueSpool:
             copies = copies.take(order).combine_chunks()
             ids = copies.column("id").chunk(0) if copies.num_rows else pa.array([], pa.string())
             first = pc.not_equal(ids[1:], ids[:-1]) if len(ids) > 1 else pa.array([], pa.bool_())
-            self._winners = copies.filter(pa.concat_arrays([pa.array([True] * min(len(ids), 1)), first]))
+            self._winners = copies.filter(pa.concat_arrays([pa.array([True] * min(len(ids), 1), pa.bool_()), first]))
         return self._winners
 
     def final(self, present: pa.Array) -> pa.Table:
