@@ -236,11 +236,13 @@ def _word(value: Any) -> str | None:
 
 def _option_values(value: Any) -> list[str]:
     """A select/multi-select/label-like/text custom field as words (see ``_word`` for the shapes)."""
+    if value is None:  # the commonest value of a custom field: nothing to walk
+        return []
     values = value if isinstance(value, list) else [value]
     return [word for item in values if (word := _word(item)) is not None]
 
 
-def _sprint(value: Any) -> dict[str, Any]:
+def latest_sprint(value: Any) -> Mapping[str, Any] | None:
     """The issue's latest sprint. Cloud gives objects; Data Center gives 'Sprint@…[name=…,startDate=…]' strings."""
     sprints = value if isinstance(value, list) else ([value] if value else [])
     parsed = []
@@ -249,20 +251,34 @@ def _sprint(value: Any) -> dict[str, Any]:
             sprint = dict(_DC_SPRINT.findall(sprint))
         if isinstance(sprint, Mapping):
             parsed.append(sprint)
-    if not parsed:
-        return {"sprint_name": None, "sprint_start": None, "sprint_end": None}
-    latest = parsed[-1]
-
-    def day(key: str) -> dt.date | None:
-        raw = latest.get(key)
-        return _field(f"sprint {key}", _date, raw) if raw and raw != "<null>" else None
-
-    return {"sprint_name": latest.get("name"), "sprint_start": day("startDate"), "sprint_end": day("endDate")}
+    return parsed[-1] if parsed else None
 
 
-def issue_rows(issue: Mapping[str, Any], fields_by_name: FieldIds, risk_type: str,
-               report_type: str = "Status report") -> dict[str, list[dict]]:
-    """One issue -> rows for the issues, links, versions and changelog tables."""
+def sprint_day(sprint: Mapping[str, Any], key: str) -> Any:
+    """A sprint's raw startDate/endDate, None when unset (Data Center writes "<null>")."""
+    raw = sprint.get(key)
+    return raw if raw and raw != "<null>" else None
+
+
+#: How a raw time or date is read: ``(label, raw)`` -> value, ``label`` naming the field in an error
+#: (None: the value's own message). The row path parses at once; the page path (``page.py``) defers.
+Reader = Callable[[str | None, Any], Any]
+#: One issue's values: its issues row (ISSUES order) and its links, versions and changelog rows.
+IssueValues = tuple[tuple[Any, ...], list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]
+
+
+def read_time(label: str | None, raw: Any) -> dt.datetime | None:
+    return parse_jira_time(raw) if label is None else _field(label, parse_jira_time, raw)
+
+
+def read_day(label: str | None, raw: Any) -> dt.date | None:
+    return _date(raw) if label is None else _field(label, _date, raw)
+
+
+def issue_values(issue: Mapping[str, Any], fields_by_name: FieldIds, risk_type: str, report_type: str,
+                 time: Reader = read_time, day: Reader = read_day) -> IssueValues:
+    """One issue's values, in the order of the raw tables' columns; times and dates read by ``time``
+    and ``day``. The range check (``check_ranges``) is the caller's."""
     f = issue.get("fields") or {}
     key = issue.get("key")
     if not key:
@@ -277,59 +293,59 @@ def issue_rows(issue: Mapping[str, Any], fields_by_name: FieldIds, risk_type: st
     parent = (f.get("parent") or {}).get("key") or fields_by_name.get(f, "epic_link")
     probability = _option_values(fields_by_name.get(f, "probability"))
     impact = _option_values(fields_by_name.get(f, "impact"))
-    row = {
-        "issue_id": issue_id, "issue_key": key,
-        "project_key": project.get("key") or key.rsplit("-", 1)[0],
-        "summary": f.get("summary"), "issue_type": issue_type.get("name"),
-        "is_subtask": bool(issue_type.get("subtask")),
-        "is_risk": (issue_type.get("name") or "").lower() == risk_type.lower(),
-        "status_name": status.get("name"), "status_category": (status.get("statusCategory") or {}).get("key"),
-        "parent_key": parent,
-        "parent_id": (f.get("parent") or {}).get("id"),
-        "assignee_key": assignee.get("accountId") or assignee.get("name") or assignee.get("key"),
-        "assignee_name": assignee.get("displayName"), "assignee_email": assignee.get("emailAddress"),
-        "created_at": _field("created", parse_jira_time, f.get("created")),
-        "updated_at": _field("updated", parse_jira_time, f.get("updated")),
-        "resolved_at": _field("resolved", parse_jira_time, f.get("resolutiondate")),
-        "due_date": _field("due date", _date, f.get("duedate")),
-        "start_date": _field("start date", _date, fields_by_name.get(f, "start_date")),
-        **_sprint(fields_by_name.get(f, "sprint")),
-        "original_estimate_hours": _field("original estimate", _hours, f.get("timeoriginalestimate")),
-        "time_spent_hours": _field("time spent", _hours, f.get("timespent")),
-        "remaining_hours": _field("remaining estimate", _hours, f.get("timeestimate")),
-        "story_points": _field("story points", _points, fields_by_name.get(f, "story_points")),
-        "is_flagged": bool(_option_values(fields_by_name.get(f, "flagged"))),
-        "priority": (f.get("priority") or {}).get("name"),
-        "components": _names(f.get("components")), "labels": [str(x) for x in f.get("labels") or []],
-        "objectives": _option_values(fields_by_name.get(f, "objectives")),
-        "team": next(iter(_option_values(fields_by_name.get(f, "team"))), None),
-        "probability": _field("probability", v.parse_level, probability[0]) if probability else None,
-        "impact": _field("impact", v.parse_level, impact[0]) if impact else None,
-        "is_status_report": (issue_type.get("name") or "").lower() == report_type.lower(),
-        "reported_status": ", ".join(_option_values(fields_by_name.get(f, "reported_status"))) or None,
-    }
-    check_ranges(row)
-    links = []
-    for link in f.get("issuelinks") or []:
-        kind = (link.get("type") or {}).get("name")
-        for direction in ("outward", "inward"):
-            other = link.get(f"{direction}Issue")
-            if other:
-                links.append({"issue_id": issue_id, "issue_key": key, "link_type": kind, "direction": direction,
-                              "other_key": other.get("key")})
-    versions = [
-        {"issue_id": issue_id, "issue_key": key, "project_key": row["project_key"], "version_id": str(ver.get("id")),
-         "version_name": ver.get("name"), "release_date": _date(ver.get("releaseDate")),
-         "released": bool(ver.get("released"))}
-        for ver in f.get("fixVersions") or []
-    ]
-    changes = [
-        change_row(issue_id, key, history.get("created"), item)
-        for history in (issue.get("changelog") or {}).get("histories") or []
-        for item in history.get("items") or []
-        if item.get("fieldId") == "status" or item.get("field") == "status"
-    ]
-    return {"issues": [row], "links": links, "versions": versions, "changelog": changes}
+    project_key = project.get("key") or key.rsplit("-", 1)[0]
+    sprint = latest_sprint(fields_by_name.get(f, "sprint"))
+    sprint_start, sprint_end = (sprint_day(sprint, "startDate"), sprint_day(sprint, "endDate")) if sprint else (None,) * 2
+    row = (
+        issue_id, key, project_key, f.get("summary"), issue_type.get("name"),
+        bool(issue_type.get("subtask")), (issue_type.get("name") or "").lower() == risk_type.lower(),
+        status.get("name"), (status.get("statusCategory") or {}).get("key"),
+        parent, (f.get("parent") or {}).get("id"),
+        assignee.get("accountId") or assignee.get("name") or assignee.get("key"),
+        assignee.get("displayName"), assignee.get("emailAddress"),
+        time("created", f.get("created")), time("updated", f.get("updated")),
+        time("resolved", f.get("resolutiondate")),
+        day("due date", f.get("duedate")), day("start date", fields_by_name.get(f, "start_date")),
+        sprint.get("name") if sprint else None,
+        None if sprint_start is None else day("sprint startDate", sprint_start),
+        None if sprint_end is None else day("sprint endDate", sprint_end),
+        _field("original estimate", _hours, f.get("timeoriginalestimate")),
+        _field("time spent", _hours, f.get("timespent")),
+        _field("remaining estimate", _hours, f.get("timeestimate")),
+        _field("story points", _points, fields_by_name.get(f, "story_points")),
+        bool(_option_values(fields_by_name.get(f, "flagged"))),
+        (f.get("priority") or {}).get("name"),
+        _names(f.get("components")), [str(x) for x in f.get("labels") or []],
+        _option_values(fields_by_name.get(f, "objectives")),
+        next(iter(_option_values(fields_by_name.get(f, "team"))), None),
+        _field("probability", v.parse_level, probability[0]) if probability else None,
+        _field("impact", v.parse_level, impact[0]) if impact else None,
+        (issue_type.get("name") or "").lower() == report_type.lower(),
+        ", ".join(_option_values(fields_by_name.get(f, "reported_status"))) or None,
+    )
+    links = [(issue_id, key, (link.get("type") or {}).get("name"), direction, other.get("key"))
+             for link in f.get("issuelinks") or []
+             for direction in ("outward", "inward")
+             if (other := link.get(f"{direction}Issue"))]
+    versions = [(issue_id, key, project_key, str(ver.get("id")), ver.get("name"), day(None, ver.get("releaseDate")),
+                 bool(ver.get("released")))
+                for ver in f.get("fixVersions") or []]
+    changes = [(issue_id, key, time(None, history.get("created")), item.get("fromString"), item.get("toString"))
+               for history in (issue.get("changelog") or {}).get("histories") or []
+               for item in history.get("items") or []
+               if item.get("fieldId") == "status" or item.get("field") == "status"]
+    return row, links, versions, changes
+
+
+def issue_rows(issue: Mapping[str, Any], fields_by_name: FieldIds, risk_type: str,
+               report_type: str = "Status report") -> dict[str, list[dict]]:
+    """One issue -> rows for the issues, links, versions and changelog tables."""
+    row, links, versions, changes = issue_values(issue, fields_by_name, risk_type, report_type)
+    issue_row = dict(zip(ISSUES.names, row, strict=True))
+    check_ranges(issue_row)
+    return {"issues": [issue_row], "links": [dict(zip(LINKS.names, r, strict=True)) for r in links],
+            "versions": [dict(zip(VERSIONS.names, r, strict=True)) for r in versions],
+            "changelog": [dict(zip(CHANGELOG.names, r, strict=True)) for r in changes]}
 
 
 def change_row(issue_id: str, key: str | None, created: Any, item: Mapping[str, Any]) -> dict[str, Any]:
