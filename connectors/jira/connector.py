@@ -40,10 +40,10 @@ from connectors.jira.mapping import (
     IssueError,
     change_row,
     epoch_ms,
-    issue_rows,
     parse_jira_time,
 )
 from connectors.jira.options import JiraOptions
+from connectors.jira.page import page_tables
 from connectors.jira.search import (
     cloud_by_id,
     cloud_count,
@@ -168,21 +168,14 @@ class JiraConnector(Connector):
 
     def _take(self, issues: list[dict], fields: FieldIds, spool: IssueSpool, context: ExtractContext) -> None:
         """Map one page of issues into the spool; an issue that cannot be read is quarantined, alone."""
-        page: dict[str, list[dict]] = {"issues": [], "links": [], "versions": [], "changelog": []}
-        risk_type = self.options.risk_issue_type
-        for issue in issues:
-            try:
-                rows = issue_rows(issue, fields, risk_type, self.options.status_report_issue_type)
-            except IssueError as exc:
+        page = page_tables(issues, fields, self.options.risk_issue_type, self.options.status_report_issue_type)
+        for issue, exc in page.failures:
+            if isinstance(exc, IssueError):
                 self._quarantine(issue, str(exc), spool, context)
-                continue
-            except (AttributeError, KeyError, TypeError, ValueError) as exc:  # a field of an unexpected shape
+            else:  # a field of an unexpected shape
                 self._quarantine(issue, f"unexpected content ({type(exc).__name__}: {exc}); check the issue in Jira",
                                  spool, context)
-                continue
-            for table, table_rows in rows.items():
-                page[table].extend(table_rows)
-        spool.add(page)
+        spool.add(page.tables)
 
     def _quarantine(self, issue: Mapping[str, Any], reason: str, spool: IssueSpool, context: ExtractContext) -> None:
         issue_id, key = issue.get("id"), issue.get("key")
@@ -366,16 +359,18 @@ class IssueSpool:
         self._reads: dict[str, list[int]] = {}
         self._count = 0
 
-    def add(self, page: Mapping[str, list[dict]]) -> None:
+    def add(self, page: Mapping[str, pa.Table | list[dict]]) -> None:
+        """One page's rows, per raw table (a table, or rows as dicts)."""
         self._count += 1
-        issues = page["issues"]
-        self._ids.append(pa.array([row["issue_id"] for row in issues], pa.string()))
-        self._stamps.append(pa.array([epoch_ms(row["updated_at"]) if row["updated_at"] else -1 for row in issues],
-                                     pa.int64()))
+        tables = {name: rows if isinstance(rows, pa.Table) else pa.Table.from_pylist(rows, schema=RAW_SCHEMAS[name])
+                  for name, rows in page.items()}
+        issues = tables["issues"]
+        self._ids.append(issues.column("issue_id").combine_chunks())
+        self._stamps.append(_epoch_ms(issues.column("updated_at")))
         self._winners = None
-        for table, rows in page.items():
-            if rows:
-                self._write(table, pa.Table.from_pylist(rows, schema=RAW_SCHEMAS[table]))
+        for table, data in tables.items():
+            if data.num_rows:
+                self._write(table, data)
 
     def mark_read(self, issue_id: str) -> None:
         """An issue read but not readable (quarantined): not missed, but no copy of it either."""
@@ -444,6 +439,14 @@ class IssueSpool:
                 keep = pc.is_in(batch.column("issue_id"), value_set=ids[start:stop].combine_chunks())
                 if pc.any(keep).as_py():
                     yield Batch(table, pa.Table.from_batches([batch.filter(keep)]))
+
+
+def _epoch_ms(moments: pa.ChunkedArray) -> pa.Array:
+    """``epoch_ms`` of each time, -1 where none: the same float steps (seconds as a float, times
+    1000, truncated), so a cursor is the value the row-by-row reading saved."""
+    seconds = pc.divide(pc.cast(pc.cast(moments, pa.int64()), pa.float64()), 1e6)
+    millis = pc.cast(pc.trunc(pc.multiply(seconds, 1000.0)), pa.int64())
+    return pc.fill_null(millis, -1).combine_chunks()
 
 
 def _sorted(ids: pa.ChunkedArray) -> pa.ChunkedArray:
