@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 
 from connectors.jira.mapping import (
     DATE,
+    ISSUES,
     LIMITS,
     RAW_SCHEMAS,
     TS,
@@ -33,16 +34,13 @@ from connectors.jira.mapping import (
 #: What an issue is quarantined for (IssueError is a ValueError); anything else fails the source, as before.
 UNREADABLE = (AttributeError, KeyError, TypeError, ValueError)
 _TABLES = ("issues", "links", "versions", "changelog")
-_YEAR = r"[12]\d{3}"  # years whose offset arithmetic cannot leave Python's range (others: the slow path)
-_ISO_TIME = _YEAR + r"-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?(Z|[+-]\d\d:?\d\d)"
-_ISO_DAY = _YEAR + r"-\d\d-\d\d"
 _AWARE = pa.timestamp("us", "UTC")
 Convert = Callable[[pa.Array], pa.Array]
 
 
 @dataclass
 class PageTables:
-    """The page's rows per raw table, in page order, and the issues refused with what refused them."""
+    """The page's rows per raw table, and the issues refused with what refused them (the row path's error)."""
 
     tables: dict[str, pa.Table]
     failures: list[tuple[Mapping[str, Any], Exception]] = field(default_factory=list)
@@ -55,8 +53,13 @@ def page_tables(issues: Sequence[Mapping[str, Any]], fields: FieldIds, risk_type
     redo: list[int] = []  # positions the row path maps (and words the error of)
     for position, issue in enumerate(issues):
         try:
-            buffers.add(position, issue_values(issue, fields, risk_type, report_type, _raw, _raw))
+            values = issue_values(issue, fields, risk_type, report_type, _raw, _raw)
         except UNREADABLE:
+            redo.append(position)
+            continue
+        if _in_range(values[0]):
+            buffers.add(position, values)
+        else:
             redo.append(position)
     tables, positions, refused = buffers.build()
     redo.extend(refused)
@@ -67,6 +70,14 @@ def page_tables(issues: Sequence[Mapping[str, Any]], fields: FieldIds, risk_type
 
 def _raw(label: str | None, raw: Any) -> Any:
     return raw
+
+
+_RANGED = [(ISSUES.names.index(column), bounds) for column, bounds in LIMITS.items()]
+
+
+def _in_range(row: tuple[Any, ...]) -> bool:
+    """What ``check_ranges`` accepts (NaN fails every comparison, infinity the bounds)."""
+    return all(row[index] is None or low <= row[index] <= high for index, (low, high) in _RANGED)
 
 
 class _Buffers:
@@ -86,79 +97,111 @@ class _Buffers:
                 self.positions[name].extend([position] * len(rows))
 
     def build(self) -> tuple[dict[str, pa.Table], dict[str, pa.Array], set[int]]:
-        """Tables, the page position of each row, and the positions of issues a value refused."""
+        """Tables, the page position of each row, and the positions of issues a time or date refused."""
+        columns = {name: list(zip(*self.rows[name], strict=True)) if self.rows[name] else [()] * len(RAW_SCHEMAS[name])
+                   for name in _TABLES}
+        wanted = [(name, index) for name in _TABLES for index, kind in enumerate(RAW_SCHEMAS[name].types)
+                  if kind in (TS, DATE)]
+        parsed = parse_columns([(RAW_SCHEMAS[name].types[index], columns[name][index]) for name, index in wanted])
         tables, positions, refused = {}, {}, set()
-        for name in _TABLES:
-            table, bad = _table(RAW_SCHEMAS[name], self.rows[name])
-            positions[name] = pa.array(self.positions[name], pa.int32())
+        for (name, index), (array, bad) in zip(wanted, parsed, strict=True):
+            columns[name][index] = array
             refused.update(self.positions[name][i] for i in bad)
-            tables[name] = table
-        refused.update(pc.filter(positions["issues"], _out_of_range(tables["issues"])).to_pylist())
+        for name in _TABLES:
+            schema = RAW_SCHEMAS[name]
+            arrays = [values if isinstance(values, pa.Array) else pa.array(values, kind)
+                      for kind, values in zip(schema.types, columns[name], strict=True)]
+            tables[name] = pa.Table.from_arrays(arrays, schema=schema)
+            positions[name] = pa.array(self.positions[name], pa.int32())
         return tables, positions, refused
-
-
-def _table(schema: pa.Schema, rows: list[tuple[Any, ...]]) -> tuple[pa.Table, list[int]]:
-    """Rows (tuples in schema order) -> a table, times and dates parsed a column at a time; and the
-    rows holding a time or date that does not read."""
-    columns = list(zip(*rows, strict=True)) if rows else [()] * len(schema)
-    arrays, bad = [], []
-    for kind, values in zip(schema.types, columns, strict=True):
-        if kind == TS:
-            array, refused = jira_times(values)
-        elif kind == DATE:
-            array, refused = jira_days(values)
-        else:
-            array, refused = pa.array(values, kind), []
-        arrays.append(array)
-        bad.extend(refused)
-    return pa.Table.from_arrays(arrays, schema=schema), bad
-
-
-def _out_of_range(issues: pa.Table) -> pa.Array:
-    """Rows with a number ``check_ranges`` refuses (not finite, or outside LIMITS)."""
-    bad = pa.array([False] * issues.num_rows, pa.bool_())
-    for column, (low, high) in LIMITS.items():
-        values = issues.column(column)
-        within = pc.and_(pc.is_finite(values), pc.and_(pc.greater_equal(values, low), pc.less_equal(values, high)))
-        bad = pc.or_(bad, pc.fill_null(pc.invert(within), False))
-    return bad
 
 
 def jira_times(values: Sequence[Any]) -> tuple[pa.Array, list[int]]:
     """``parse_jira_time`` of each value (naive UTC), vectorised; and the positions it refuses (NULL there)."""
-    return _parsed(values, TS, [(_ISO_TIME, _utc)], lambda raw: read_time(None, raw))
+    return parse_columns([(TS, values)])[0]
 
 
 def jira_days(values: Sequence[Any]) -> tuple[pa.Array, list[int]]:
     """The mapping's ``_date`` of each value, vectorised; and the positions it refuses (NULL there)."""
-    return _parsed(values, DATE, [(_ISO_DAY, lambda texts: pc.cast(texts, DATE)),
-                                  (_ISO_TIME, lambda texts: pc.cast(_utc(texts), DATE))],
-                   lambda raw: read_day(None, raw))
+    return parse_columns([(DATE, values)])[0]
+
+
+def _time_shaped(value: str) -> bool:
+    """Jira's own spelling, 2024-01-02T03:04:05.000+0000 (or ...000Z): Arrow reads it as Python does.
+    Years 1000-2999 only, so no offset arithmetic can leave Python's range."""
+    return (len(value) in (24, 28) and value[0] in "12" and value[10] == "T"
+            and value[4] == value[7] == "-" and value[13] == value[16] == ":" and value[19] == "."
+            and (value[23] in "+-" if len(value) == 28 else value[23] == "Z"))
+
+
+def _day_shaped(value: str) -> bool:
+    """A plain date, 2024-01-02."""
+    return len(value) == 10 and value[0] in "12" and value[4] == value[7] == "-"
+
+
+def parse_columns(columns: list[tuple[pa.DataType, Sequence[Any]]]) -> list[tuple[pa.Array, list[int]]]:
+    """Time (``TS``: ``parse_jira_time``) and date (``DATE``: ``_date``) columns of a page, parsed
+    together: one Arrow cast for every Jira-shaped time, one for every plain date. Any other value
+    goes through the Python parser. Per column: the array, and the positions the parser refused."""
+    times: list[str | None] = []
+    days: list[str | None] = []
+    layout = []
+    for kind, values in columns:
+        column_times, column_days, left = _gate(kind, values)
+        layout.append((kind, values, len(times), len(days), left))
+        times.extend(column_times)
+        days.extend(column_days)
+    all_times, all_days = _cast(times, _utc), _cast(days, lambda texts: pc.cast(texts, DATE))
+    return [_column(kind, values, all_times.slice(time_at, len(values)) if all_times is not None else None,
+                    all_days.slice(day_at, len(values)) if all_days is not None and kind == DATE else None,
+                    left if all_times is not None and all_days is not None else [i for i, v in enumerate(values) if v])
+            for kind, values, time_at, day_at, left in layout]
+
+
+def _gate(kind: pa.DataType, values: Sequence[Any]) -> tuple[list[str | None], list[str | None], list[int]]:
+    """A column's Jira-shaped times, its plain dates (DATE columns only) and the positions of the
+    other non-empty values (for the Python parser)."""
+    times: list[str | None] = []
+    days: list[str | None] = []
+    left = []
+    for position, value in enumerate(values):
+        if value.__class__ is str and _time_shaped(value):
+            times.append(value)
+            days.append(None)
+            continue
+        times.append(None)
+        days.append(value if kind == DATE and value.__class__ is str and _day_shaped(value) else None)
+        if value and days[-1] is None:
+            left.append(position)
+    return times, days if kind == DATE else [], left
+
+
+def _cast(texts: list[str | None], convert: Convert) -> pa.Array | None:
+    """``convert`` of the texts; None when Arrow refuses one of them (a Feb 30): the Python parser reads them all."""
+    try:
+        return convert(pa.array(texts, pa.string()))
+    except pa.ArrowInvalid:
+        return None
 
 
 def _utc(texts: pa.Array) -> pa.Array:
-    """ISO times with offsets -> naive UTC (Arrow reads '+0000', '+00:00' and 'Z')."""
+    """ISO times with offsets -> naive UTC (Arrow reads '+0000' and 'Z')."""
     return pc.cast(pc.cast(texts, _AWARE), TS)
 
 
-def _parsed(values: Sequence[Any], kind: pa.DataType, fast: list[tuple[str, Convert]],
-            slow: Callable[[Any], Any]) -> tuple[pa.Array, list[int]]:
-    """Values matching a ``fast`` pattern converted by Arrow; other non-empty ones by ``slow``, one by one."""
-    texts = pa.array([value if value.__class__ is str else None for value in values], pa.string())
-    result = pa.nulls(len(values), kind)
-    done = pa.array([False] * len(values), pa.bool_())
-    for pattern, convert in fast:
-        matched = pc.and_not(pc.fill_null(pc.match_substring_regex(texts, f"^{pattern}$"), False), done)
-        if not pc.any(matched).as_py():
-            continue
-        try:
-            converted = convert(pc.if_else(matched, texts, pa.scalar(None, pa.string())))
-        except pa.ArrowInvalid:  # one value fits the pattern but not the calendar (Feb 30): all go slow
-            continue
-        result, done = pc.coalesce(result, converted), pc.or_(done, matched)
-    left = [i for i, (value, ok) in enumerate(zip(values, done.to_pylist(), strict=True)) if value and not ok]
+def _column(kind: pa.DataType, values: Sequence[Any], timed: pa.Array | None, dated: pa.Array | None,
+            left: list[int]) -> tuple[pa.Array, list[int]]:
+    """One column from its slices of the page's casts, and the Python parser for the ``left`` positions."""
+    size = len(values)
+    parts = []
+    if timed is not None and timed.null_count < size:
+        parts.append(timed if kind == TS else pc.cast(timed, DATE))
+    if dated is not None and dated.null_count < size:
+        parts.append(dated)
+    result = (parts[0] if len(parts) == 1 else pc.coalesce(*parts)) if parts else pa.nulls(size, kind)
     if not left:
         return result, []
+    slow = (lambda raw: read_time(None, raw)) if kind == TS else (lambda raw: read_day(None, raw))
     return _slow(result, values, left, slow)
 
 
@@ -179,9 +222,10 @@ def _slow(result: pa.Array, values: Sequence[Any], left: list[int], slow: Callab
 
 def _with_row_path(tables: dict[str, pa.Table], positions: dict[str, pa.Array], redo: list[int],
                    issues: Sequence[Mapping[str, Any]], how: tuple[FieldIds, str, str]) -> PageTables:
-    """The page's tables with the issues in ``redo`` mapped by the row path instead, in page order."""
+    """The page's tables without the issues in ``redo``, which the row path maps instead: it raises what
+    refused them (it reads what ``issue_values`` read and parses what was deferred), or, were the two
+    ever to disagree, its rows are kept (after the page's others)."""
     rows: dict[str, list[dict]] = {name: [] for name in _TABLES}
-    row_positions: dict[str, list[int]] = {name: [] for name in _TABLES}
     failures = []
     for position in redo:
         try:
@@ -191,12 +235,9 @@ def _with_row_path(tables: dict[str, pa.Table], positions: dict[str, pa.Array], 
             continue
         for name, table_rows in mapped.items():
             rows[name].extend(table_rows)
-            row_positions[name].extend([position] * len(table_rows))
     redone = pa.array(redo, pa.int32())
     merged = {}
     for name, table in tables.items():
-        keep = pc.invert(pc.is_in(positions[name], value_set=redone))
-        order = pa.concat_arrays([positions[name].filter(keep), pa.array(row_positions[name], pa.int32())])
-        both = pa.concat_tables([table.filter(keep), pa.Table.from_pylist(rows[name], schema=table.schema)])
-        merged[name] = both.take(pc.sort_indices(order))  # a stable sort: page order, then each issue's own
+        kept = table.filter(pc.invert(pc.is_in(positions[name], value_set=redone)))
+        merged[name] = pa.concat_tables([kept, pa.Table.from_pylist(rows[name], schema=table.schema)])
     return PageTables(merged, failures)
