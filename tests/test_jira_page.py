@@ -17,7 +17,7 @@ from support.jira_emulator import JiraEmulator
 
 from connectors.jira.connector import IssueSpool
 from connectors.jira.mapping import RAW_SCHEMAS, FieldIds, issue_rows, parse_jira_time, read_day
-from connectors.jira.page import UNREADABLE, jira_days, jira_times, page_tables
+from connectors.jira.page import UNREADABLE, changelog_table, jira_days, jira_times, page_tables
 
 FIELDS = FieldIds({"story_points": "customfield_10016", "start_date": "customfield_10015",
                    "sprint": "customfield_10020", "flagged": "customfield_10021", "epic_link": "customfield_10014",
@@ -188,3 +188,30 @@ def test_spool_cursor_stamps_from_a_table_are_the_row_readings(tmp_path: Path) -
     stamps = dict(zip(spool.latest().column("id").to_pylist(), spool.latest().column("updated").to_pylist(),
                       strict=True))
     assert stamps == {"0": 1767603600123, "1": 0, "2": -1}
+
+
+def test_bulk_changelog_page_rows_and_a_bad_time_fails_with_the_parsers_message() -> None:
+    def change(created: str, *items: dict) -> dict:
+        return {"id": "h", "created": created, "items": list(items)}
+
+    status = {"fieldId": "status", "fromString": "To Do", "toString": "In Progress"}
+    page = {"issueChangeLogs": [
+        {"issueId": 10001, "changeHistories": [change("2026-01-06T10:00:00.000+0100", status,
+                                                      {"fieldId": "assignee", "toString": "Priya"})]},
+        {"issueId": "10002", "changeHistories": [change("2026-01-07T08:15:30.250Z",
+                                                        {"field": "status", "fromString": "In Progress",
+                                                         "toString": "Done"}),
+                                                 change("2026-01-08T00:00:00+00:00", status)]},
+    ]}
+    assert changelog_table(page).to_pylist() == [
+        {"issue_id": "10001", "issue_key": None, "changed_at": dt.datetime(2026, 1, 6, 9, 0),
+         "from_status": "To Do", "to_status": "In Progress"},
+        {"issue_id": "10002", "issue_key": None, "changed_at": dt.datetime(2026, 1, 7, 8, 15, 30, 250000),
+         "from_status": "In Progress", "to_status": "Done"},
+        {"issue_id": "10002", "issue_key": None, "changed_at": dt.datetime(2026, 1, 8),
+         "from_status": "To Do", "to_status": "In Progress"},
+    ]
+    assert changelog_table({}).num_rows == 0
+    page["issueChangeLogs"][1]["changeHistories"][1]["created"] = "last Tuesday"
+    with pytest.raises(ValueError, match="^'last Tuesday' is not a date$"):
+        changelog_table(page)

@@ -38,12 +38,11 @@ from connectors.jira.mapping import (
     RAW_SCHEMAS,
     FieldIds,
     IssueError,
-    change_row,
     epoch_ms,
     parse_jira_time,
 )
 from connectors.jira.options import JiraOptions
-from connectors.jira.page import page_tables
+from connectors.jira.page import changelog_table, page_tables
 from connectors.jira.search import (
     cloud_by_id,
     cloud_count,
@@ -304,15 +303,9 @@ class JiraConnector(Connector):
         """Status history of the fetched issues, 1000 issues a call (not expand=changelog, which truncates);
         the next call is made while this one's rows are built."""
         for page in prefetched(self._changelog_pages(client, issue_ids)):
-            rows = [
-                change_row(str(log.get("issueId")), None, history.get("created"), item)
-                for log in page.get("issueChangeLogs") or []
-                for history in log.get("changeHistories") or []
-                for item in history.get("items") or []
-                if item.get("fieldId") == "status" or item.get("field") == "status"
-            ]
-            if rows:
-                yield Batch("changelog", pa.Table.from_pylist(rows, schema=RAW_SCHEMAS["changelog"]))
+            table = changelog_table(page)
+            if table.num_rows:
+                yield Batch("changelog", table)
 
     def _changelog_pages(self, client: JiraClient, issue_ids: pa.ChunkedArray) -> Iterator[dict[str, Any]]:
         for start in range(0, len(issue_ids), CHANGELOG_BATCH):

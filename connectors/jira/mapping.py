@@ -346,8 +346,3 @@ def issue_rows(issue: Mapping[str, Any], fields_by_name: FieldIds, risk_type: st
     return {"issues": [issue_row], "links": [dict(zip(LINKS.names, r, strict=True)) for r in links],
             "versions": [dict(zip(VERSIONS.names, r, strict=True)) for r in versions],
             "changelog": [dict(zip(CHANGELOG.names, r, strict=True)) for r in changes]}
-
-
-def change_row(issue_id: str, key: str | None, created: Any, item: Mapping[str, Any]) -> dict[str, Any]:
-    return {"issue_id": issue_id, "issue_key": key, "changed_at": parse_jira_time(created),
-            "from_status": item.get("fromString"), "to_status": item.get("toString")}
