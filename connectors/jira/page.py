@@ -85,7 +85,9 @@ def changelog_table(page: Mapping[str, Any]) -> pa.Table:
 def _table(schema: pa.Schema, rows: list[tuple[Any, ...]]) -> tuple[pa.Table, list[int]]:
     """Rows (tuples in ``schema`` order) -> a table, times and dates parsed per page; and the rows
     holding a time or date that does not read."""
-    columns: list[Any] = list(zip(*rows, strict=True)) if rows else [()] * len(schema)
+    if not rows:
+        return schema.empty_table(), []
+    columns: list[Any] = list(zip(*rows, strict=True))
     parsing = [index for index, kind in enumerate(schema.types) if kind in (TS, DATE)]
     refused: set[int] = set()
     for index, (array, bad) in zip(parsing, parse_columns([(schema.types[i], columns[i]) for i in parsing]),
@@ -170,7 +172,7 @@ def parse_columns(columns: list[tuple[pa.DataType, Sequence[Any]]]) -> list[tupl
         layout.append((kind, values, len(times), len(days), left))
         times.extend(column_times)
         days.extend(column_days)
-    all_times, all_days = _cast(times, _utc), _cast(days, lambda texts: pc.cast(texts, DATE))
+    all_times, all_days = _cast(times, _utc, TS), _cast(days, lambda texts: pc.cast(texts, DATE), DATE)
     return [_column(kind, values, all_times.slice(time_at, len(values)) if all_times is not None else None,
                     all_days.slice(day_at, len(values)) if all_days is not None and kind == DATE else None,
                     left if all_times is not None and all_days is not None else [i for i, v in enumerate(values) if v])
@@ -195,8 +197,10 @@ def _gate(kind: pa.DataType, values: Sequence[Any]) -> tuple[list[str | None], l
     return times, days if kind == DATE else [], left
 
 
-def _cast(texts: list[str | None], convert: Convert) -> pa.Array | None:
+def _cast(texts: list[str | None], convert: Convert, kind: pa.DataType) -> pa.Array | None:
     """``convert`` of the texts; None when Arrow refuses one of them (a Feb 30): the Python parser reads them all."""
+    if texts.count(None) == len(texts):  # nothing to cast (and no call into Arrow)
+        return pa.nulls(len(texts), kind)
     try:
         return convert(pa.array(texts, pa.string()))
     except pa.ArrowInvalid:
