@@ -11,6 +11,7 @@ same words) or, should it read the issue after all, gives the rows: the two path
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,6 +36,13 @@ from connectors.jira.mapping import (
 UNREADABLE = (AttributeError, KeyError, TypeError, ValueError)
 _TABLES = ("issues", "links", "versions", "changelog")
 _AWARE = pa.timestamp("us", "UTC")
+#: Jira's own spelling of a time, 2024-01-02T03:04:05.000+0000 (or ...000Z), and a plain date: what
+#: Arrow is given, as it reads them exactly as Python does. Years 1000-2999 only, so no offset
+#: arithmetic can leave Python's range; anything else goes to the Python parser.
+_TIME = r"[12][0-9]{3}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}(?:[+-][0-9]{4}|Z)"
+_DAY = r"[12][0-9]{3}-[0-9]{2}-[0-9]{2}"
+_ONE_TIME, _ONE_DAY = re.compile(_TIME), re.compile(_DAY)
+_ALL_TIMES, _ALL_DAYS = re.compile(f"(?:{_TIME}\n)*{_TIME}"), re.compile(f"(?:{_DAY}\n)*{_DAY}")
 Convert = Callable[[pa.Array], pa.Array]
 
 
@@ -147,19 +155,6 @@ def jira_days(values: Sequence[Any]) -> tuple[pa.Array, list[int]]:
     return parse_columns([(DATE, values)])[0]
 
 
-def _time_shaped(value: str) -> bool:
-    """Jira's own spelling, 2024-01-02T03:04:05.000+0000 (or ...000Z): Arrow reads it as Python does.
-    Years 1000-2999 only, so no offset arithmetic can leave Python's range."""
-    return (len(value) in (24, 28) and value[0] in "12" and value[10] == "T"
-            and value[4] == value[7] == "-" and value[13] == value[16] == ":" and value[19] == "."
-            and (value[23] in "+-" if len(value) == 28 else value[23] == "Z"))
-
-
-def _day_shaped(value: str) -> bool:
-    """A plain date, 2024-01-02."""
-    return len(value) == 10 and value[0] in "12" and value[4] == value[7] == "-"
-
-
 def parse_columns(columns: list[tuple[pa.DataType, Sequence[Any]]]) -> list[tuple[pa.Array, list[int]]]:
     """Time (``TS``: ``parse_jira_time``) and date (``DATE``: ``_date``) columns of a page, parsed
     together: one Arrow cast for every Jira-shaped time, one for every plain date. Any other value
@@ -181,18 +176,26 @@ def parse_columns(columns: list[tuple[pa.DataType, Sequence[Any]]]) -> list[tupl
 
 def _gate(kind: pa.DataType, values: Sequence[Any]) -> tuple[list[str | None], list[str | None], list[int]]:
     """A column's Jira-shaped times, its plain dates (DATE columns only) and the positions of the
-    other non-empty values (for the Python parser)."""
-    times: list[str | None] = []
-    days: list[str | None] = []
-    left = []
+    other non-empty values (for the Python parser). A column of nothing but times (or dates) is
+    recognised by one match of them all, joined; others value by value."""
+    size = len(values)
+    empty: list[str | None] = [None] * size
+    present = [value for value in values if value is not None]
+    try:
+        joined = "\n".join(present)
+    except TypeError:  # not all text: value by value
+        joined = None
+    if joined is not None and (not present or _ALL_TIMES.fullmatch(joined)):
+        return list(values), empty if kind == DATE else [], []
+    if joined is not None and kind == DATE and _ALL_DAYS.fullmatch(joined):
+        return empty, list(values), []
+    times, days, left = list(empty), list(empty), []
     for position, value in enumerate(values):
-        if value.__class__ is str and _time_shaped(value):
-            times.append(value)
-            days.append(None)
-            continue
-        times.append(None)
-        days.append(value if kind == DATE and value.__class__ is str and _day_shaped(value) else None)
-        if value and days[-1] is None:
+        if value.__class__ is str and _ONE_TIME.fullmatch(value):
+            times[position] = value
+        elif kind == DATE and value.__class__ is str and _ONE_DAY.fullmatch(value):
+            days[position] = value
+        elif value:
             left.append(position)
     return times, days if kind == DATE else [], left
 
