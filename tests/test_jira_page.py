@@ -147,6 +147,8 @@ def test_vectorised_times_equal_parse_jira_time_value_by_value() -> None:
               "2024-01-02T03:04:05.1234567+0000", None, "", 0, "2024-12-02T03:04:05.000+0000", "garbage",
               "1999-12-31T23:59:59.999+0100", "2024-01-02T03:04:05.000+2359", "0000-01-02T03:04:05.000+0000"]
     assert_times_as_parse_jira_time(values, refused_at=[12, 15])  # no year 0 in Python
+    two_in_one = "2024-01-02T03:04:05.000+0000\n2024-01-02T03:04:05.000+0000"  # two times in one value
+    assert_times_as_parse_jira_time([values[0], two_in_one], refused_at=[1])
     values[11] = "2024-13-02T03:04:05.000+0000"  # Arrow refuses it: the whole list is read by Python
     assert_times_as_parse_jira_time(values, refused_at=[11, 12, 15])
 

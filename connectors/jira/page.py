@@ -1,8 +1,8 @@
 """One page of Jira issues into the Jira raw tables, column by column (the REST sync's path).
 
 One pass pulls each issue's values into column lists (``issue_values``, its times and dates kept
-raw); then each time and date column of the page is parsed by Arrow in one call, the range check
-runs on whole columns and each table is built once. Arrow is given only the values it reads exactly
+raw, numbers range-checked); then every time of the page is parsed by one Arrow cast and every date
+by another, and each table is built once from its columns. Arrow is given only the values it reads exactly
 as ``parse_jira_time``/``_date`` do (ISO times with an offset, Jira's ``2024-01-02T03:04:05.000+0000``,
 and plain dates); any other value goes through those parsers themselves. An issue any step refuses
 is mapped again by the row path (``issue_rows``), which raises the error it always raised (same field,
@@ -182,8 +182,10 @@ def _gate(kind: pa.DataType, values: Sequence[Any]) -> tuple[list[str | None], l
     empty: list[str | None] = [None] * size
     present = [value for value in values if value is not None]
     try:
-        joined = "\n".join(present)
+        joined: str | None = "\n".join(present)
     except TypeError:  # not all text: value by value
+        joined = None
+    if joined is not None and joined.count("\n") != max(len(present) - 1, 0):  # a value holds a line break
         joined = None
     if joined is not None and (not present or _ALL_TIMES.fullmatch(joined)):
         return list(values), empty if kind == DATE else [], []
