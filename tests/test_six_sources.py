@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -22,7 +23,7 @@ from conftest import write_csv
 from jira_emulator import EMAIL, JiraEmulator
 from jira_emulator import TOKEN as JIRA_TOKEN
 from planner_premium_emulator import CLIENT_ID, CLIENT_SECRET, TENANT, PlannerEmulator
-from smartsheet_emulator import COLUMNS, SmartsheetEmulator
+from smartsheet_emulator import COLUMNS, Sheet, SmartsheetEmulator
 from smartsheet_emulator import TOKEN as SMARTSHEET_TOKEN
 
 from pipelines.config import load_portfolio
@@ -128,7 +129,7 @@ def _seed_ado(ado: AzureDevOpsEmulator) -> int:
     return story
 
 
-def _seed_smartsheet(smartsheet: SmartsheetEmulator) -> tuple[object, dict, dict]:
+def _seed_smartsheet(smartsheet: SmartsheetEmulator) -> tuple[Sheet, dict, dict]:
     sheet = smartsheet.add_sheet("Website relaunch", columns=[*COLUMNS, ("Estimate (h)", "TEXT_NUMBER", False)])
     smartsheet.add_row(sheet, **{"Task Name": ("Launch", None), "Assigned To": (None, None)})  # the phase
     task = smartsheet.add_row(sheet, **{
@@ -196,7 +197,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Seeded:
 
 
 @pytest.fixture(scope="module")
-def con(seeded: Seeded) -> duckdb.DuckDBPyConnection:
+def con(seeded: Seeded) -> Iterator[duckdb.DuckDBPyConnection]:
     with duckdb.connect(str(seeded.warehouse), read_only=True) as connection:
         yield connection
 
