@@ -10,6 +10,7 @@ import duckdb
 import pytest
 
 from warehouse import db
+from warehouse.models import Model, ModelOutOfMemoryError, build_model
 
 
 def shown_mib(con) -> float:
@@ -52,3 +53,24 @@ def test_a_raw_merge_runs_under_a_lower_bound_and_puts_the_build_bound_back(tmp_
             with db.merge_memory(con):
                 assert shown_mib(con) == pytest.approx(100e6 / 2**20, abs=0.1)
             assert shown_mib(con) == pytest.approx(100e6 / 2**20, abs=0.1)
+
+
+def test_a_model_out_of_memory_is_named_with_the_bound_and_the_setting(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    # A list over a million numbers in one group cannot spill: under a 4 MB bound DuckDB gives up.
+    sql = tmp_path / "huge_list.sql"
+    sql.write_text("SELECT list(i) AS numbers FROM range(1000000) AS t(i)", encoding="utf-8")
+    model = Model("intermediate", "huge_list", sql)
+    monkeypatch.setenv("SIGHTLINE_DUCKDB_MEMORY_LIMIT", "4MB")
+    with db.connect(tmp_path / "f.duckdb") as con:
+        db.prepare(con, {})
+        with pytest.raises(ModelOutOfMemoryError) as raised:
+            build_model(con, model)
+        message = str(raised.value)
+        assert "model intermediate.huge_list" in message and str(sql) in message
+        assert "3.8 MiB" in message  # 4 MB = 4,000,000 bytes as DuckDB shows it
+        assert "raise SIGHTLINE_DUCKDB_MEMORY_LIMIT" in message
+        assert raised.value.model is model
+        assert isinstance(raised.value.__cause__, duckdb.OutOfMemoryException)
+        # The connection still works for the models after it.
+        assert con.execute("SELECT count(*) FROM range(10)").fetchone()[0] == 10

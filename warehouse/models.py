@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from transforms import TRANSFORMS_DIR
 from warehouse.canonical import STAGING_STREAMS
-from warehouse.db import quote, raw_table
+from warehouse.db import MEMORY_LIMIT_ENV, quote, raw_table
 from warehouse.docs import table_doc
 
 TABLE_LAYERS = ("core", "intermediate", "marts")
@@ -90,10 +90,24 @@ def build_model(con: duckdb.DuckDBPyConnection, model: Model) -> int:
 
     Returns the row count.
     """
-    if (doc := table_doc(model.table)) is not None and doc.materialisation == "snapshot":
-        return _snapshot(con, model)
-    con.execute(f"CREATE OR REPLACE TABLE {model.schema}.{quote(model.name)} AS {model.sql}")
-    return con.execute(f"SELECT count(*) FROM {model.schema}.{quote(model.name)}").fetchone()[0]
+    try:
+        if (doc := table_doc(model.table)) is not None and doc.materialisation == "snapshot":
+            return _snapshot(con, model)
+        con.execute(f"CREATE OR REPLACE TABLE {model.schema}.{quote(model.name)} AS {model.sql}")
+        return con.execute(f"SELECT count(*) FROM {model.schema}.{quote(model.name)}").fetchone()[0]
+    except duckdb.OutOfMemoryException as exc:
+        # DuckDB's own text names neither the model nor the setting that bounds it.
+        raise ModelOutOfMemoryError(model, con.execute("SELECT current_setting('memory_limit')").fetchone()[0]) from exc
+
+
+class ModelOutOfMemoryError(RuntimeError):
+    """A model that needed more memory than DuckDB's bound allowed (an operator that cannot spill to disk)."""
+
+    def __init__(self, model: Model, bound: str) -> None:
+        self.model = model
+        super().__init__(
+            f"model {model.table} ({model.path}) ran out of memory under the DuckDB bound {bound}; raise "
+            f"{MEMORY_LIMIT_ENV} (a DuckDB size, e.g. 4GB) or unset it for DuckDB's default (80% of the machine)")
 
 
 def _snapshot(con: duckdb.DuckDBPyConnection, model: Model) -> int:
