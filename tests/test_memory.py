@@ -19,13 +19,21 @@ def shown_mib(con) -> float:
     return float(number) * {"KiB": 1 / 1024, "MiB": 1, "GiB": 1024, "TiB": 2**20}[unit]
 
 
-def test_the_build_bound_is_duckdbs_default_unless_configured(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_build_is_bounded_at_1gb_unless_configured(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SIGHTLINE_DUCKDB_MEMORY_LIMIT", raising=False)
-    with duckdb.connect() as plain, db.connect(tmp_path / "a.duckdb") as build:
-        assert shown_mib(build) == shown_mib(plain)
+    with db.connect(tmp_path / "a.duckdb") as build:
+        assert shown_mib(build) == pytest.approx(1e9 / 2**20, abs=0.1)  # DuckDB's GB is 10^9 bytes
     monkeypatch.setenv("SIGHTLINE_DUCKDB_MEMORY_LIMIT", "512MB")
     with db.connect(tmp_path / "b.duckdb") as build:
         assert shown_mib(build) == pytest.approx(512e6 / 2**20, abs=0.1)  # DuckDB's MB is 10^6 bytes
+
+
+def test_a_machine_smaller_than_the_default_bound_keeps_duckdbs_own(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SIGHTLINE_DUCKDB_MEMORY_LIMIT", raising=False)
+    monkeypatch.setattr(db, "DEFAULT_MEMORY_LIMIT", "100000GB")  # more than this machine has
+    with duckdb.connect() as plain, db.connect(tmp_path / "a.duckdb") as build:
+        assert shown_mib(build) == shown_mib(plain)
 
 
 def test_the_build_connection_does_not_keep_insertion_order(tmp_path: Path) -> None:
@@ -74,3 +82,19 @@ def test_a_model_out_of_memory_is_named_with_the_bound_and_the_setting(tmp_path:
         assert isinstance(raised.value.__cause__, duckdb.OutOfMemoryException)
         # The connection still works for the models after it.
         assert con.execute("SELECT count(*) FROM range(10)").fetchone()[0] == 10
+
+
+def test_a_model_out_of_memory_under_the_default_bound_is_rebuilt_under_duckdbs_own(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    sql = tmp_path / "huge_list.sql"
+    sql.write_text("SELECT list(i) AS numbers FROM range(1000000) AS t(i)", encoding="utf-8")
+    monkeypatch.delenv("SIGHTLINE_DUCKDB_MEMORY_LIMIT", raising=False)
+    monkeypatch.setattr(db, "DEFAULT_MEMORY_LIMIT", "4MB")  # the default, made small enough to fail
+    with db.connect(tmp_path / "g.duckdb") as con, duckdb.connect() as plain:
+        db.prepare(con, {})
+        assert build_model(con, Model("intermediate", "huge_list", sql)) == 1
+        with db.duckdb_default_memory(con):  # reading the list back needs more than 4 MB too
+            assert con.execute("SELECT len(numbers) FROM intermediate.huge_list").fetchone()[0] == 1_000_000
+        assert shown_mib(con) == pytest.approx(4e6 / 2**20, abs=0.1)  # back to the default bound after it
+        assert shown_mib(plain) > 4  # so the rebuild ran under more than the bound that failed
+    assert "intermediate.huge_list ran out of memory under the default DuckDB bound 3.8 MiB" in caplog.text
