@@ -53,7 +53,7 @@ def test_a_raw_merge_runs_under_a_lower_bound_and_puts_the_build_bound_back(tmp_
     with db.connect(tmp_path / "d.duckdb") as con:
         default = shown_mib(con)
         with db.merge_memory(con):
-            assert shown_mib(con) == pytest.approx(256e6 / 2**20, abs=0.1)
+            assert shown_mib(con) == pytest.approx(128e6 / 2**20, abs=0.1)
         assert shown_mib(con) == default
     monkeypatch.setenv("SIGHTLINE_DUCKDB_MEMORY_LIMIT", "100MB")  # lower than the merge's: kept, not raised
     with db.connect(tmp_path / "e.duckdb") as con:
