@@ -7,10 +7,13 @@ import sys
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 import pytest
 
 from warehouse import db
+from warehouse.landing import LandingWriter
 from warehouse.models import Model, ModelOutOfMemoryError, build_model
+from warehouse.raw import Load, apply_load
 
 
 def shown_mib(con) -> float:
@@ -98,3 +101,22 @@ def test_a_model_out_of_memory_under_the_default_bound_is_rebuilt_under_duckdbs_
         assert shown_mib(con) == pytest.approx(4e6 / 2**20, abs=0.1)  # back to the default bound after it
         assert shown_mib(plain) > 4  # so the rebuild ran under more than the bound that failed
     assert "intermediate.huge_list ran out of memory under the default DuckDB bound 3.8 MiB" in caplog.text
+
+
+def test_a_raw_merge_too_wide_for_its_bound_is_rolled_back_and_run_under_the_builds(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.delenv("SIGHTLINE_DUCKDB_MEMORY_LIMIT", raising=False)
+    monkeypatch.setattr(db, "MERGE_MEMORY_LIMIT", "1MB")  # far less than a row group of these rows needs
+    schema = pa.schema([("issue", pa.string()), ("description", pa.string())])
+    writer = LandingWriter(tmp_path / "landing", "jira-x", "L1")
+    writer.write("issues", pa.table({"issue": [f"X-{i}" for i in range(5000)],
+                                     "description": [f"{i} " + "long text " * 200 for i in range(5000)]}, schema=schema))
+    with db.connect(tmp_path / "h.duckdb") as con:
+        db.prepare(con, {"jira": {"issues": schema}})
+        counts = apply_load(con, Load("jira", "jira-x", "L1", writer.commit(), ("issues",)))
+        assert counts["issues"] == 5000  # once each: the failed attempt left nothing behind
+        rows = con.execute('SELECT count(DISTINCT issue), count(*), min(length(description)) FROM raw."jira__issues"').fetchone()
+        assert rows == (5000, 5000, len("0 " + "long text " * 200))
+        assert con.execute("SELECT last_status FROM meta.source_state WHERE source_id = 'jira-x'").fetchone() == ("ok",)
+        assert shown_mib(con) == pytest.approx(1e9 / 2**20, abs=0.1)  # the build's bound afterwards
+    assert "jira-x: the raw merge of load L1 needed more than DuckDB's merge bound" in caplog.text
