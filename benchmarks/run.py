@@ -484,6 +484,8 @@ def transforms_child(items: int) -> dict:
 
 
 def transforms_scenario(total: int) -> None:
+    import os
+
     print(f"{'work items':>11} {'seconds':>8} {'items/s':>9} {'peak RSS MB':>12}  slowest models")
     results = []
     for size in sorted({100_000, 300_000, total}):
@@ -496,6 +498,8 @@ def transforms_scenario(total: int) -> None:
     first, last = results[0], results[-1]
     print(f"{last['items'] / first['items']:.0f}x the items took {last['seconds'] / first['seconds']:.1f}x the time "
           f"(linear would be {last['items'] / first['items']:.0f}x); aim: under 15 s for 1,000,000")
+    print(f"peak RSS at {last['items']} items: {last['peak_rss_mb']} MB (aim at 3,000,000: under 1,500 MB; DuckDB "
+          f"bounded at {os.environ.get('SIGHTLINE_DUCKDB_MEMORY_LIMIT') or 'the default 1 GB'})")
 
 
 def postgres_scenario(items: int) -> None:
