@@ -29,7 +29,6 @@ import datetime as dt
 import math
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
-from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import quote
 
@@ -65,10 +64,6 @@ class AzureDevOpsConnector(Connector):
 
     options_model: ClassVar[type[AzureDevOpsOptions]] = AzureDevOpsOptions
     options: AzureDevOpsOptions
-
-    @classmethod
-    def staging_sql_dir(cls) -> Path:
-        return Path(__file__).parent / "staging"
 
     def project_names(self) -> list[str]:
         names = list(self.options.projects or self.source.project_keys)

@@ -69,10 +69,6 @@ class JiraConnector(Connector):
     options_model: ClassVar[type[JiraOptions]] = JiraOptions
     options: JiraOptions
 
-    @classmethod
-    def staging_sql_dir(cls) -> Path:
-        return Path(__file__).parent / "staging"
-
     # --- extract ----------------------------------------------------------------------------------
 
     @property

@@ -18,7 +18,6 @@ Smartsheet go with them). A row that cannot be read is quarantined with its shee
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from pathlib import Path
 from typing import Any, ClassVar
 
 import pyarrow as pa
@@ -50,10 +49,6 @@ class SmartsheetConnector(Connector):
 
     options_model: ClassVar[type[SmartsheetOptions]] = SmartsheetOptions
     options: SmartsheetOptions
-
-    @classmethod
-    def staging_sql_dir(cls) -> Path:
-        return Path(__file__).parent / "staging"
 
     def client(self) -> SmartsheetClient:
         options = self.options
