@@ -16,6 +16,8 @@
   so a prefetch thread and the caller share one keep-alive session, and a 429's ``Retry-After``
   pauses every thread of the source, not just the one that got it.
 * :func:`decode_json` — orjson, several times faster than ``response.json()`` on large pages.
+* :class:`HttpSourceOptions` — the request options (timeouts, retries, waits, TLS) every REST kind's
+  options model derives from, and the :class:`RetryPolicy` they make.
 """
 
 from __future__ import annotations
@@ -40,8 +42,10 @@ from urllib.parse import quote, urlsplit
 import orjson
 import requests
 import urllib3.exceptions
+from pydantic import Field
 
 from connectors.base import SourceError, SourceSpec
+from connectors.options import BoolOrPath, OptionsModel, Seconds
 
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 MASK = "***"
@@ -65,6 +69,31 @@ class RetryPolicy:
 
 
 DEFAULT_POLICY = RetryPolicy()
+
+#: The description of ``max_wait_seconds``, for a kind that redeclares the field with its own default.
+MAX_WAIT_DESCRIPTION = "the longest Retry-After waited for in seconds, a number >= 0 (longer fails the source)"
+
+
+class HttpSourceOptions(OptionsModel):
+    """The request options of every REST source. A kind with another default redeclares just that field."""
+
+    timeout_seconds: Seconds = Field(60, gt=0, description="the read timeout in seconds, a number > 0")
+    max_retries: int = Field(8, strict=True, ge=0, description="retries per request, a whole number >= 0")
+    backoff_seconds: Seconds = Field(1.0, description="the first retry's backoff in seconds, a number >= 0")
+    max_wait_seconds: Seconds = Field(120, description=MAX_WAIT_DESCRIPTION)
+    verify_tls: BoolOrPath = Field(True, description="true, false or the path of a CA bundle")
+
+    def retry_policy(self) -> RetryPolicy:
+        """The policy these options ask for; connecting never waits longer than reading would."""
+        return RetryPolicy(max_retries=self.max_retries, backoff_base_seconds=self.backoff_seconds,
+                           read_timeout_seconds=self.timeout_seconds,
+                           connect_timeout_seconds=min(self.timeout_seconds, 10.0),
+                           max_wait_seconds=self.max_wait_seconds)
+
+    def verify(self, source: SourceSpec) -> bool | str:
+        """``verify_tls`` for requests: a CA bundle is relative to portfolio.yaml like every other path."""
+        given = self.verify_tls
+        return str(source.resolve(given)) if isinstance(given, str) else given
 
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:

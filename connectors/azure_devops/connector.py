@@ -46,7 +46,6 @@ from connectors.azure_devops.mapping import (
 )
 from connectors.azure_devops.options import AzureDevOpsOptions
 from connectors.base import PRESENT_KEYS_TABLE, Batch, Connector, ExtractContext, SourceError
-from connectors.http import RetryPolicy
 from connectors.jira.mapping import parse_jira_time
 
 BATCH = 200  # workitemsbatch takes at most 200 ids a call
@@ -74,15 +73,8 @@ class AzureDevOpsConnector(Connector):
 
     def client(self) -> AdoClient:
         options = self.options
-        retry = RetryPolicy(max_retries=options.max_retries, backoff_base_seconds=options.backoff_seconds,
-                            read_timeout_seconds=options.timeout_seconds,
-                            connect_timeout_seconds=min(options.timeout_seconds, 10.0),
-                            max_wait_seconds=options.max_wait_seconds)
-        verify = options.verify_tls
-        if isinstance(verify, str):  # a CA bundle, relative to portfolio.yaml like every other path
-            verify = str(self.source.resolve(verify))
         return AdoClient(self.source.id, options.url, options.auth.token_env, api_version=options.api_version,
-                         verify=verify, retry=retry, scope=f"project(s) {', '.join(self.project_names())}")
+                         verify=options.verify(self.source), retry=options.retry_policy(), scope=f"project(s) {', '.join(self.project_names())}")
 
     # --- extract ----------------------------------------------------------------------------------------
 

@@ -32,7 +32,7 @@ import pyarrow.compute as pc
 
 from connectors.base import PRESENT_KEYS_TABLE, Batch, Connector, ExtractContext, SourceError
 from connectors.http import prefetched
-from connectors.jira.client import JiraClient, RetryPolicy
+from connectors.jira.client import JiraClient
 from connectors.jira.mapping import (
     CUSTOM_FIELD_NAMES,
     RAW_SCHEMAS,
@@ -86,20 +86,10 @@ class JiraConnector(Connector):
 
     def client(self) -> JiraClient:
         options = self.options
-        timeout = options.timeout_seconds
-        retry = RetryPolicy(
-            max_retries=options.max_retries,
-            backoff_base_seconds=options.backoff_seconds,
-            read_timeout_seconds=timeout, connect_timeout_seconds=min(timeout, 10.0),
-            max_wait_seconds=options.max_wait_seconds,
-        )
         keys = self.project_keys()
         scope = f"project(s) {', '.join(keys)}" if keys else "the projects"
-        verify = options.verify_tls
-        if isinstance(verify, str):  # a CA bundle, relative to portfolio.yaml like every other path
-            verify = str(self.source.resolve(verify))
         return JiraClient(self.source.id, options.url, options.auth.model_dump(exclude_none=True),
-                          verify=verify, retry=retry, scope=scope)
+                          verify=options.verify(self.source), retry=options.retry_policy(), scope=scope)
 
     def project_keys(self) -> list[str]:
         return list(self.options.projects or self.source.project_keys)
