@@ -52,6 +52,8 @@ MASK = "***"
 _SCHEME_MATERIAL = re.compile(r"(?i)\b(basic|bearer)\s+[A-Za-z0-9._~+/=-]{4,}")
 _AUTHORIZATION = re.compile(r"""(?i)(authorization['"]?\s*[:=]\s*['"]?)(?:[a-z-]+\s+)?[^'"\s,;}]+""")
 _CERT_REASON = re.compile(r"certificate verify failed: ([^(')\]]+)")
+#: A plain-http URL that never leaves the machine: the one place plain http may send a credential.
+LOOPBACK = re.compile(r"^http://(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(/|$)")
 T = TypeVar("T")
 
 
@@ -169,6 +171,17 @@ def _seconds_until(text: str, now: float) -> float | None:
     if moment.tzinfo is None:  # "-0000": HTTP dates are GMT whatever the local zone
         moment = moment.replace(tzinfo=dt.UTC)
     return max(0.0, moment.timestamp() - now)
+
+
+def header_problem(value: str) -> str:
+    """What makes ``value`` (a credential) unusable in an HTTP header, without quoting it ("" when it is fine)."""
+    if any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in value):
+        return "a control character"
+    try:
+        value.encode("latin-1")
+    except UnicodeEncodeError:
+        return "a character outside Latin-1 (such as a typographic quote)"
+    return ""
 
 
 def default_describe(source_id: str) -> Callable[[str, str, requests.Response], str]:

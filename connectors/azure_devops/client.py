@@ -20,8 +20,7 @@ from urllib.parse import urlsplit
 import requests
 
 from connectors.base import SourceError
-from connectors.http import DEFAULT_POLICY, HttpSource, RetryPolicy, retry_after_seconds
-from connectors.jira.client import _header_problem
+from connectors.http import DEFAULT_POLICY, HttpSource, RetryPolicy, header_problem, retry_after_seconds
 
 ADVICE = {
     400: "Azure DevOps rejected the request; check the source's wiql and field reference names",
@@ -108,7 +107,7 @@ def _token(source_id: str, name: str) -> str:
     if not value:
         raise SourceError(f"{source_id}: environment variable {name} (auth.token_env) is empty or not set; "
                           "set it to a personal access token in the environment that runs sightline")
-    problem = _header_problem(value)
+    problem = header_problem(value)
     if problem:
         raise SourceError(f"{source_id}: environment variable {name} (auth.token_env) holds {problem}, which "
                           "cannot be sent in an HTTP header; copy the token from Azure DevOps again")

@@ -46,7 +46,7 @@ from connectors.azure_devops.mapping import (
 )
 from connectors.azure_devops.options import AzureDevOpsOptions
 from connectors.base import PRESENT_KEYS_TABLE, Batch, Connector, ExtractContext, SourceError
-from connectors.jira.mapping import parse_jira_time
+from connectors.timestamps import parse_utc_time
 
 BATCH = 200  # workitemsbatch takes at most 200 ids a call
 UPDATES_PAGE = 200
@@ -281,13 +281,13 @@ def _update_transition(item_id: str, update: Mapping[str, Any]) -> dict[str, Any
 
 def _time(value: Any) -> dt.datetime | None:
     try:
-        return parse_jira_time(value)
+        return parse_utc_time(value)
     except ValueError:
         return None
 
 
 def _minus_minutes(moment: str, minutes: float) -> str:
-    parsed = parse_jira_time(moment) or dt.datetime(1970, 1, 1)
+    parsed = parse_utc_time(moment) or dt.datetime(1970, 1, 1)
     return (parsed - dt.timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 

@@ -7,8 +7,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
-from connectors.http import HttpSourceOptions
-from connectors.jira.options import LOOPBACK
+from connectors.http import LOOPBACK, HttpSourceOptions
 from connectors.options import OptionsModel, Seconds, Text, config_problem, one_of
 
 #: Roles a configured field can play: its values become the item's objectives, systems or story points.

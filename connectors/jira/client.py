@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import requests
 
 from connectors.base import SourceError
-from connectors.http import DEFAULT_POLICY, HttpSource, RetryPolicy, decode_json
+from connectors.http import DEFAULT_POLICY, HttpSource, RetryPolicy, decode_json, header_problem
 
 __all__ = ["JiraClient", "RetryPolicy"]
 
@@ -104,22 +104,11 @@ def _env(source_id: str, auth: Mapping[str, str], key: str) -> str:
     if not value:
         raise SourceError(f"{source_id}: environment variable {name} (auth.{key}) is empty or not set; "
                           "set it in the environment that runs sightline")
-    problem = _header_problem(value)
+    problem = header_problem(value)
     if problem:
         raise SourceError(f"{source_id}: environment variable {name} (auth.{key}) holds {problem}, which cannot "
                           "be sent in an HTTP header; set it again, copying the credential from Jira itself")
     return value
-
-
-def _header_problem(value: str) -> str:
-    """What makes ``value`` unusable in a header, without quoting it ("" when it is fine)."""
-    if any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in value):
-        return "a control character"
-    try:
-        value.encode("latin-1")
-    except UnicodeEncodeError:
-        return "a character outside Latin-1 (such as a typographic quote)"
-    return ""
 
 
 def _jira_messages(response: requests.Response) -> str:

@@ -41,7 +41,6 @@ from connectors.jira.mapping import (
     change_row,
     epoch_ms,
     issue_rows,
-    parse_jira_time,
 )
 from connectors.jira.options import JiraOptions
 from connectors.jira.search import (
@@ -52,6 +51,7 @@ from connectors.jira.search import (
     datacenter_pages,
     jql_quote,
 )
+from connectors.timestamps import parse_utc_time
 
 CHANGELOG_BATCH = 1000
 ID_PAGE_CLOUD = 5000
@@ -187,7 +187,7 @@ class JiraConnector(Connector):
         """Jira's own clock (epoch ms) before the search: edits after it are read again."""
         info = client.get(f"{self.api}/serverInfo") or {}
         try:
-            moment = parse_jira_time(info.get("serverTime"))
+            moment = parse_utc_time(info.get("serverTime"))
         except IssueError:
             moment = None
         return epoch_ms(moment) if moment else None

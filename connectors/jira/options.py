@@ -7,13 +7,11 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
-from connectors.http import HttpSourceOptions
+from connectors.http import LOOPBACK, HttpSourceOptions
 from connectors.jira.csv_headers import SPELLINGS
 from connectors.jira.mapping import CUSTOM_FIELD_NAMES
 from connectors.jira.search import DC_WINDOW
 from connectors.options import OptionsModel, Seconds, Text, TimeZone, config_problem, one_of
-
-LOOPBACK = re.compile(r"^http://(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(/|$)")
 
 CustomField = one_of(CUSTOM_FIELD_NAMES)
 CsvColumn = one_of(SPELLINGS)

@@ -19,8 +19,7 @@ from typing import Any
 import requests
 
 from connectors.base import SourceError
-from connectors.http import HttpSource, RetryPolicy
-from connectors.jira.client import _header_problem
+from connectors.http import HttpSource, RetryPolicy, header_problem
 
 RATE_WINDOW_SECONDS = 60.0
 ADVICE = {
@@ -58,7 +57,7 @@ class SmartsheetClient:
         if not value:
             raise SourceError(f"{self.source_id}: environment variable {self.token_env} (auth.token_env) is empty or "
                               "not set; set it to a Smartsheet API access token")
-        problem = _header_problem(value)
+        problem = header_problem(value)
         if problem:
             raise SourceError(f"{self.source_id}: environment variable {self.token_env} (auth.token_env) holds "
                               f"{problem}, which cannot be sent in an HTTP header; copy the token from Smartsheet "

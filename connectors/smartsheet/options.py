@@ -7,8 +7,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
-from connectors.http import HttpSourceOptions
-from connectors.jira.options import LOOPBACK
+from connectors.http import LOOPBACK, HttpSourceOptions
 from connectors.options import OptionsModel, Text, config_problem, one_of
 from connectors.spreadsheet.headers import TASK_FIELDS
 
