@@ -45,7 +45,7 @@ import urllib3.exceptions
 from pydantic import Field
 
 from connectors.base import SourceError, SourceSpec
-from connectors.options import BoolOrPath, OptionsModel, Seconds
+from connectors.options import BoolOrPath, OptionsModel, Seconds, config_problem
 
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 MASK = "***"
@@ -182,6 +182,30 @@ def header_problem(value: str) -> str:
     except UnicodeEncodeError:
         return "a character outside Latin-1 (such as a typographic quote)"
     return ""
+
+
+def secure_url(url: str, expected: str, secret: str = "the token") -> str:
+    """``url`` when it is https, or plain http that never leaves the machine; else a config error
+    (``expected``: what the key wants, e.g. "the site address, e.g. https://...")."""
+    if not re.match(r"^https?://", url):
+        raise config_problem(f"is the text {url!r}; expected {expected}")
+    if url.startswith("http://") and not LOOPBACK.match(url):
+        raise config_problem(f"plain http would send {secret} unencrypted; expected https://")
+    return url
+
+
+def env_credential(source_id: str, name: str, key: str, *, unset: str, unusable: str) -> str:
+    """The credential in environment variable ``name`` (named by ``auth.<key>``), stripped. When it is
+    empty or cannot go into an HTTP header, a SourceError naming the variable, never quoting its
+    value, that ends with ``unset`` or ``unusable``: what to do."""
+    value = (os.environ.get(name) or "").strip()  # a pasted token often carries a newline or CR
+    where = f"{source_id}: environment variable {name} (auth.{key})"
+    if not value:
+        raise SourceError(f"{where} is empty or not set; {unset}")
+    problem = header_problem(value)
+    if problem:
+        raise SourceError(f"{where} holds {problem}, which cannot be sent in an HTTP header; {unusable}")
+    return value
 
 
 def default_describe(source_id: str) -> Callable[[str, str, requests.Response], str]:

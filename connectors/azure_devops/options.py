@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
-from connectors.http import LOOPBACK, HttpSourceOptions
+from connectors.http import HttpSourceOptions, secure_url
 from connectors.options import OptionsModel, Seconds, Text, config_problem, one_of
 
 #: Roles a configured field can play: its values become the item's objectives, systems or story points.
@@ -16,12 +16,8 @@ FIELD_REFERENCE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)+$")
 
 
 def _collection_url(url: str) -> str:
-    if not re.match(r"^https?://", url):
-        raise config_problem(f"is the text {url!r}; expected the organisation or collection address, e.g. "
-                             "https://dev.azure.com/contoso or https://tfs.example.com/tfs/DefaultCollection")
-    if url.startswith("http://") and not LOOPBACK.match(url):
-        raise config_problem("plain http would send the personal access token unencrypted; expected https://")
-    return url.rstrip("/")
+    return secure_url(url, "the organisation or collection address, e.g. https://dev.azure.com/contoso or "
+                      "https://tfs.example.com/tfs/DefaultCollection", "the personal access token").rstrip("/")
 
 
 def _field_reference(name: str) -> str:

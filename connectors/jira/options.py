@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
-from connectors.http import LOOPBACK, HttpSourceOptions
+from connectors.http import HttpSourceOptions, secure_url
 from connectors.jira.csv_headers import SPELLINGS
 from connectors.jira.mapping import CUSTOM_FIELD_NAMES
 from connectors.jira.search import DC_WINDOW
@@ -28,11 +28,7 @@ ProjectKey = Annotated[Text, AfterValidator(_project_key)]
 
 
 def _site_url(url: str) -> str:
-    if not re.match(r"^https?://", url):
-        raise config_problem(f"is the text {url!r}; expected the site address, e.g. https://example.atlassian.net")
-    if url.startswith("http://") and not LOOPBACK.match(url):
-        raise config_problem("plain http would send the token unencrypted; expected https://")
-    return url
+    return secure_url(url, "the site address, e.g. https://example.atlassian.net")
 
 
 class JiraAuth(OptionsModel):

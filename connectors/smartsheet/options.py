@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
-from connectors.http import LOOPBACK, HttpSourceOptions
+from connectors.http import HttpSourceOptions, secure_url
 from connectors.options import OptionsModel, Text, config_problem, one_of
 from connectors.spreadsheet.headers import TASK_FIELDS
 
@@ -16,11 +15,7 @@ TaskField = one_of(TASK_FIELDS)
 
 
 def _api_url(url: str) -> str:
-    if not re.match(r"^https?://", url):
-        raise config_problem(f"is the text {url!r}; expected the API address, e.g. {DEFAULT_URL}")
-    if url.startswith("http://") and not LOOPBACK.match(url):
-        raise config_problem("plain http would send the token unencrypted; expected https://")
-    return url
+    return secure_url(url, f"the API address, e.g. {DEFAULT_URL}")
 
 
 def _object_id(value: str) -> str:
