@@ -420,7 +420,7 @@ def msproject_child(mode: str, path: str) -> dict:
         return time.perf_counter() - started, time.process_time() - cpu, outcome.ok
 
     # A 20-task plan first, in the same process: it pays what a process pays once, whatever the
-    # plan's size (pyarrow importing pandas on its first array, Arrow's compute registry, DuckDB's
+    # plan's size (pyarrow importing pandas on its first array, the first compute kernels, DuckDB's
     # Parquet reader). A sync pays that once per run, not per plan; reported apart as one_time.
     (folder / "warm").mkdir(exist_ok=True)
     _, one_time, _ = timed_load("warmup", write_plan(folder / "warm" / "warm.xml", 20))
@@ -466,7 +466,7 @@ def msproject_scenario(total: int) -> None:
     print("ratio: our parse+load (landing Parquet, raw tables) over the floor, lxml's iterparse of the same file "
           "with the same tag filter; aim: within 2x at 50,000 and 200,000 tasks, peak RSS under 200 MB")
     print("CPU ratio: after a 20-task plan loaded first in the same process; cold CPU: with that load's CPU too "
-          "(what a process pays once: pyarrow importing pandas, Arrow's compute registry, DuckDB's Parquet reader)")
+          "(what a process pays once: pyarrow importing pandas on its first array, first compute kernels, DuckDB's Parquet reader)")
     if not with_mpxj:
         print("MPXJ comparison skipped: install the mpp extra (pip install -e '.[mpp]') and a Java runtime")
 
