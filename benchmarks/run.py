@@ -878,32 +878,14 @@ def spreadsheet_scenario(rows_total: int) -> None:
 def smartsheet_child(url: str, folder: str, workspace: str) -> dict:
     """Runs in the subprocess: one sync of the emulated Smartsheet workspace into a build file in
     ``folder`` (extract to landing Parquet, then the merge into raw), with the state of the last."""
-    from connectors.base import ExtractContext, SourceSpec
+    from connectors.base import SourceSpec
     from connectors.smartsheet import SmartsheetConnector
-    from warehouse import db
-    from warehouse.landing import LandingWriter, new_load_id
-    from warehouse.raw import Load, apply_load, previous_state
 
-    cls = SmartsheetConnector
     spec = SourceSpec(id="bench-smartsheet", kind="smartsheet", base_dir=Path(folder), options={
         "url": url, "auth": {"token_env": "BENCH_SMARTSHEET_TOKEN"}, "workspaces": [workspace],
         "requests_per_minute": 100_000})  # the emulator has no limit; the pace is not what is measured
-    con = db.open_connection(Path(folder) / "build.duckdb")
-    db.prepare(con, {cls.kind: dict(cls.raw_schemas)})
-    context = ExtractContext(previous_state=previous_state(con, spec.id))
-    started, cpu = time.perf_counter(), time.process_time()  # CPU too: the shared machine's wall times vary
-    load_id = new_load_id()
-    writer = LandingWriter(Path(folder) / "landing", spec.id, load_id)
-    for batch in cls(spec).extract(context):
-        writer.write(batch.table, batch.data)
-    directory = writer.commit()
-    extract_seconds, extract_rss = time.perf_counter() - started, peak_rss_mb()
-    apply_load(con, Load(cls.kind, spec.id, load_id, directory, tuple(cls.raw_schemas), context.incremental,
-                         cls.merge_key, cls.primary_table, context.state))
-    rows = con.execute('SELECT count(*) FROM raw."smartsheet__rows"').fetchone()[0]
-    return {"seconds": round(time.perf_counter() - started, 2), "cpu": round(time.process_time() - cpu, 2),
-            "extract_seconds": round(extract_seconds, 2),
-            "rows": rows, "extract_rss_mb": extract_rss, "peak_rss_mb": peak_rss_mb()}
+    con, result = extract_and_load(SmartsheetConnector, spec, Path(folder))
+    return {**result, "rows": con.execute('SELECT count(*) FROM raw."smartsheet__rows"').fetchone()[0]}
 
 
 def smartsheet_scenario(total: int, sheet_rows: int = 5_000, page_size: int = 1000) -> None:
@@ -934,7 +916,7 @@ def smartsheet_scenario(total: int, sheet_rows: int = 5_000, page_size: int = 10
             # the workspace, then each sheet's pages and its summary
             minimum = 1 + sum(math.ceil(len(s.rows) / page_size) + 1 for s in sheets)
             peaks[size] = full
-            print(f"{'full':<12} {full['rows']:>8} {full['seconds']:>8} {full['cpu']:>6} "
+            print(f"{'full':<12} {full['rows']:>8} {full['seconds']:>8} {full['cpu_seconds']:>6} "
                   f"{round(full['rows'] / full['seconds']):>8} "
                   f"{len(emulator.log):>9} {minimum:>8} {full['extract_rss_mb']:>15} {full['peak_rss_mb']:>12}")
             if size != total:
@@ -944,7 +926,7 @@ def smartsheet_scenario(total: int, sheet_rows: int = 5_000, page_size: int = 10
             incremental = child(emulator.url, folder, workspace)
             # the workspace listing (its modifiedAt says which sheet changed), the changed sheet's pages and summary
             minimum = 1 + math.ceil(len(sheets[0].rows) / page_size) + 1
-            print(f"{'incremental':<12} {len(sheets[0].rows):>8} {incremental['seconds']:>8} {incremental['cpu']:>6} {'':>8} "
+            print(f"{'incremental':<12} {len(sheets[0].rows):>8} {incremental['seconds']:>8} {incremental['cpu_seconds']:>6} {'':>8} "
                   f"{len(emulator.log):>9} {minimum:>8} {incremental['extract_rss_mb']:>15} "
                   f"{incremental['peak_rss_mb']:>12}")
     small, large = peaks[total // 4], peaks[total]
@@ -980,7 +962,7 @@ def main() -> None:
                   lambda: chain_scenario(args.length)),
         "postgres": (None, lambda: postgres_scenario(args.items or 1_000_000)),
         "report": (report_child, lambda: report_scenario(args.items or 1_000_000)),
-        "azure_devops": (lambda child: azure_devops_bench.child(*child.split("|"), peak_rss_mb),
+        "azure_devops": (lambda child: azure_devops_bench.child(*child.split("|"), extract_and_load),
                          lambda: azure_devops_bench.scenario(args.items or 50_000)),
         "smartsheet": (lambda child: smartsheet_child(*child.split("|")), lambda: smartsheet_scenario(args.rows)),
     }
