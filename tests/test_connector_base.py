@@ -55,3 +55,22 @@ def test_http_options_make_the_retry_policy_and_keep_each_kinds_wait_default(tmp
     planner = PlannerPremiumOptions.model_validate({"url": "https://c.crm.dynamics.com", "auth": {
         "tenant_id_env": "A", "client_id_env": "B", "client_secret_env": "C"}})
     assert planner.max_wait_seconds == 300
+
+
+def test_the_planner_client_asks_with_the_shared_policy_and_the_ca_bundle_beside_portfolio_yaml(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from connectors.planner_premium.connector import PlannerPremiumConnector
+    from connectors.planner_premium.options import PlannerPremiumOptions
+
+    for name in ("A", "B", "C"):
+        monkeypatch.setenv(name, f"value-{name}")
+    options = PlannerPremiumOptions.model_validate({
+        "url": "https://c.crm.dynamics.com", "timeout_seconds": 30, "verify_tls": "certs/ca.pem",
+        "auth": {"tenant_id_env": "A", "client_id_env": "B", "client_secret_env": "C"}})
+    connector = PlannerPremiumConnector(SourceSpec("pp", "planner_premium", options, tmp_path))
+    client = connector.client()
+    for http in (client.http, client.login):  # the data API and the token endpoint alike
+        assert http.verify == str(tmp_path / "certs" / "ca.pem")  # not relative to the working directory
+        # connecting waits at most 10 s even with a 30 s read timeout; the Planner wait default stays 300
+        assert (http.policy.connect_timeout_seconds, http.policy.read_timeout_seconds) == (10.0, 30.0)
+        assert http.policy.max_wait_seconds == 300

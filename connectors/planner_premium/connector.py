@@ -37,7 +37,7 @@ class PlannerPremiumConnector(Connector):
     primary_table = "records"
 
     def client(self) -> DataverseClient:
-        return DataverseClient(self.source.id, self.options)
+        return DataverseClient(self.source.id, self.options, verify=self.options.verify(self.source))
 
     def extract(self, context: ExtractContext) -> Iterator[Batch]:
         client = self.client()
