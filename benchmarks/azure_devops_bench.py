@@ -14,40 +14,25 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 PROJECTS = {"Payroll": "Agile", "Expenses": "Scrum"}
 
 
-def child(url: str, folder: str, peak_rss_mb) -> dict:
-    """Runs in the subprocess: one sync of the emulated organisation into a build file in ``folder``."""
-    from connectors.azure_devops import AzureDevOpsConnector as Ado
-    from connectors.base import ExtractContext, SourceSpec
-    from warehouse import db
-    from warehouse.landing import LandingWriter, new_load_id
-    from warehouse.raw import Load, apply_load, previous_state
+def child(url: str, folder: str, extract_and_load: Callable[..., tuple[Any, dict]]) -> dict:
+    """Runs in the subprocess: one sync of the emulated organisation into a build file in ``folder``
+    (``extract_and_load`` is run.py's, handed over: benchmarks/ is not a package)."""
+    from connectors.azure_devops import AzureDevOpsConnector
+    from connectors.base import SourceSpec
 
     spec = SourceSpec(id="bench-ado", kind="azure_devops", base_dir=Path(folder), options={
         "url": url, "auth": {"token_env": "BENCH_ADO_PAT"}, "projects": sorted(PROJECTS), "overlap_minutes": 0})
-    con = db.open_connection(Path(folder) / "build.duckdb")
-    db.prepare(con, {"azure_devops": dict(Ado.raw_schemas)})
-    context = ExtractContext(previous_state=previous_state(con, spec.id))
-    started = time.perf_counter()
-    load_id = new_load_id()
-    writer = LandingWriter(Path(folder) / "landing", spec.id, load_id)
-    for batch in Ado(spec).extract(context):
-        writer.write(batch.table, batch.data)
-    directory = writer.commit()
-    extract_seconds, extract_rss = time.perf_counter() - started, peak_rss_mb()
-    apply_load(con, Load("azure_devops", spec.id, load_id, directory, tuple(Ado.raw_schemas), context.incremental,
-                         Ado.merge_key, Ado.primary_table, context.state))
-    seconds = time.perf_counter() - started
-    items = con.execute('SELECT count(*) FROM raw."azure_devops__work_items"').fetchone()[0]
-    return {"seconds": round(seconds, 2), "extract_seconds": round(extract_seconds, 2), "items": items,
-            "extract_rss_mb": extract_rss, "peak_rss_mb": peak_rss_mb()}
+    con, result = extract_and_load(AzureDevOpsConnector, spec, Path(folder))
+    return {**result, "items": con.execute('SELECT count(*) FROM raw."azure_devops__work_items"').fetchone()[0]}
 
 
 def minimum_requests(emulator, changed: set[int] | None) -> int:

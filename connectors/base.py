@@ -10,7 +10,7 @@ A connector knows its source and nothing of the marts. It declares
   (or of the shared quarantine table), small enough to stream;
 * ``staging_sql_dir`` — a folder of ``<stream>.sql`` files that map its raw tables
   (``raw."<kind>__<table>"``) to the canonical staging shape of each stream
-  (see ``warehouse.canonical``).
+  (see ``warehouse.canonical``); by default the ``staging/`` folder beside the connector's module.
 
 Errors: a connector raises :class:`SourceError` when the source as a whole cannot be read
 (unreachable server, corrupt file, bad credentials). Rows it cannot read go to the
@@ -19,6 +19,7 @@ quarantine instead, through :meth:`ExtractContext.quarantine`.
 
 from __future__ import annotations
 
+import inspect
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
@@ -167,8 +168,11 @@ class Connector(ABC):
         """Stream the source's current content as raw-table batches."""
 
     @classmethod
-    @abstractmethod
     def staging_sql_dir(cls) -> Path:
         """Folder holding ``<stream>.sql`` staging models for this kind. In them, ``raw.this__<table>``
-        names this kind's own raw table, so kinds with the same raw shape can share one folder."""
+        names this kind's own raw table, so kinds with the same raw shape can share one folder.
+
+        Default: ``staging/`` beside the file of the module defining the class (a subclass defined
+        elsewhere gets its own module's folder); override for any other place."""
+        return Path(inspect.getfile(cls)).parent / "staging"
 

@@ -16,6 +16,8 @@
   so a prefetch thread and the caller share one keep-alive session, and a 429's ``Retry-After``
   pauses every thread of the source, not just the one that got it.
 * :func:`decode_json` — orjson, several times faster than ``response.json()`` on large pages.
+* :class:`HttpSourceOptions` — the request options (timeouts, retries, waits, TLS) every REST kind's
+  options model derives from, and the :class:`RetryPolicy` they make.
 """
 
 from __future__ import annotations
@@ -40,14 +42,18 @@ from urllib.parse import quote, urlsplit
 import orjson
 import requests
 import urllib3.exceptions
+from pydantic import Field
 
 from connectors.base import SourceError, SourceSpec
+from connectors.options import BoolOrPath, OptionsModel, Seconds, config_problem
 
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 MASK = "***"
 _SCHEME_MATERIAL = re.compile(r"(?i)\b(basic|bearer)\s+[A-Za-z0-9._~+/=-]{4,}")
 _AUTHORIZATION = re.compile(r"""(?i)(authorization['"]?\s*[:=]\s*['"]?)(?:[a-z-]+\s+)?[^'"\s,;}]+""")
 _CERT_REASON = re.compile(r"certificate verify failed: ([^(')\]]+)")
+#: A plain-http URL that never leaves the machine: the one place plain http may send a credential.
+LOOPBACK = re.compile(r"^http://(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(/|$)")
 T = TypeVar("T")
 
 
@@ -65,6 +71,31 @@ class RetryPolicy:
 
 
 DEFAULT_POLICY = RetryPolicy()
+
+#: The description of ``max_wait_seconds``, for a kind that redeclares the field with its own default.
+MAX_WAIT_DESCRIPTION = "the longest Retry-After waited for in seconds, a number >= 0 (longer fails the source)"
+
+
+class HttpSourceOptions(OptionsModel):
+    """The request options of every REST source. A kind with another default redeclares just that field."""
+
+    timeout_seconds: Seconds = Field(60, gt=0, description="the read timeout in seconds, a number > 0")
+    max_retries: int = Field(8, strict=True, ge=0, description="retries per request, a whole number >= 0")
+    backoff_seconds: Seconds = Field(1.0, description="the first retry's backoff in seconds, a number >= 0")
+    max_wait_seconds: Seconds = Field(120, description=MAX_WAIT_DESCRIPTION)
+    verify_tls: BoolOrPath = Field(True, description="true, false or the path of a CA bundle")
+
+    def retry_policy(self) -> RetryPolicy:
+        """The policy these options ask for; connecting never waits longer than reading would."""
+        return RetryPolicy(max_retries=self.max_retries, backoff_base_seconds=self.backoff_seconds,
+                           read_timeout_seconds=self.timeout_seconds,
+                           connect_timeout_seconds=min(self.timeout_seconds, 10.0),
+                           max_wait_seconds=self.max_wait_seconds)
+
+    def verify(self, source: SourceSpec) -> bool | str:
+        """``verify_tls`` for requests: a CA bundle is relative to portfolio.yaml like every other path."""
+        given = self.verify_tls
+        return str(source.resolve(given)) if isinstance(given, str) else given
 
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
@@ -140,6 +171,41 @@ def _seconds_until(text: str, now: float) -> float | None:
     if moment.tzinfo is None:  # "-0000": HTTP dates are GMT whatever the local zone
         moment = moment.replace(tzinfo=dt.UTC)
     return max(0.0, moment.timestamp() - now)
+
+
+def header_problem(value: str) -> str:
+    """What makes ``value`` (a credential) unusable in an HTTP header, without quoting it ("" when it is fine)."""
+    if any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in value):
+        return "a control character"
+    try:
+        value.encode("latin-1")
+    except UnicodeEncodeError:
+        return "a character outside Latin-1 (such as a typographic quote)"
+    return ""
+
+
+def secure_url(url: str, expected: str, secret: str = "the token") -> str:
+    """``url`` when it is https, or plain http that never leaves the machine; else a config error
+    (``expected``: what the key wants, e.g. "the site address, e.g. https://...")."""
+    if not re.match(r"^https?://", url):
+        raise config_problem(f"is the text {url!r}; expected {expected}")
+    if url.startswith("http://") and not LOOPBACK.match(url):
+        raise config_problem(f"plain http would send {secret} unencrypted; expected https://")
+    return url
+
+
+def env_credential(source_id: str, name: str, key: str, *, unset: str, unusable: str) -> str:
+    """The credential in environment variable ``name`` (named by ``auth.<key>``), stripped. When it is
+    empty or cannot go into an HTTP header, a SourceError naming the variable, never quoting its
+    value, that ends with ``unset`` or ``unusable``: what to do."""
+    value = (os.environ.get(name) or "").strip()  # a pasted token often carries a newline or CR
+    where = f"{source_id}: environment variable {name} (auth.{key})"
+    if not value:
+        raise SourceError(f"{where} is empty or not set; {unset}")
+    problem = header_problem(value)
+    if problem:
+        raise SourceError(f"{where} holds {problem}, which cannot be sent in an HTTP header; {unusable}")
+    return value
 
 
 def default_describe(source_id: str) -> Callable[[str, str, requests.Response], str]:

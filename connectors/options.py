@@ -47,6 +47,10 @@ def _int_as_text(value: Any) -> Any:
 Text = Annotated[str, StringConstraints(strict=True, strip_whitespace=True, min_length=1), BeforeValidator(_int_as_text)]
 
 
+#: A number of seconds (or minutes) >= 0, finite.
+Seconds = Annotated[float, Field(strict=True, ge=0, allow_inf_nan=False)]
+
+
 def _one_or_many(value: Any) -> Any:
     return (value,) if isinstance(value, str) else value
 

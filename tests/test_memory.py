@@ -7,9 +7,13 @@ import sys
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 import pytest
 
 from warehouse import db
+from warehouse.landing import LandingWriter
+from warehouse.models import Model, ModelOutOfMemoryError, build_model
+from warehouse.raw import Load, apply_load
 
 
 def shown_mib(con) -> float:
@@ -18,13 +22,21 @@ def shown_mib(con) -> float:
     return float(number) * {"KiB": 1 / 1024, "MiB": 1, "GiB": 1024, "TiB": 2**20}[unit]
 
 
-def test_the_build_bound_is_duckdbs_default_unless_configured(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_build_is_bounded_at_1gb_unless_configured(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SIGHTLINE_DUCKDB_MEMORY_LIMIT", raising=False)
-    with duckdb.connect() as plain, db.connect(tmp_path / "a.duckdb") as build:
-        assert shown_mib(build) == shown_mib(plain)
+    with db.connect(tmp_path / "a.duckdb") as build:
+        assert shown_mib(build) == pytest.approx(1e9 / 2**20, abs=0.1)  # DuckDB's GB is 10^9 bytes
     monkeypatch.setenv("SIGHTLINE_DUCKDB_MEMORY_LIMIT", "512MB")
     with db.connect(tmp_path / "b.duckdb") as build:
         assert shown_mib(build) == pytest.approx(512e6 / 2**20, abs=0.1)  # DuckDB's MB is 10^6 bytes
+
+
+def test_a_machine_smaller_than_the_default_bound_keeps_duckdbs_own(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SIGHTLINE_DUCKDB_MEMORY_LIMIT", raising=False)
+    monkeypatch.setattr(db, "DEFAULT_MEMORY_LIMIT", "100000GB")  # more than this machine has
+    with duckdb.connect() as plain, db.connect(tmp_path / "a.duckdb") as build:
+        assert shown_mib(build) == shown_mib(plain)
 
 
 def test_the_build_connection_does_not_keep_insertion_order(tmp_path: Path) -> None:
@@ -44,7 +56,7 @@ def test_a_raw_merge_runs_under_a_lower_bound_and_puts_the_build_bound_back(tmp_
     with db.connect(tmp_path / "d.duckdb") as con:
         default = shown_mib(con)
         with db.merge_memory(con):
-            assert shown_mib(con) == pytest.approx(256e6 / 2**20, abs=0.1)
+            assert shown_mib(con) == pytest.approx(128e6 / 2**20, abs=0.1)
         assert shown_mib(con) == default
     monkeypatch.setenv("SIGHTLINE_DUCKDB_MEMORY_LIMIT", "100MB")  # lower than the merge's: kept, not raised
     with db.connect(tmp_path / "e.duckdb") as con:
@@ -52,3 +64,59 @@ def test_a_raw_merge_runs_under_a_lower_bound_and_puts_the_build_bound_back(tmp_
             with db.merge_memory(con):
                 assert shown_mib(con) == pytest.approx(100e6 / 2**20, abs=0.1)
             assert shown_mib(con) == pytest.approx(100e6 / 2**20, abs=0.1)
+
+
+def test_a_model_out_of_memory_is_named_with_the_bound_and_the_setting(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    # A list over a million numbers in one group cannot spill: under a 4 MB bound DuckDB gives up.
+    sql = tmp_path / "huge_list.sql"
+    sql.write_text("SELECT list(i) AS numbers FROM range(1000000) AS t(i)", encoding="utf-8")
+    model = Model("intermediate", "huge_list", sql)
+    monkeypatch.setenv("SIGHTLINE_DUCKDB_MEMORY_LIMIT", "4MB")
+    with db.connect(tmp_path / "f.duckdb") as con:
+        db.prepare(con, {})
+        with pytest.raises(ModelOutOfMemoryError) as raised:
+            build_model(con, model)
+        message = str(raised.value)
+        assert "model intermediate.huge_list" in message and str(sql) in message
+        assert "3.8 MiB" in message  # 4 MB = 4,000,000 bytes as DuckDB shows it
+        assert "raise SIGHTLINE_DUCKDB_MEMORY_LIMIT" in message
+        assert raised.value.model is model
+        assert isinstance(raised.value.__cause__, duckdb.OutOfMemoryException)
+        # The connection still works for the models after it.
+        assert con.execute("SELECT count(*) FROM range(10)").fetchone()[0] == 10
+
+
+def test_a_model_out_of_memory_under_the_default_bound_is_rebuilt_under_duckdbs_own(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    sql = tmp_path / "huge_list.sql"
+    sql.write_text("SELECT list(i) AS numbers FROM range(1000000) AS t(i)", encoding="utf-8")
+    monkeypatch.delenv("SIGHTLINE_DUCKDB_MEMORY_LIMIT", raising=False)
+    monkeypatch.setattr(db, "DEFAULT_MEMORY_LIMIT", "4MB")  # the default, made small enough to fail
+    with db.connect(tmp_path / "g.duckdb") as con, duckdb.connect() as plain:
+        db.prepare(con, {})
+        assert build_model(con, Model("intermediate", "huge_list", sql)) == 1
+        with db.duckdb_default_memory(con):  # reading the list back needs more than 4 MB too
+            assert con.execute("SELECT len(numbers) FROM intermediate.huge_list").fetchone()[0] == 1_000_000
+        assert shown_mib(con) == pytest.approx(4e6 / 2**20, abs=0.1)  # back to the default bound after it
+        assert shown_mib(plain) > 4  # so the rebuild ran under more than the bound that failed
+    assert "intermediate.huge_list ran out of memory under the default DuckDB bound 3.8 MiB" in caplog.text
+
+
+def test_a_raw_merge_too_wide_for_its_bound_is_rolled_back_and_run_under_the_builds(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.delenv("SIGHTLINE_DUCKDB_MEMORY_LIMIT", raising=False)
+    monkeypatch.setattr(db, "MERGE_MEMORY_LIMIT", "1MB")  # far less than a row group of these rows needs
+    schema = pa.schema([("issue", pa.string()), ("description", pa.string())])
+    writer = LandingWriter(tmp_path / "landing", "jira-x", "L1")
+    writer.write("issues", pa.table({"issue": [f"X-{i}" for i in range(5000)],
+                                     "description": [f"{i} " + "long text " * 200 for i in range(5000)]}, schema=schema))
+    with db.connect(tmp_path / "h.duckdb") as con:
+        db.prepare(con, {"jira": {"issues": schema}})
+        counts = apply_load(con, Load("jira", "jira-x", "L1", writer.commit(), ("issues",)))
+        assert counts["issues"] == 5000  # once each: the failed attempt left nothing behind
+        rows = con.execute('SELECT count(DISTINCT issue), count(*), min(length(description)) FROM raw."jira__issues"').fetchone()
+        assert rows == (5000, 5000, len("0 " + "long text " * 200))
+        assert con.execute("SELECT last_status FROM meta.source_state WHERE source_id = 'jira-x'").fetchone() == ("ok",)
+        assert shown_mib(con) == pytest.approx(1e9 / 2**20, abs=0.1)  # the build's bound afterwards
+    assert "jira-x: the raw merge of load L1 needed more than DuckDB's merge bound" in caplog.text

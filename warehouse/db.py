@@ -79,16 +79,21 @@ def raw_table(kind: str, table: str) -> str:
 
 #: DuckDB's own memory (its buffer pool, joins, sorts) in the build: ``SIGHTLINE_DUCKDB_MEMORY_LIMIT``
 #: (a DuckDB size, e.g. ``2GB``) bounds it, and DuckDB spills beyond it to ``<build file>.tmp``. Unset,
-#: DuckDB's default (80% of the machine) stays: a 1 GB bound made a model of the 3M-item benchmark
-#: fail (an operator that cannot spill), and a sync that fails is worse than one that uses memory.
+#: the build is bounded at DEFAULT_MEMORY_LIMIT (DuckDB's own default, 80% of the machine, if that is
+#: lower): every model of the 3M-item benchmark fits it, and a model that does not is rebuilt under
+#: DuckDB's default instead of failing the sync (warehouse.models.build_model).
 MEMORY_LIMIT_ENV = "SIGHTLINE_DUCKDB_MEMORY_LIMIT"
+DEFAULT_MEMORY_LIMIT = "1GB"
 #: A raw merge streams Parquet into tables and needs little; bounding it keeps DuckDB from caching
 #: every block it writes, so a large source's load does not grow the process by the source's size.
-MERGE_MEMORY_LIMIT = "256MB"
+#: 128 MB: a merge of 200,000 rows of 36 text columns grew the process 138 MB (264 MB at 256 MB);
+#: 64 MB was too little for that width. A merge that needs more is retried (warehouse.raw.apply_load).
+MERGE_MEMORY_LIMIT = "128MB"
 _UNITS = {"bytes": 1, "KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40, "PiB": 2**50}
 
 
 def build_memory_limit() -> str | None:
+    """The configured bound (``SIGHTLINE_DUCKDB_MEMORY_LIMIT``), None when unset."""
     return os.environ.get(MEMORY_LIMIT_ENV, "").strip() or None
 
 
@@ -102,18 +107,38 @@ def _set_memory_limit(con: duckdb.DuckDBPyConnection, limit: str | None) -> floa
     return float(number) * _UNITS[unit]
 
 
+def set_build_memory(con: duckdb.DuckDBPyConnection) -> float:
+    """Bound DuckDB as the build runs (the configured bound, else the lower of DEFAULT_MEMORY_LIMIT and
+    DuckDB's default); the bound in bytes. Set by name, not read back, so it never drifts."""
+    configured = build_memory_limit()
+    if configured is not None:
+        return _set_memory_limit(con, configured)
+    machine = _set_memory_limit(con, None)
+    default = _set_memory_limit(con, DEFAULT_MEMORY_LIMIT)
+    return default if default <= machine else _set_memory_limit(con, None)
+
+
 @contextlib.contextmanager
-def merge_memory(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """DuckDB bounded by MERGE_MEMORY_LIMIT (or the configured bound, if lower) for the block, then
-    back to the build's bound. Set by name, not read back, so repeated merges never drift it."""
-    build = build_memory_limit()
-    build_bytes = _set_memory_limit(con, build)
-    if _set_memory_limit(con, MERGE_MEMORY_LIMIT) > build_bytes:
-        _set_memory_limit(con, build)
+def duckdb_default_memory(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """DuckDB's own default bound (80% of the machine) for the block, then back to the build's."""
+    _set_memory_limit(con, None)
     try:
         yield
     finally:
-        _set_memory_limit(con, build)
+        set_build_memory(con)
+
+
+@contextlib.contextmanager
+def merge_memory(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """DuckDB bounded by MERGE_MEMORY_LIMIT (or the build's bound, if lower) for the block, then
+    back to the build's bound."""
+    build_bytes = set_build_memory(con)
+    if _set_memory_limit(con, MERGE_MEMORY_LIMIT) > build_bytes:
+        set_build_memory(con)
+    try:
+        yield
+    finally:
+        set_build_memory(con)
 
 
 def open_connection(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -123,7 +148,7 @@ def open_connection(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyCo
         # Raw and model tables have no meaningful row order; not keeping it lets bulk inserts stream.
         # Published tables are written ORDER BY their key (warehouse/publish.py), which this does not change.
         con.execute("SET preserve_insertion_order = false")
-        _set_memory_limit(con, build_memory_limit())
+        set_build_memory(con)
     return con
 
 

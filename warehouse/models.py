@@ -7,6 +7,7 @@ folder the schema. Dependencies between models are read from the SQL itself (eve
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ import pyarrow as pa
 
 from transforms import TRANSFORMS_DIR
 from warehouse.canonical import STAGING_STREAMS
-from warehouse.db import quote, raw_table
+from warehouse.db import MEMORY_LIMIT_ENV, build_memory_limit, duckdb_default_memory, quote, raw_table
 from warehouse.docs import table_doc
 
 TABLE_LAYERS = ("core", "intermediate", "marts")
@@ -27,6 +28,7 @@ _OWN_RAW = re.compile(r"\braw\.this__([a-z_][a-z0-9_]*)\b")  # a kind's own raw 
 _REFERENCE = re.compile(r"\b(staging|core|intermediate|marts|config|meta|history)\.([a-z_][a-z0-9_]*)\b")
 # A model reading the previous days of a snapshot built downstream of it: yesterday's rows exist
 # before today's run (warehouse.db creates the table empty on a new build file), so no edge.
+log = logging.getLogger("sightline.models")
 LAGGED_READS = {"intermediate.project_reports": {"history.project_health_snapshots"}}
 
 
@@ -90,10 +92,42 @@ def build_model(con: duckdb.DuckDBPyConnection, model: Model) -> int:
 
     Returns the row count.
     """
+    try:
+        return _build(con, model)
+    except duckdb.OutOfMemoryException as exc:
+        bound = _memory_limit(con)
+        if build_memory_limit() is not None:  # the user's own bound: theirs to raise
+            raise ModelOutOfMemoryError(model, bound) from exc
+    # The default bound is sized for the portfolios we measured; rather than fail a larger one's sync,
+    # the model is rebuilt under DuckDB's own default (80% of the machine).
+    log.warning("%s ran out of memory under the default DuckDB bound %s; rebuilding it under DuckDB's own "
+                "default. Set %s (e.g. 4GB) to choose the bound.", model.table, bound, MEMORY_LIMIT_ENV)
+    with duckdb_default_memory(con):
+        try:
+            return _build(con, model)
+        except duckdb.OutOfMemoryException as exc:
+            raise ModelOutOfMemoryError(model, _memory_limit(con)) from exc
+
+
+def _build(con: duckdb.DuckDBPyConnection, model: Model) -> int:
     if (doc := table_doc(model.table)) is not None and doc.materialisation == "snapshot":
         return _snapshot(con, model)
     con.execute(f"CREATE OR REPLACE TABLE {model.schema}.{quote(model.name)} AS {model.sql}")
     return con.execute(f"SELECT count(*) FROM {model.schema}.{quote(model.name)}").fetchone()[0]
+
+
+def _memory_limit(con: duckdb.DuckDBPyConnection) -> str:
+    return con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+
+
+class ModelOutOfMemoryError(RuntimeError):
+    """A model that needed more memory than DuckDB's bound allowed (an operator that cannot spill to disk)."""
+
+    def __init__(self, model: Model, bound: str) -> None:
+        self.model = model
+        super().__init__(
+            f"model {model.table} ({model.path}) ran out of memory under the DuckDB bound {bound}; raise "
+            f"{MEMORY_LIMIT_ENV} (a DuckDB size, e.g. 4GB)")
 
 
 def _snapshot(con: duckdb.DuckDBPyConnection, model: Model) -> int:

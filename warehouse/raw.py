@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,8 @@ import duckdb
 
 from connectors.base import PRESENT_KEYS_TABLE, QUARANTINE_TABLE
 from warehouse.db import merge_memory, quote, raw_table, sql_literal
+
+log = logging.getLogger("sightline.raw")
 
 
 @dataclass(frozen=True)
@@ -45,7 +48,14 @@ def _qualified(kind: str, table: str) -> str:
 def apply_load(con: duckdb.DuckDBPyConnection, load: Load) -> dict[str, int]:
     """Bring the landed load into the raw tables and record it, atomically. Returns rows per table
     for this source afterwards (and ``deleted``: records removed because they left the source)."""
-    with merge_memory(con):  # a merge streams: DuckDB need not cache the source's blocks
+    try:
+        with merge_memory(con):  # a merge streams: DuckDB need not cache the source's blocks
+            return _apply_load(con, load)
+    except duckdb.OutOfMemoryException:
+        # Rows much wider than usual (long descriptions) can need more than the merge's bound for a
+        # Parquet row group; the failed merge rolled back, so it runs again under the build's bound.
+        log.warning("%s: the raw merge of load %s needed more than DuckDB's merge bound; merging it again "
+                    "under the build's bound", load.source_id, load.load_id)
         return _apply_load(con, load)
 
 

@@ -11,7 +11,6 @@ Azure DevOps serves with HTTP 203 to a request it did not authenticate), and one
 from __future__ import annotations
 
 import base64
-import os
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -20,8 +19,7 @@ from urllib.parse import urlsplit
 import requests
 
 from connectors.base import SourceError
-from connectors.http import DEFAULT_POLICY, HttpSource, RetryPolicy, retry_after_seconds
-from connectors.jira.client import _header_problem
+from connectors.http import DEFAULT_POLICY, HttpSource, RetryPolicy, env_credential, retry_after_seconds
 
 ADVICE = {
     400: "Azure DevOps rejected the request; check the source's wiql and field reference names",
@@ -104,15 +102,9 @@ class AdoClient:
 
 def _token(source_id: str, name: str) -> str:
     """The PAT the variable holds, stripped; a SourceError naming the variable (never its value) otherwise."""
-    value = (os.environ.get(name) or "").strip()  # a pasted token often carries a newline
-    if not value:
-        raise SourceError(f"{source_id}: environment variable {name} (auth.token_env) is empty or not set; "
-                          "set it to a personal access token in the environment that runs sightline")
-    problem = _header_problem(value)
-    if problem:
-        raise SourceError(f"{source_id}: environment variable {name} (auth.token_env) holds {problem}, which "
-                          "cannot be sent in an HTTP header; copy the token from Azure DevOps again")
-    return value
+    return env_credential(source_id, name, "token_env",
+                          unset="set it to a personal access token in the environment that runs sightline",
+                          unusable="copy the token from Azure DevOps again")
 
 
 def _ado_message(response: requests.Response) -> str:

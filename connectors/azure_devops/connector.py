@@ -29,7 +29,6 @@ import datetime as dt
 import math
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
-from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import quote
 
@@ -47,8 +46,7 @@ from connectors.azure_devops.mapping import (
 )
 from connectors.azure_devops.options import AzureDevOpsOptions
 from connectors.base import PRESENT_KEYS_TABLE, Batch, Connector, ExtractContext, SourceError
-from connectors.http import RetryPolicy
-from connectors.jira.mapping import parse_jira_time
+from connectors.timestamps import parse_utc_time
 
 BATCH = 200  # workitemsbatch takes at most 200 ids a call
 UPDATES_PAGE = 200
@@ -66,10 +64,6 @@ class AzureDevOpsConnector(Connector):
     options_model: ClassVar[type[AzureDevOpsOptions]] = AzureDevOpsOptions
     options: AzureDevOpsOptions
 
-    @classmethod
-    def staging_sql_dir(cls) -> Path:
-        return Path(__file__).parent / "staging"
-
     def project_names(self) -> list[str]:
         names = list(self.options.projects or self.source.project_keys)
         if not names:
@@ -79,15 +73,8 @@ class AzureDevOpsConnector(Connector):
 
     def client(self) -> AdoClient:
         options = self.options
-        retry = RetryPolicy(max_retries=options.max_retries, backoff_base_seconds=options.backoff_seconds,
-                            read_timeout_seconds=options.timeout_seconds,
-                            connect_timeout_seconds=min(options.timeout_seconds, 10.0),
-                            max_wait_seconds=options.max_wait_seconds)
-        verify = options.verify_tls
-        if isinstance(verify, str):  # a CA bundle, relative to portfolio.yaml like every other path
-            verify = str(self.source.resolve(verify))
         return AdoClient(self.source.id, options.url, options.auth.token_env, api_version=options.api_version,
-                         verify=verify, retry=retry, scope=f"project(s) {', '.join(self.project_names())}")
+                         verify=options.verify(self.source), retry=options.retry_policy(), scope=f"project(s) {', '.join(self.project_names())}")
 
     # --- extract ----------------------------------------------------------------------------------------
 
@@ -294,13 +281,13 @@ def _update_transition(item_id: str, update: Mapping[str, Any]) -> dict[str, Any
 
 def _time(value: Any) -> dt.datetime | None:
     try:
-        return parse_jira_time(value)
+        return parse_utc_time(value)
     except ValueError:
         return None
 
 
 def _minus_minutes(moment: str, minutes: float) -> str:
-    parsed = parse_jira_time(moment) or dt.datetime(1970, 1, 1)
+    parsed = parse_utc_time(moment) or dt.datetime(1970, 1, 1)
     return (parsed - dt.timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 

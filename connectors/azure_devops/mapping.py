@@ -18,7 +18,7 @@ from urllib.parse import quote
 import pyarrow as pa
 
 from connectors import values as v
-from connectors.jira.mapping import IssueError, parse_jira_time
+from connectors.timestamps import RecordError, parse_utc_time
 
 TEXT, DATE, TS, NUM, FLAG, INT = pa.string(), pa.date32(), pa.timestamp("us"), pa.float64(), pa.bool_(), pa.int64()
 
@@ -64,7 +64,7 @@ LIMITS = {"original_estimate": ("original estimate (hours)", v.HOURS),
 DEPENDENCY = ("System.LinkTypes.Dependency-Forward", "System.LinkTypes.Dependency-Reverse")
 _NAME_AND_EMAIL = re.compile(r"^\s*(.*?)\s*<([^<>@\s]+@[^<>\s]+)>\s*$")
 
-ItemError = IssueError  # one work item cannot be read; the message names the field and the value
+ItemError = RecordError  # one work item cannot be read; the message names the field and the value
 
 
 def request_fields(configured: Mapping[str, str]) -> list[str]:
@@ -99,10 +99,10 @@ def work_item_row(item: Mapping[str, Any], web_base: str, configured: Mapping[st
         "state": f.get("System.State"), "reason": f.get("System.Reason"),
         "area_path": f.get("System.AreaPath"), "iteration_path": f.get("System.IterationPath"),
         "assignee_key": key, "assignee_name": name, "assignee_email": email,
-        "created_at": _read("created date", parse_jira_time, f.get("System.CreatedDate")),
-        "changed_at": _read("changed date", parse_jira_time, f.get("System.ChangedDate")),
-        "activated_at": _read("activated date", parse_jira_time, f.get("Microsoft.VSTS.Common.ActivatedDate")),
-        "closed_at": _read("closed date", parse_jira_time, f.get("Microsoft.VSTS.Common.ClosedDate")),
+        "created_at": _read("created date", parse_utc_time, f.get("System.CreatedDate")),
+        "changed_at": _read("changed date", parse_utc_time, f.get("System.ChangedDate")),
+        "activated_at": _read("activated date", parse_utc_time, f.get("Microsoft.VSTS.Common.ActivatedDate")),
+        "closed_at": _read("closed date", parse_utc_time, f.get("Microsoft.VSTS.Common.ClosedDate")),
         **{column: _read(label, _date, f.get(SCHEDULING + ref)) for column, label, ref in (
             ("start_date", "start date", "StartDate"), ("target_date", "target date", "TargetDate"),
             ("finish_date", "finish date", "FinishDate"), ("due_date", "due date", "DueDate"))},
@@ -182,7 +182,7 @@ def _number(value: Any) -> float | None:
 
 
 def _date(value: Any) -> dt.date | None:
-    moment = parse_jira_time(value)
+    moment = parse_utc_time(value)
     return moment.date() if moment else None
 
 

@@ -7,8 +7,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
-from connectors.jira.options import LOOPBACK, Seconds
-from connectors.options import BoolOrPath, OptionsModel, Text, config_problem, one_of
+from connectors.http import HttpSourceOptions, secure_url
+from connectors.options import OptionsModel, Seconds, Text, config_problem, one_of
 
 #: Roles a configured field can play: its values become the item's objectives, systems or story points.
 FIELD_ROLES = ("objectives", "systems", "story_points")
@@ -16,12 +16,8 @@ FIELD_REFERENCE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)+$")
 
 
 def _collection_url(url: str) -> str:
-    if not re.match(r"^https?://", url):
-        raise config_problem(f"is the text {url!r}; expected the organisation or collection address, e.g. "
-                             "https://dev.azure.com/contoso or https://tfs.example.com/tfs/DefaultCollection")
-    if url.startswith("http://") and not LOOPBACK.match(url):
-        raise config_problem("plain http would send the personal access token unencrypted; expected https://")
-    return url.rstrip("/")
+    return secure_url(url, "the organisation or collection address, e.g. https://dev.azure.com/contoso or "
+                      "https://tfs.example.com/tfs/DefaultCollection", "the personal access token").rstrip("/")
 
 
 def _field_reference(name: str) -> str:
@@ -35,7 +31,7 @@ class AzureDevOpsAuth(OptionsModel):
     token_env: Text = Field(description="the environment variable holding a personal access token (Work Items: Read)")
 
 
-class AzureDevOpsOptions(OptionsModel):
+class AzureDevOpsOptions(HttpSourceOptions):
     url: Annotated[Text, AfterValidator(_collection_url)] = Field(
         description="the organisation (https://dev.azure.com/<org>) or Server collection URL")
     auth: AzureDevOpsAuth = Field(description="{token_env: ENV_VAR}")
@@ -52,9 +48,3 @@ class AzureDevOpsOptions(OptionsModel):
     api_version: Text = Field("7.1", description="the REST api-version, e.g. 7.1 (Server 2022: 7.0)")
     wiql_cap: int = Field(20_000, strict=True, ge=1, le=20_000,
                           description="ids one WIQL query may return, a whole number from 1 to 20000 (the service's cap)")
-    timeout_seconds: Seconds = Field(60, gt=0, description="the read timeout in seconds, a number > 0")
-    max_retries: int = Field(8, strict=True, ge=0, description="retries per request, a whole number >= 0")
-    backoff_seconds: Seconds = Field(1.0, description="the first retry's backoff in seconds, a number >= 0")
-    max_wait_seconds: Seconds = Field(
-        120, description="the longest Retry-After waited for in seconds, a number >= 0 (longer fails the source)")
-    verify_tls: BoolOrPath = Field(True, description="true, false or the path of a CA bundle")

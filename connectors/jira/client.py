@@ -8,7 +8,6 @@ Sessions, timeouts, retries, bounded waits and the redaction of credentials are 
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -17,7 +16,7 @@ from urllib.parse import urlsplit
 import requests
 
 from connectors.base import SourceError
-from connectors.http import DEFAULT_POLICY, HttpSource, RetryPolicy, decode_json
+from connectors.http import DEFAULT_POLICY, HttpSource, RetryPolicy, decode_json, env_credential
 
 __all__ = ["JiraClient", "RetryPolicy"]
 
@@ -100,26 +99,8 @@ def _env(source_id: str, auth: Mapping[str, str], key: str) -> str:
     name = auth.get(key)
     if not name:
         raise SourceError(f"{source_id}: auth.{key} is not set; name the environment variable that holds it")
-    value = (os.environ.get(name) or "").strip()  # a pasted token often carries a newline or CR
-    if not value:
-        raise SourceError(f"{source_id}: environment variable {name} (auth.{key}) is empty or not set; "
-                          "set it in the environment that runs sightline")
-    problem = _header_problem(value)
-    if problem:
-        raise SourceError(f"{source_id}: environment variable {name} (auth.{key}) holds {problem}, which cannot "
-                          "be sent in an HTTP header; set it again, copying the credential from Jira itself")
-    return value
-
-
-def _header_problem(value: str) -> str:
-    """What makes ``value`` unusable in a header, without quoting it ("" when it is fine)."""
-    if any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in value):
-        return "a control character"
-    try:
-        value.encode("latin-1")
-    except UnicodeEncodeError:
-        return "a character outside Latin-1 (such as a typographic quote)"
-    return ""
+    return env_credential(source_id, name, key, unset="set it in the environment that runs sightline",
+                          unusable="set it again, copying the credential from Jira itself")
 
 
 def _jira_messages(response: requests.Response) -> str:

@@ -32,14 +32,13 @@ import pyarrow.compute as pc
 
 from connectors.base import PRESENT_KEYS_TABLE, Batch, Connector, ExtractContext, SourceError
 from connectors.http import prefetched
-from connectors.jira.client import JiraClient, RetryPolicy
+from connectors.jira.client import JiraClient
 from connectors.jira.mapping import (
     CUSTOM_FIELD_NAMES,
     RAW_SCHEMAS,
     FieldIds,
     IssueError,
     epoch_ms,
-    parse_jira_time,
 )
 from connectors.jira.options import JiraOptions
 from connectors.jira.page import changelog_table, page_tables
@@ -51,6 +50,7 @@ from connectors.jira.search import (
     datacenter_pages,
     jql_quote,
 )
+from connectors.timestamps import parse_utc_time
 
 CHANGELOG_BATCH = 1000
 ID_PAGE_CLOUD = 5000
@@ -67,10 +67,6 @@ class JiraConnector(Connector):
 
     options_model: ClassVar[type[JiraOptions]] = JiraOptions
     options: JiraOptions
-
-    @classmethod
-    def staging_sql_dir(cls) -> Path:
-        return Path(__file__).parent / "staging"
 
     # --- extract ----------------------------------------------------------------------------------
 
@@ -89,20 +85,10 @@ class JiraConnector(Connector):
 
     def client(self) -> JiraClient:
         options = self.options
-        timeout = options.timeout_seconds
-        retry = RetryPolicy(
-            max_retries=options.max_retries,
-            backoff_base_seconds=options.backoff_seconds,
-            read_timeout_seconds=timeout, connect_timeout_seconds=min(timeout, 10.0),
-            max_wait_seconds=options.max_wait_seconds,
-        )
         keys = self.project_keys()
         scope = f"project(s) {', '.join(keys)}" if keys else "the projects"
-        verify = options.verify_tls
-        if isinstance(verify, str):  # a CA bundle, relative to portfolio.yaml like every other path
-            verify = str(self.source.resolve(verify))
         return JiraClient(self.source.id, options.url, options.auth.model_dump(exclude_none=True),
-                          verify=verify, retry=retry, scope=scope)
+                          verify=options.verify(self.source), retry=options.retry_policy(), scope=scope)
 
     def project_keys(self) -> list[str]:
         return list(self.options.projects or self.source.project_keys)
@@ -193,7 +179,7 @@ class JiraConnector(Connector):
         """Jira's own clock (epoch ms) before the search: edits after it are read again."""
         info = client.get(f"{self.api}/serverInfo") or {}
         try:
-            moment = parse_jira_time(info.get("serverTime"))
+            moment = parse_utc_time(info.get("serverTime"))
         except IssueError:
             moment = None
         return epoch_ms(moment) if moment else None

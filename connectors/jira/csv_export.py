@@ -58,10 +58,7 @@ class JiraCsvConnector(Connector):
     raw_schemas: ClassVar[Mapping[str, pa.Schema]] = RAW_SCHEMAS
     options_model: ClassVar[type[JiraCsvOptions]] = JiraCsvOptions
     options: JiraCsvOptions
-
-    @classmethod
-    def staging_sql_dir(cls) -> Path:
-        return Path(__file__).parent / "staging"  # the same raw shape as the REST connector
+    # staging_sql_dir(): the default, jira/staging/, which it shares with the REST connector (same raw shape)
 
     def extract(self, context: ExtractContext) -> Iterator[Batch]:
         zone = ZoneInfo(self.options.timezone)

@@ -12,6 +12,8 @@ from typing import Any
 import pyarrow as pa
 
 from connectors import values as v
+from connectors.timestamps import RecordError as IssueError  # one issue cannot be read
+from connectors.timestamps import parse_utc_time as parse_jira_time
 
 TEXT, DATE, TS, NUM, FLAG = pa.string(), pa.date32(), pa.timestamp("us"), pa.float64(), pa.bool_()
 
@@ -72,10 +74,6 @@ LABELS = {"original_estimate_hours": "original estimate (hours)", "time_spent_ho
           "remaining_hours": "remaining estimate (hours)", "story_points": "story points"}
 
 
-class IssueError(ValueError):
-    """One issue cannot be read; the message names the field and value (the caller adds the key)."""
-
-
 @dataclass(frozen=True)
 class FieldIds:
     """Custom field ids of this Jira site, resolved by name (never hard-coded)."""
@@ -88,29 +86,6 @@ class FieldIds:
 
     def request_list(self) -> list[str]:
         return [*STANDARD_FIELDS, *sorted(set(self.ids.values()))]
-
-
-def parse_jira_time(value: Any) -> dt.datetime | None:
-    """'2026-01-15T10:30:00.000+0000' -> naive UTC."""
-    if not value:
-        return None
-    try:  # Python 3.11+ reads Jira's "+0000" and "Z" itself, in C: most values stop here
-        parsed = dt.datetime.fromisoformat(str(value))
-    except ValueError:
-        parsed = _with_colon_offset(value)
-    offset = parsed.utcoffset()
-    return parsed if offset is None else (parsed - offset).replace(tzinfo=None)
-
-
-def _with_colon_offset(value: Any) -> dt.datetime:
-    """The older reading, for what the fast path refuses: 'Z' and '+HHMM' spelled as ISO wants."""
-    text = str(value).replace("Z", "+00:00")
-    if re.search(r"[+-]\d{4}$", text):
-        text = text[:-2] + ":" + text[-2:]
-    try:
-        return dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise IssueError(f"{str(value)!r} is not a date") from None
 
 
 def epoch_ms(moment: dt.datetime) -> int:

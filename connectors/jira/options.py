@@ -7,12 +7,11 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
+from connectors.http import HttpSourceOptions, secure_url
 from connectors.jira.csv_headers import SPELLINGS
 from connectors.jira.mapping import CUSTOM_FIELD_NAMES
 from connectors.jira.search import DC_WINDOW
-from connectors.options import BoolOrPath, OptionsModel, Text, TimeZone, config_problem, one_of
-
-LOOPBACK = re.compile(r"^http://(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(/|$)")
+from connectors.options import OptionsModel, Seconds, Text, TimeZone, config_problem, one_of
 
 CustomField = one_of(CUSTOM_FIELD_NAMES)
 CsvColumn = one_of(SPELLINGS)
@@ -26,15 +25,10 @@ def _project_key(key: str) -> str:
 
 
 ProjectKey = Annotated[Text, AfterValidator(_project_key)]
-Seconds = Annotated[float, Field(strict=True, ge=0, allow_inf_nan=False)]
 
 
 def _site_url(url: str) -> str:
-    if not re.match(r"^https?://", url):
-        raise config_problem(f"is the text {url!r}; expected the site address, e.g. https://example.atlassian.net")
-    if url.startswith("http://") and not LOOPBACK.match(url):
-        raise config_problem("plain http would send the token unencrypted; expected https://")
-    return url
+    return secure_url(url, "the site address, e.g. https://example.atlassian.net")
 
 
 class JiraAuth(OptionsModel):
@@ -42,7 +36,7 @@ class JiraAuth(OptionsModel):
     token_env: Text = Field(description="the environment variable holding the API token or personal access token")
 
 
-class JiraOptions(OptionsModel):
+class JiraOptions(HttpSourceOptions):
     url: Annotated[Text, AfterValidator(_site_url)] = Field(
         description="the site address, e.g. https://example.atlassian.net")
     flavor: Literal["cloud", "datacenter"] = Field("cloud", description="cloud or datacenter")
@@ -59,14 +53,8 @@ class JiraOptions(OptionsModel):
                           "a word such as Green, or {status, date, by, comment}")
     overlap_minutes: Seconds = Field(10, description="the incremental overlap window in minutes, a number >= 0")
     page_size: int = Field(100, strict=True, ge=1, description="issues per search page, a whole number >= 1")
-    timeout_seconds: Seconds = Field(60, gt=0, description="the read timeout in seconds, a number > 0")
-    max_retries: int = Field(8, strict=True, ge=0, description="retries per request, a whole number >= 0")
-    backoff_seconds: Seconds = Field(1.0, description="the first retry's backoff in seconds, a number >= 0")
-    max_wait_seconds: Seconds = Field(
-        120, description="the longest Retry-After waited for in seconds, a number >= 0 (longer fails the source)")
     result_window: int = Field(DC_WINDOW, strict=True, ge=1,
                                description="how far the site lets one search page (Data Center), a whole number >= 1")
-    verify_tls: BoolOrPath = Field(True, description="true, false or the path of a CA bundle")
 
     @model_validator(mode="after")
     def _cloud_signs_in_with_an_email(self) -> JiraOptions:

@@ -36,10 +36,6 @@ class MsProjectConnector(Connector):
     options_model: ClassVar[type[MsProjectOptions]] = MsProjectOptions
     options: MsProjectOptions
 
-    @classmethod
-    def staging_sql_dir(cls) -> Path:
-        return Path(__file__).parent / "staging"
-
     def extract(self, context: ExtractContext) -> Iterator[Batch]:
         # Merging by file keeps a bad file's last good rows while the good files refresh.
         context.incremental = True

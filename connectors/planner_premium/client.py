@@ -21,7 +21,7 @@ from urllib.parse import quote
 import requests
 
 from connectors.base import SourceError
-from connectors.http import HttpSource, RetryPolicy
+from connectors.http import HttpSource
 from connectors.planner_premium.options import PlannerPremiumOptions
 
 API = "/api/data/v9.2"
@@ -47,8 +47,8 @@ def odata_query(params: Mapping[str, str]) -> str:
 class DataverseClient:
     """GET JSON from one Dataverse environment as an application (client credentials)."""
 
-    def __init__(self, source_id: str, options: PlannerPremiumOptions, *, sleep: Callable[[float], None] = time.sleep,
-                 clock: Callable[[], float] = time.monotonic):
+    def __init__(self, source_id: str, options: PlannerPremiumOptions, *, verify: bool | str = True,
+                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic):
         self.source_id = source_id
         self.options = options
         self.clock = clock
@@ -57,10 +57,8 @@ class DataverseClient:
         self.tenant = _env(source_id, auth.tenant_id_env, "tenant_id_env")
         self.client_id = _env(source_id, auth.client_id_env, "client_id_env")
         self._secret = _env(source_id, auth.client_secret_env, "client_secret_env")
-        policy = RetryPolicy(max_retries=options.max_retries, backoff_base_seconds=options.backoff_seconds,
-                             read_timeout_seconds=options.timeout_seconds, max_wait_seconds=options.max_wait_seconds)
         prefer = f'odata.maxpagesize={options.page_size},odata.include-annotations="{FORMATTED}"'
-        common = {"verify": options.verify_tls, "policy": policy, "sleep": sleep, "clock": clock}
+        common = {"verify": verify, "policy": options.retry_policy(), "sleep": sleep, "clock": clock}
         self.http = HttpSource(source_id, options.url + API, **common, headers={
             "Accept": "application/json", "OData-MaxVersion": "4.0", "OData-Version": "4.0", "Prefer": prefer,
             "User-Agent": "sightline-planner-premium-connector"})

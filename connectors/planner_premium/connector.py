@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator, Mapping
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -37,12 +36,8 @@ class PlannerPremiumConnector(Connector):
     merge_key = "record_id"
     primary_table = "records"
 
-    @classmethod
-    def staging_sql_dir(cls) -> Path:
-        return Path(__file__).parent / "staging"
-
     def client(self) -> DataverseClient:
-        return DataverseClient(self.source.id, self.options)
+        return DataverseClient(self.source.id, self.options, verify=self.options.verify(self.source))
 
     def extract(self, context: ExtractContext) -> Iterator[Batch]:
         client = self.client()

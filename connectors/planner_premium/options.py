@@ -7,10 +7,10 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, Field
 
-from connectors.options import BoolOrPath, OptionsModel, Text, config_problem
+from connectors.http import MAX_WAIT_DESCRIPTION, HttpSourceOptions
+from connectors.options import OptionsModel, Seconds, Text, config_problem
 
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
-Seconds = Annotated[float, Field(strict=True, ge=0, allow_inf_nan=False)]
 
 
 def _https(url: str, example: str) -> str:
@@ -42,7 +42,7 @@ class PlannerAuth(OptionsModel):
                     "e.g. https://login.microsoftonline.com")
 
 
-class PlannerPremiumOptions(OptionsModel):
+class PlannerPremiumOptions(HttpSourceOptions):
     url: Annotated[Text, AfterValidator(_environment)] = Field(
         description="the Dataverse environment, e.g. https://contoso.crm.dynamics.com")
     auth: PlannerAuth = Field(
@@ -52,9 +52,4 @@ class PlannerPremiumOptions(OptionsModel):
     overlap_minutes: Seconds = Field(5, description="the incremental overlap window in minutes, a number >= 0")
     page_size: int = Field(5000, strict=True, ge=1, le=5000,
                            description="records per page (Prefer: odata.maxpagesize), a whole number 1-5000")
-    timeout_seconds: Seconds = Field(60, gt=0, description="the read timeout in seconds, a number > 0")
-    max_retries: int = Field(8, strict=True, ge=0, description="retries per request, a whole number >= 0")
-    backoff_seconds: Seconds = Field(1.0, description="the first retry's backoff in seconds, a number >= 0")
-    max_wait_seconds: Seconds = Field(
-        300, description="the longest Retry-After waited for in seconds, a number >= 0 (longer fails the source)")
-    verify_tls: BoolOrPath = Field(True, description="true, false or the path of a CA bundle")
+    max_wait_seconds: Seconds = Field(300, description=MAX_WAIT_DESCRIPTION)

@@ -11,16 +11,13 @@ from __future__ import annotations
 import collections
 import datetime as dt
 import email.utils
-import os
 import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import requests
 
-from connectors.base import SourceError
-from connectors.http import HttpSource, RetryPolicy
-from connectors.jira.client import _header_problem
+from connectors.http import HttpSource, RetryPolicy, env_credential
 
 RATE_WINDOW_SECONDS = 60.0
 ADVICE = {
@@ -54,16 +51,9 @@ class SmartsheetClient:
         return self.http.requests_made
 
     def _token(self) -> str:
-        value = (os.environ.get(self.token_env) or "").strip()  # a pasted token often ends in a newline
-        if not value:
-            raise SourceError(f"{self.source_id}: environment variable {self.token_env} (auth.token_env) is empty or "
-                              "not set; set it to a Smartsheet API access token")
-        problem = _header_problem(value)
-        if problem:
-            raise SourceError(f"{self.source_id}: environment variable {self.token_env} (auth.token_env) holds "
-                              f"{problem}, which cannot be sent in an HTTP header; copy the token from Smartsheet "
-                              "again (Account > Apps & Integrations > API Access)")
-        return value
+        return env_credential(self.source_id, self.token_env, "token_env",
+                              unset="set it to a Smartsheet API access token",
+                              unusable="copy the token from Smartsheet again (Account > Apps & Integrations > API Access)")
 
     def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
         self._pace()

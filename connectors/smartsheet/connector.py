@@ -18,13 +18,11 @@ Smartsheet go with them). A row that cannot be read is quarantined with its shee
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from pathlib import Path
 from typing import Any, ClassVar
 
 import pyarrow as pa
 
 from connectors.base import PRESENT_KEYS_TABLE, Batch, Connector, ExtractContext, SourceError
-from connectors.http import RetryPolicy
 from connectors.smartsheet.client import SmartsheetClient, sheet_pages
 from connectors.smartsheet.mapping import (
     RAW_SCHEMAS,
@@ -51,22 +49,10 @@ class SmartsheetConnector(Connector):
     options_model: ClassVar[type[SmartsheetOptions]] = SmartsheetOptions
     options: SmartsheetOptions
 
-    @classmethod
-    def staging_sql_dir(cls) -> Path:
-        return Path(__file__).parent / "staging"
-
     def client(self) -> SmartsheetClient:
         options = self.options
-        retry = RetryPolicy(
-            max_retries=options.max_retries, backoff_base_seconds=options.backoff_seconds,
-            read_timeout_seconds=options.timeout_seconds, connect_timeout_seconds=min(options.timeout_seconds, 10.0),
-            max_wait_seconds=options.max_wait_seconds,
-        )
-        verify = options.verify_tls
-        if isinstance(verify, str):  # a CA bundle, relative to portfolio.yaml like every other path
-            verify = str(self.source.resolve(verify))
-        return SmartsheetClient(self.source.id, options.url, options.auth.token_env, verify=verify, retry=retry,
-                                requests_per_minute=options.requests_per_minute)
+        return SmartsheetClient(self.source.id, options.url, options.auth.token_env, verify=options.verify(self.source),
+                                retry=options.retry_policy(), requests_per_minute=options.requests_per_minute)
 
     def extract(self, context: ExtractContext) -> Iterator[Batch]:
         client = self.client()

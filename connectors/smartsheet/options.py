@@ -2,26 +2,20 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
-from connectors.jira.options import LOOPBACK
-from connectors.options import BoolOrPath, OptionsModel, Text, config_problem, one_of
+from connectors.http import HttpSourceOptions, secure_url
+from connectors.options import OptionsModel, Text, config_problem, one_of
 from connectors.spreadsheet.headers import TASK_FIELDS
 
 DEFAULT_URL = "https://api.smartsheet.com/2.0"
 TaskField = one_of(TASK_FIELDS)
-Seconds = Annotated[float, Field(strict=True, ge=0, allow_inf_nan=False)]
 
 
 def _api_url(url: str) -> str:
-    if not re.match(r"^https?://", url):
-        raise config_problem(f"is the text {url!r}; expected the API address, e.g. {DEFAULT_URL}")
-    if url.startswith("http://") and not LOOPBACK.match(url):
-        raise config_problem("plain http would send the token unencrypted; expected https://")
-    return url
+    return secure_url(url, f"the API address, e.g. {DEFAULT_URL}")
 
 
 def _object_id(value: str) -> str:
@@ -38,7 +32,7 @@ class SmartsheetAuth(OptionsModel):
     token_env: Text = Field(description="the environment variable holding the Smartsheet API access token")
 
 
-class SmartsheetOptions(OptionsModel):
+class SmartsheetOptions(HttpSourceOptions):
     url: Annotated[Text, AfterValidator(_api_url)] = Field(
         DEFAULT_URL, description=f"the API address, e.g. {DEFAULT_URL} (or api.smartsheet.eu, api.smartsheetgov.com)")
     auth: SmartsheetAuth = Field(description="{token_env: ENV_VAR}")
@@ -53,9 +47,3 @@ class SmartsheetOptions(OptionsModel):
     requests_per_minute: int = Field(
         300, strict=True, ge=1, description="the most requests sent in any minute, a whole number >= 1 "
                                             "(Smartsheet allows 300 per token)")
-    timeout_seconds: Seconds = Field(60, gt=0, description="the read timeout in seconds, a number > 0")
-    max_retries: int = Field(8, strict=True, ge=0, description="retries per request, a whole number >= 0")
-    backoff_seconds: Seconds = Field(1.0, description="the first retry's backoff in seconds, a number >= 0")
-    max_wait_seconds: Seconds = Field(
-        120, description="the longest Retry-After waited for in seconds, a number >= 0 (longer fails the source)")
-    verify_tls: BoolOrPath = Field(True, description="true, false or the path of a CA bundle")

@@ -12,7 +12,6 @@ import itertools
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
@@ -116,10 +115,6 @@ class SpreadsheetConnector(Connector):
     }
     options_model: ClassVar[type[SpreadsheetOptions]] = SpreadsheetOptions
     options: SpreadsheetOptions
-
-    @classmethod
-    def staging_sql_dir(cls) -> Path:
-        return Path(__file__).parent / "staging"
 
     def extract(self, context: ExtractContext) -> Iterator[Batch]:
         sheet_filter = set(self.options.sheets) if self.options.sheets else None

@@ -25,16 +25,16 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import json
 import re
 import threading
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlparse
+from urllib.parse import unquote, urlparse
 
-from loopback_http import send_json, serving
+from loopback_http import EmulatorHandler, LoopbackEmulator, basic_credentials, next_fault, send_json
+from loopback_http import Fault as LoopbackFault
 
 PAT = "ado-pat-s3cr3t-5f2a9c0d7e1b"
 EPOCH = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
@@ -82,11 +82,9 @@ def basic(token: str, user: str = "") -> str:
 
 
 @dataclass
-class Fault:
-    status: int
-    times: int
-    path: str = ""  # only requests whose path contains this
-    headers: dict[str, str] = field(default_factory=dict)
+class Fault(LoopbackFault):
+    """Matches requests whose path contains ``path``; ``body`` is what it answers (default: a message)."""
+
     body: Any = None
 
 
@@ -107,7 +105,7 @@ class Project:
     sprints: list[tuple[str, dt.date, dt.date]]
 
 
-class AzureDevOpsEmulator:
+class AzureDevOpsEmulator(LoopbackEmulator):
     def __init__(self, projects: dict[str, str] | None = None, *, revisions_page: int = REVISIONS_PAGE,
                  collection: str = "contoso"):
         given = projects or {"Payroll": "Agile", "Expenses": "Scrum"}
@@ -129,7 +127,7 @@ class AzureDevOpsEmulator:
         self.rate_limited = 0  # the next N successful answers say the budget is spent
         self.log: list[Logged] = []
         self.lock = threading.Lock()
-        self.base = ""
+        self.listen()
         self.collection = collection  # Cloud: the organisation; Server: e.g. tfs/DefaultCollection
 
     @staticmethod
@@ -144,15 +142,7 @@ class AzureDevOpsEmulator:
     def url(self) -> str:
         """The organisation's address (``https://dev.azure.com/contoso`` on the real service), or a Server
         collection's (``https://tfs.example.com/tfs/DefaultCollection``)."""
-        return f"{self.base}/{self.collection}"
-
-    def __enter__(self) -> AzureDevOpsEmulator:
-        self._serving = serving(self._handler())
-        self.base = self._serving.__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._serving.__exit__(None, None, None)
+        return f"{self.base_url}/{self.collection}"
 
     # --- data -------------------------------------------------------------------------------------------
 
@@ -313,22 +303,12 @@ class AzureDevOpsEmulator:
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         emulator = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                return
-
-            def do_GET(self) -> None:
-                self._serve("GET")
-
-            def do_POST(self) -> None:
-                self._serve("POST")
-
-            def _serve(self, method: str) -> None:
-                parsed = urlparse(self.path)
-                params = {k: v[0] for k, v in parse_qs(parsed.query).items()}
-                length = int(self.headers.get("Content-Length") or 0)
-                body = json.loads(self.rfile.read(length)) if length else None
-                entry = Logged(method, unquote(parsed.path), params, body)
+        class Handler(EmulatorHandler):
+            def serve(self, method: str) -> None:
+                path, query = self.target()
+                params = {k: v[0] for k, v in query.items()}
+                body = self.json_body()
+                entry = Logged(method, unquote(path), params, body)
                 with emulator.lock:
                     emulator.log.append(entry)
                     status, payload, headers = emulator._respond(method, entry.path, params, body, self.headers)
@@ -346,14 +326,12 @@ class AzureDevOpsEmulator:
         return Handler
 
     def _respond(self, method: str, path: str, params: dict, body: dict | None, headers: Any):
-        for fault in self.faults:
-            if fault.times > 0 and fault.path in path:
-                fault.times -= 1
-                return fault.status, fault.body or {"message": f"emulated {fault.status}"}, fault.headers
-        auth = headers.get("Authorization", "")
-        if not auth:
+        fault = next_fault(self.faults, path, lambda path, part: part in path)
+        if fault:
+            return fault.status, fault.body or {"message": f"emulated {fault.status}"}, fault.headers
+        if not headers.get("Authorization", ""):
             return 203, "<html><head><title>Azure DevOps Services | Sign In</title></head></html>", {}
-        if not auth.startswith("Basic ") or base64.b64decode(auth[6:]).decode().partition(":")[2] != PAT:
+        if (basic_credentials(headers) or ("", ""))[1] != PAT:
             return 401, {"message": "TF400813: The user is not authorized to access this resource."}, {}
         if "api-version" not in params:
             return 400, {"message": "VS403403: No api-version was supplied for the request."}, {}

@@ -22,20 +22,26 @@ Jira does where it matters to a client:
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import json
 import random
 import re
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlparse
+from urllib.parse import unquote
 
-from loopback_http import send_json
+from loopback_http import (
+    EmulatorHandler,
+    Fault,
+    LoopbackEmulator,
+    basic_credentials,
+    bearer_token,
+    next_fault,
+    send_json,
+)
 
 EMAIL, TOKEN, PAT = "robot@example.com", "cloud-token-s3cr3t-0123456789", "dc-pat-s3cr3t-9876543210"
 FIELDS = [
@@ -67,14 +73,6 @@ def jira_time(moment: dt.datetime) -> str:
 
 
 @dataclass
-class Fault:
-    status: int
-    times: int
-    path: str = ""  # only requests whose path starts with this
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
 class PageHook:
     """After the ``after_page``-th page of a full-field search: edit ``edit`` and delete ``delete`` issues."""
 
@@ -95,7 +93,7 @@ class Logged:
     status: int = 200
 
 
-class JiraEmulator:
+class JiraEmulator(LoopbackEmulator):
     def __init__(self, projects: dict[str, str] | None = None, *, window: int = 10_000, seed: int = 1):
         self.projects = projects or {"PAY": "Payroll platform", "EXP": "Expenses"}
         self.window = window
@@ -119,22 +117,11 @@ class JiraEmulator:
         self.log: list[Logged] = []
         self._query_cache: dict[str, list[dict[str, Any]]] = {}  # jql -> matches, until the data changes
         self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    # --- lifecycle ------------------------------------------------------------------------------------
+        self.listen()
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def __enter__(self) -> JiraEmulator:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        return self.base_url
 
     # --- data -----------------------------------------------------------------------------------------
 
@@ -301,25 +288,15 @@ class JiraEmulator:
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         emulator = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:  # quiet
-                return
-
-            def do_GET(self) -> None:
-                self._serve("GET")
-
-            def do_POST(self) -> None:
-                self._serve("POST")
-
-            def _serve(self, method: str) -> None:
-                parsed = urlparse(self.path)
-                params = {k: v if len(v) > 1 else v[0] for k, v in parse_qs(parsed.query).items()}
-                length = int(self.headers.get("Content-Length") or 0)
-                body = json.loads(self.rfile.read(length)) if length else None
-                entry = Logged(method, parsed.path, params, body, time.monotonic())
+        class Handler(EmulatorHandler):
+            def serve(self, method: str) -> None:
+                path, query = self.target()
+                params = {k: v if len(v) > 1 else v[0] for k, v in query.items()}
+                body = self.json_body()
+                entry = Logged(method, path, params, body, time.monotonic())
                 with emulator.lock:
                     emulator.log.append(entry)
-                    status, payload, headers = emulator._respond(method, parsed.path, params, body, self.headers)
+                    status, payload, headers = emulator._respond(method, path, params, body, self.headers)
                 entry.status = status
                 with emulator.lock:
                     delay = emulator.delay_seconds if emulator.slow_requests != 0 else 0.0
@@ -332,17 +309,13 @@ class JiraEmulator:
         return Handler
 
     def _authorised(self, headers: Any) -> bool:
-        value = headers.get("Authorization", "")
-        if value.startswith("Basic "):
-            return base64.b64decode(value[6:]).decode() == f"{EMAIL}:{TOKEN}"
-        return value == f"Bearer {PAT}"
+        return basic_credentials(headers) == (EMAIL, TOKEN) or bearer_token(headers) == PAT
 
     def _respond(self, method: str, path: str, params: dict, body: dict | None, headers: Any):
         extra = {"X-RateLimit-NearLimit": "true"} if self.near_limit else {}
-        for fault in self.faults:
-            if fault.times > 0 and path.startswith(fault.path):
-                fault.times -= 1
-                return fault.status, {"errorMessages": [f"emulated {fault.status}"]}, fault.headers
+        fault = next_fault(self.faults, path)
+        if fault:
+            return fault.status, {"errorMessages": [f"emulated {fault.status}"]}, fault.headers
         if not self._authorised(headers):
             return 401, {"errorMessages": ["You are not authenticated."]}, {}
         routes: dict[tuple[str, str], Callable[[], Any]] = {

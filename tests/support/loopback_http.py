@@ -1,22 +1,27 @@
-"""A scripted HTTP(S) server on 127.0.0.1, and throwaway certificate authorities made with openssl.
+"""HTTP(S) servers on 127.0.0.1 for tests and the emulators, and throwaway certificate authorities.
 
 ``serve`` answers each request with the next (status, headers, body) of its script, and repeats
-the last entry forever; it records the request headers it saw.
+the last entry forever; it records the request headers it saw. ``Listener`` and ``LoopbackEmulator``
+are the server every emulator runs on, ``EmulatorHandler`` its request handler's plumbing (quiet,
+GET/POST, query and JSON body), ``Fault`` and ``next_fault`` the scripted failures (429 with
+``Retry-After`` ...), ``basic_credentials``/``bearer_token`` what an ``Authorization`` header carries.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import socket
 import ssl
 import subprocess
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
+from urllib.parse import parse_qs, urlparse
 
 Reply = tuple[int, dict[str, str], Any]
 
@@ -40,21 +45,129 @@ def serve(script: list[Reply], *, tls: tuple[Path, Path] | None = None) -> Itera
         yield state
 
 
+class Listener:
+    """``handler`` on a port of 127.0.0.1 the system picks, bound at once (so ``url`` is known before
+    ``start``), TLS with ``tls`` = (certificate chain, key); serves, in a thread, from start to stop."""
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler], *, tls: tuple[Path, Path] | None = None):
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        if tls is not None:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(str(tls[0]), str(tls[1]))
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
 @contextlib.contextmanager
 def serving(handler: type[BaseHTTPRequestHandler], *, tls: tuple[Path, Path] | None = None) -> Iterator[str]:
     """Run ``handler`` on a loopback port (TLS with ``tls`` = (certificate chain, key)) while the block
     runs; yields the base URL."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    if tls is not None:
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(str(tls[0]), str(tls[1]))
-        server.socket = context.wrap_socket(server.socket, server_side=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    listener = Listener(handler, tls=tls)
+    listener.start()
     try:
-        yield f"{'https' if tls else 'http'}://127.0.0.1:{server.server_address[1]}"
+        yield listener.url
     finally:
-        server.shutdown()
-        server.server_close()
+        listener.stop()
+
+
+class LoopbackEmulator:
+    """Base of the API emulators: listens from construction, serves inside ``with``. A subclass calls
+    ``self.listen()`` once its state is set and builds its handler class in ``_handler``."""
+
+    listener: Listener
+
+    def listen(self) -> None:
+        self.listener = Listener(self._handler())
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        raise NotImplementedError
+
+    @property
+    def base_url(self) -> str:
+        return self.listener.url
+
+    @property
+    def server(self) -> ThreadingHTTPServer:
+        return self.listener.server
+
+    def __enter__(self) -> Self:
+        self.listener.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.listener.stop()
+
+
+class EmulatorHandler(BaseHTTPRequestHandler):
+    """A quiet handler sending GET and POST to ``serve(method)``; ``target`` and ``json_body`` read the request."""
+
+    def log_message(self, *args: Any) -> None:  # the tests' output stays readable
+        return
+
+    def do_GET(self) -> None:
+        self.serve("GET")
+
+    def do_POST(self) -> None:
+        self.serve("POST")
+
+    def serve(self, method: str) -> None:
+        raise NotImplementedError
+
+    def target(self) -> tuple[str, dict[str, list[str]]]:
+        """The request's path and its query parameters (each name with all its values, in order)."""
+        parsed = urlparse(self.path)
+        return parsed.path, parse_qs(parsed.query)
+
+    def body_bytes(self) -> bytes:
+        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
+    def json_body(self) -> Any:
+        """The request body read as JSON; None when there is none."""
+        data = self.body_bytes()
+        return json.loads(data) if data else None
+
+
+@dataclass
+class Fault:
+    """Answer the next ``times`` requests whose path matches ``path`` with ``status`` and ``headers``
+    (e.g. 429 with ``Retry-After``); an emulator adds the body its API would send."""
+
+    status: int
+    times: int
+    path: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def next_fault(faults: list[Fault], path: str, matches: Callable[[str, str], bool] = str.startswith) -> Fault | None:
+    """The first fault left for ``path`` (``matches(path, fault.path)``), one of its times used up; None if none."""
+    for fault in faults:
+        if fault.times > 0 and matches(path, fault.path):
+            fault.times -= 1
+            return fault
+    return None
+
+
+def basic_credentials(headers: Mapping[str, str]) -> tuple[str, str] | None:
+    """(user, password) of an ``Authorization: Basic`` header; None for any other."""
+    value = headers.get("Authorization", "")
+    if not value.startswith("Basic "):
+        return None
+    user, _, password = base64.b64decode(value[6:]).decode().partition(":")
+    return user, password
+
+
+def bearer_token(headers: Mapping[str, str]) -> str | None:
+    """The token of an ``Authorization: Bearer`` header; None for any other."""
+    value = headers.get("Authorization", "")
+    return value.removeprefix("Bearer ") if value.startswith("Bearer ") else None
 
 
 def _handler(state: Scripted) -> type[BaseHTTPRequestHandler]:

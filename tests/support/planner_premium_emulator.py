@@ -27,12 +27,13 @@ import re
 import threading
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs
 
-from loopback_http import send_json
+from loopback_http import EmulatorHandler, LoopbackEmulator, bearer_token, next_fault, send_json
+from loopback_http import Fault as LoopbackFault
 
 TENANT, CLIENT_ID = "8f1c2a9e-1111-4c4c-9a9a-3e2f00000001", "0d3b7c55-2222-4d4d-8b8b-5a6b00000002"
 CLIENT_SECRET = "planner-client-s3cr3t~0123456789abcdef"
@@ -58,11 +59,9 @@ def odata_time(moment: dt.datetime) -> str:
 
 
 @dataclass
-class Fault:
-    status: int
-    times: int
-    path: str = ""  # requests whose path starts with this (the token endpoint's too)
-    headers: dict[str, str] = field(default_factory=dict)
+class Fault(LoopbackFault):
+    """Matches requests whose path starts with ``path`` (the token endpoint's too)."""
+
     code: str = "0x80072322"  # Dataverse's "number of requests exceeded the limit"
 
 
@@ -74,7 +73,7 @@ class Logged:
     status: int = 200
 
 
-class PlannerEmulator:
+class PlannerEmulator(LoopbackEmulator):
     def __init__(self, *, seed: int = 7, token_lifetime: int = 3599):
         self.rng = random.Random(seed)
         self.clock = EPOCH
@@ -88,23 +87,12 @@ class PlannerEmulator:
         self.tampered: dict[str, dict[str, Any]] = {}  # id -> values answered instead of the stored ones
         self.log: list[Logged] = []
         self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self._cache: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
-
-    # --- lifecycle ------------------------------------------------------------------------------------
+        self.listen()
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def __enter__(self) -> PlannerEmulator:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        return self.base_url
 
     # --- data -----------------------------------------------------------------------------------------
 
@@ -214,45 +202,34 @@ class PlannerEmulator:
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         emulator = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                return
-
+        class Handler(EmulatorHandler):
             def date_time_string(self, timestamp: float | None = None) -> str:
                 return email.utils.format_datetime(emulator.clock, usegmt=True)  # the emulator's clock
 
-            def do_GET(self) -> None:
-                self._serve("GET", {})
-
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
-                self._serve("POST", form)
-
-            def _serve(self, method: str, form: dict[str, str]) -> None:
-                parsed = urlparse(self.path)
-                params = {k: v[0] for k, v in parse_qs(parsed.query).items()}
-                entry = Logged(method, parsed.path, params)
+            def serve(self, method: str) -> None:
+                form = {k: v[0] for k, v in parse_qs(self.body_bytes().decode()).items()} if method == "POST" else {}
+                path, query = self.target()
+                params = {k: v[0] for k, v in query.items()}
+                entry = Logged(method, path, params)
                 with emulator.lock:
                     emulator.log.append(entry)
-                    status, body, headers = emulator._respond(method, parsed.path, params, form, self.headers)
+                    status, body, headers = emulator._respond(method, path, params, form, self.headers)
                 entry.status = status
                 send_json(self, status, headers, body)
 
         return Handler
 
     def _respond(self, method: str, path: str, params: dict[str, str], form: dict[str, str], headers: Any):
-        for fault in self.faults:
-            if fault.times > 0 and path.startswith(fault.path):
-                fault.times -= 1
-                return fault.status, {"error": {"code": fault.code, "message": f"emulated {fault.status}: Number of "
+        fault = next_fault(self.faults, path)
+        if fault:
+            return fault.status, {"error": {"code": fault.code, "message": f"emulated {fault.status}: Number of "
                                                 "requests exceeded the limit of 6000 over time window of 300 seconds."}}, \
-                    fault.headers
+                fault.headers
         if method == "POST" and path == f"/{TENANT}/oauth2/v2.0/token":
             return self._token(form)
         if method != "GET" or not path.startswith(API + "/"):
             return 404, {"error": {"code": "0x80060888", "message": f"Resource not found for the segment '{path}'."}}, {}
-        token = headers.get("Authorization", "").removeprefix("Bearer ")
+        token = bearer_token(headers)
         if self.tokens.get(token, EPOCH - dt.timedelta(days=1)) <= self.clock:
             return 401, {"error": {"code": "0x80072560", "message": "The user is not a member of the organization."}}, {}
         entity_set = path[len(API) + 1:]

@@ -23,11 +23,10 @@ import itertools
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import parse_qs, urlparse
 
-from loopback_http import send_json
+from loopback_http import EmulatorHandler, LoopbackEmulator, bearer_token, send_json
 
 TOKEN = "ss-token-s3cr3t-5a6b7c8d9e0f"
 EPOCH = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
@@ -67,7 +66,7 @@ class Sheet:
     holidays: tuple[str, ...] = ()
 
 
-class SmartsheetEmulator:
+class SmartsheetEmulator(LoopbackEmulator):
     def __init__(self, token: str = TOKEN, *, seed: int = 1):
         self.token = token
         self.sheets: dict[int, Sheet] = {}
@@ -83,22 +82,11 @@ class SmartsheetEmulator:
         self.edit_after_page: tuple[int, int] | None = None  # (sheet id, page): edit the sheet once after it
         self.log: list[Logged] = []
         self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    # --- lifecycle ------------------------------------------------------------------------------------
+        self.listen()
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/2.0"
-
-    def __enter__(self) -> SmartsheetEmulator:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        return f"{self.base_url}/2.0"
 
     # --- data -----------------------------------------------------------------------------------------
 
@@ -194,16 +182,16 @@ class SmartsheetEmulator:
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         emulator = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                return
+        class Handler(EmulatorHandler):
+            def do_POST(self) -> None:  # the API read here is GET only
+                self.send_error(501, f"Unsupported method ({self.command!r})")  # as the stdlib says
 
-            def do_GET(self) -> None:
-                parsed = urlparse(self.path)
-                params = {k: v[-1] for k, v in parse_qs(parsed.query).items()}
+            def serve(self, method: str) -> None:
+                path, query = self.target()
+                params = {k: v[-1] for k, v in query.items()}
                 with emulator.lock:
-                    status, headers, body = emulator._respond(parsed.path, params, self.headers)
-                    emulator.log.append(Logged(parsed.path, params, status))
+                    status, headers, body = emulator._respond(path, params, self.headers)
+                    emulator.log.append(Logged(path, params, status))
                 send_json(self, status, headers, body)
 
         return Handler
@@ -226,7 +214,7 @@ class SmartsheetEmulator:
             return 404, {}, {"errorCode": 1006, "message": "Not Found", "refId": "r404"}
 
     def headers_refused(self, headers: Any) -> bool:
-        return headers.get("Authorization") != f"Bearer {self.token}"
+        return bearer_token(headers) != self.token
 
     def _limited(self) -> bool:
         if self.limit is None:

@@ -8,8 +8,9 @@
 -- kept once (UNION), so even a cycle longer than the 50 links the cycle search follows ends.
 -- A done or cancelled item is never pushed, and a cancelled predecessor pushes nothing. An item
 -- already started keeps its actual start; the push then moves its finish only.
-WITH RECURSIVE items AS (
+WITH RECURSIVE items AS NOT MATERIALIZED (
     SELECT
+        w.rowid AS node,
         w.work_item_id,
         w.project_id,
         w.status,
@@ -24,7 +25,7 @@ WITH RECURSIVE items AS (
     FROM core.work_items AS w
     JOIN intermediate.item_measures AS m USING (work_item_id)
 ),
-links AS (
+links AS NOT MATERIALIZED (
     SELECT
         d.predecessor_id,
         d.successor_id,
@@ -43,48 +44,65 @@ links AS (
 -- does not push it, so the items after it are too. A predecessor pushed by p days forecasts its
 -- start p later (unless started) and its finish at the later of its own forecast and plan + p.
 -- via_project_id: the nearest other project up the chain that caused the push (NULL at push 0).
--- Only items on a followed link take part (an item on none is unpushed, as its push-0 row said):
--- the recursion keeps every row it made in memory that cannot spill, so it holds the linked items'
--- few columns only - at 3M items the whole-item version needed over 1 GB.
-nodes AS (
-    SELECT work_item_id, project_id, is_closed, is_started, own_start, own_finish, plan_start, plan_finish
-    FROM items
-    WHERE work_item_id IN (SELECT predecessor_id FROM links) OR work_item_id IN (SELECT successor_id FROM links)
+-- Only items on a followed link take part (an item on none is unpushed, as its push-0 row said).
+-- The recursion keeps every row it made, and the CTEs it reads, in memory that cannot spill, so
+-- it runs on numbers: an item is its core.work_items row number (node), a project its place in id
+-- order (so comparing numbers compares ids), and each link carries the few columns of both ends it
+-- needs (edges, the one CTE kept in memory). A round is one join and a row three numbers; at 3M
+-- items the text-keyed version needed over 1 GB.
+projects AS (
+    SELECT project_id, row_number() OVER (ORDER BY project_id) AS project
+    FROM (SELECT DISTINCT project_id FROM core.work_items WHERE project_id IS NOT NULL)
 ),
-pushes(work_item_id, push_days, via_project_id) AS (
-    SELECT predecessor_id, CAST(0 AS BIGINT), CAST(NULL AS VARCHAR)
-    FROM links
-    WHERE predecessor_id NOT IN (SELECT successor_id FROM links)
+edges AS MATERIALIZED (
+    SELECT
+        p.node AS predecessor, s.node AS successor, l.link_type, l.lag_days,
+        p.is_closed AS p_closed, p.is_started AS p_started, p.own_start AS p_start, p.own_finish AS p_finish,
+        p.plan_finish AS p_plan_finish, pp.project AS p_project,
+        s.is_closed AS s_closed, s.plan_start AS s_plan_start, s.plan_finish AS s_plan_finish, sp.project AS s_project
+    FROM links AS l
+    JOIN items AS p ON p.work_item_id = l.predecessor_id
+    JOIN items AS s ON s.work_item_id = l.successor_id
+    LEFT JOIN projects AS pp ON pp.project_id = p.project_id
+    LEFT JOIN projects AS sp ON sp.project_id = s.project_id
+),
+pushes(node, push_days, via_project) AS (
+    SELECT DISTINCT predecessor, CAST(0 AS BIGINT), CAST(NULL AS BIGINT)
+    FROM edges
+    WHERE predecessor NOT IN (SELECT successor FROM edges)
     UNION
     SELECT
-        c.work_item_id,
+        c.node,
         CASE WHEN c.push_days > 0 AND NOT c.is_closed THEN least(c.push_days, 10000) ELSE 0 END,
-        CASE WHEN c.push_days > 0 AND NOT c.is_closed THEN c.via_project_id END
+        CASE WHEN c.push_days > 0 AND NOT c.is_closed THEN c.via_project END
     FROM (
         SELECT
-            s.work_item_id,
-            s.is_closed,
-            link_push(l.link_type, l.lag_days,
-                      CASE WHEN p.is_closed OR p.is_started THEN p.own_start ELSE p.own_start + r.push_days END,
-                      CASE WHEN p.is_closed THEN p.own_finish ELSE greatest(p.own_finish, p.plan_finish + r.push_days) END,
-                      s.plan_start, s.plan_finish) AS push_days,
-            CASE WHEN p.project_id <> s.project_id THEN p.project_id ELSE r.via_project_id END AS via_project_id
+            e.successor AS node,
+            e.s_closed AS is_closed,
+            link_push(e.link_type, e.lag_days,
+                      CASE WHEN e.p_closed OR e.p_started THEN e.p_start ELSE e.p_start + r.push_days END,
+                      CASE WHEN e.p_closed THEN e.p_finish ELSE greatest(e.p_finish, e.p_plan_finish + r.push_days) END,
+                      e.s_plan_start, e.s_plan_finish) AS push_days,
+            CASE WHEN e.p_project <> e.s_project THEN e.p_project ELSE r.via_project END AS via_project
         FROM pushes AS r
-        JOIN links AS l ON l.predecessor_id = r.work_item_id
-        JOIN nodes AS p ON p.work_item_id = l.predecessor_id
-        JOIN nodes AS s ON s.work_item_id = l.successor_id
+        JOIN edges AS e ON e.predecessor = r.node
     ) AS c
 ),
 -- The largest push over every round wins, then the first other project by id. An item no walk
 -- reaches (only inside a cycle too long for intermediate.dependency_cycles) is unpushed.
-best AS (
+reached AS (
     SELECT
-        i.work_item_id,
-        coalesce(max(r.push_days), 0) AS push_days,
-        arg_min_null(r.via_project_id, push_order(r.push_days, r.via_project_id)) AS via_project_id
+        node,
+        max(push_days) AS push_days,
+        arg_min_null(via_project, push_order(push_days, via_project)) AS via_project
+    FROM pushes
+    GROUP BY node
+),
+best AS (
+    SELECT i.work_item_id, coalesce(r.push_days, 0) AS push_days, pr.project_id AS via_project_id
     FROM items AS i
-    LEFT JOIN pushes AS r USING (work_item_id)
-    GROUP BY i.work_item_id
+    LEFT JOIN reached AS r USING (node)
+    LEFT JOIN projects AS pr ON pr.project = r.via_project
 )
 SELECT
     i.work_item_id,
