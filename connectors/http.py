@@ -43,6 +43,7 @@ import orjson
 import requests
 import urllib3.exceptions
 from pydantic import Field
+from requests.sessions import merge_setting
 
 from connectors.base import SourceError, SourceSpec
 from connectors.options import BoolOrPath, OptionsModel, Seconds, config_problem
@@ -215,6 +216,32 @@ def default_describe(source_id: str) -> Callable[[str, str, requests.Response], 
     return describe
 
 
+class _Session(requests.Session):
+    """A ``requests.Session`` that reads the proxy variables of the environment once per origin, not
+    per request: requests walks the whole of ``os.environ`` twice a request for them, which was
+    about a quarter of a paged sync's HTTP CPU. Everything else ``trust_env`` does (the CA bundle
+    variables, .netrc) is read per request as before; the proxy variables are fixed for a source's life.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._environ_proxies: dict[tuple[str, str, str | None], dict[str, str]] = {}
+
+    def merge_environment_settings(self, url: str, proxies: Any, stream: Any, verify: Any, cert: Any) -> Any:
+        if not self.trust_env or proxies is None:  # requests merges the environment's proxies only into a dict
+            return super().merge_environment_settings(url, proxies, stream, verify, cert)
+        scheme, netloc = urlsplit(url)[:2]
+        key = (scheme.lower(), netloc.lower(), proxies.get("no_proxy"))
+        if key not in self._environ_proxies:
+            self._environ_proxies[key] = requests.utils.get_environ_proxies(url, no_proxy=key[2])
+        for name, value in self._environ_proxies[key].items():
+            proxies.setdefault(name, value)
+        if verify is True or verify is None:  # the CA bundle variables, as requests reads them
+            verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or verify
+        return {"proxies": merge_setting(proxies, self.proxies), "stream": merge_setting(stream, self.stream),
+                "verify": merge_setting(verify, self.verify), "cert": merge_setting(cert, self.cert)}
+
+
 class HttpSource:
     """Requests to one REST source with the reliability and redaction rules above."""
 
@@ -231,7 +258,7 @@ class HttpSource:
         self.clock = clock
         self.requests_made = 0
         self.secrets: list[str] = list(secrets)
-        self.session = requests.Session()
+        self.session = _Session()
         self.session.verify = verify
         self.session.headers.update(headers or {})
         # One request (with its retries and waits) at a time: a prefetch thread and the caller share
