@@ -41,24 +41,28 @@ class LandingWriter:
         self.row_group_rows = row_group_rows
         self._writers: dict[str, pq.ParquetWriter] = {}
         self._pending: dict[str, list[pa.Table]] = {}
+        self._pending_rows: dict[str, int] = {}  # kept, not summed per write (200 pages a row group)
         self.rows: dict[str, int] = {}
 
     def write(self, table: str, data: pa.Table | pa.RecordBatch) -> None:
         if table not in self._writers:
             self._writers[table] = pq.ParquetWriter(self.partial_dir / f"{table}.parquet", data.schema)
             self._pending[table] = []
+            self._pending_rows[table] = 0
             self.rows[table] = 0
         if isinstance(data, pa.RecordBatch):
             data = pa.Table.from_batches([data])
         self._pending[table].append(data)
         self.rows[table] += data.num_rows
-        if sum(t.num_rows for t in self._pending[table]) >= self.row_group_rows:
+        self._pending_rows[table] += data.num_rows
+        if self._pending_rows[table] >= self.row_group_rows:
             self._flush(table)
 
     def _flush(self, table: str) -> None:
         if self._pending[table]:
             self._writers[table].write_table(pa.concat_tables(self._pending[table]), row_group_size=self.row_group_rows)
             self._pending[table] = []
+            self._pending_rows[table] = 0
 
     def commit(self) -> Path:
         for table in self._writers:
