@@ -80,12 +80,15 @@ STORY_POINTS = (0.0, 10_000.0)
 LAG_HOURS = (-100_000.0, 100_000.0)
 
 
+def within_bounds(value: float | None, bounds: tuple[float, float]) -> bool:
+    """Whether ``value`` is empty, or finite and within ``bounds`` (the test :func:`in_range` words)."""
+    return value is None or (math.isfinite(value) and bounds[0] <= value <= bounds[1])
+
+
 def in_range(value: float | None, bounds: tuple[float, float]) -> float | None:
     """``value`` when it is empty, or finite and within ``bounds``; else :class:`CellError` naming both."""
-    if value is None:
-        return None
-    low, high = bounds
-    if not math.isfinite(value) or not low <= value <= high:
+    if not within_bounds(value, bounds):
+        low, high = bounds
         raise OutOfRange(f"{value:g} is out of range; expected {low:g} to {high:g}")
     return value
 

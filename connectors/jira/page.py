@@ -31,6 +31,7 @@ from connectors.jira.mapping import (
     read_day,
     read_time,
 )
+from connectors.values import within_bounds
 
 #: What an issue is quarantined for (IssueError is a ValueError); anything else fails the source, as before.
 UNREADABLE = (AttributeError, KeyError, TypeError, ValueError)
@@ -115,8 +116,8 @@ _RANGED = [(ISSUES.names.index(column), bounds) for column, bounds in LIMITS.ite
 
 
 def _in_range(row: tuple[Any, ...]) -> bool:
-    """What ``check_ranges`` accepts (NaN fails every comparison, infinity the bounds)."""
-    return all(row[index] is None or low <= row[index] <= high for index, (low, high) in _RANGED)
+    """What ``check_ranges`` accepts, without raising: a refused issue is left to the row path's words."""
+    return all(within_bounds(row[index], bounds) for index, bounds in _RANGED)
 
 
 class _Buffers:
