@@ -218,8 +218,8 @@ def default_describe(source_id: str) -> Callable[[str, str, requests.Response], 
 
 class _Session(requests.Session):
     """A ``requests.Session`` that reads the proxy variables of the environment once per origin, not
-    per request: requests walks the whole of ``os.environ`` twice a request for them, which was
-    about a quarter of a paged sync's HTTP CPU. Everything else ``trust_env`` does (the CA bundle
+    per request: requests walks the whole of ``os.environ`` twice a request for them (about 5% of a
+    paged sync's HTTP-thread CPU, measured; see benchmarks/README.md). Everything else ``trust_env`` does (the CA bundle
     variables, .netrc) is read per request as before; the proxy variables are fixed for a source's life.
     """
 

@@ -26,9 +26,9 @@ TABLE_LAYERS = ("core", "intermediate", "marts")
 HISTORY_LAYER = "history"
 _OWN_RAW = re.compile(r"\braw\.this__([a-z_][a-z0-9_]*)\b")  # a kind's own raw table in its staging SQL
 _REFERENCE = re.compile(r"\b(staging|core|intermediate|marts|config|meta|history)\.([a-z_][a-z0-9_]*)\b")
+log = logging.getLogger("sightline.models")
 # A model reading the previous days of a snapshot built downstream of it: yesterday's rows exist
 # before today's run (warehouse.db creates the table empty on a new build file), so no edge.
-log = logging.getLogger("sightline.models")
 LAGGED_READS = {"intermediate.project_reports": {"history.project_health_snapshots"}}
 
 
