@@ -220,3 +220,18 @@ def test_the_slice_parser_stays_locked_down(tmp_path: Path, monkeypatch: pytest.
     assert len(seen) > 2  # the skeleton and every slice
     assert all(kw["resolve_entities"] is False and kw["no_network"] is True and kw["load_dtd"] is False
                and kw["huge_tree"] is False for kw in seen)
+
+
+def test_a_list_without_a_bare_record_end_tag_goes_to_iterparse_in_bounded_memory(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Tasks written with a prefix give no '</Task>' to cut at: rather than one slice of the whole
+    # list, the slices give up after 64 slices' worth of bytes and iterparse reads the file.
+    path = tmp_path / "prefixed.xml"
+    tasks = "".join(f"<p:Task><p:UID>{uid}</p:UID><p:OutlineLevel>1</p:OutlineLevel><p:Name>T{uid}</p:Name></p:Task>"
+                    for uid in range(1, 200))
+    path.write_text(f'<Project xmlns="{NS}" xmlns:p="{NS}"><Name>P</Name><Tasks>{tasks}</Tasks></Project>',
+                    encoding="utf-8")
+    expected = read_all(path, monkeypatch, NOWHERE)
+    skips = resumed(monkeypatch)
+    assert read_all(path, monkeypatch, EVERYWHERE, slice_bytes=100) == expected and skips == [0]
+    assert len(expected["tasks"]) == 199

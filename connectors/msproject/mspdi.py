@@ -2,7 +2,9 @@
 
 The file is parsed with ``lxml.etree.iterparse``; each ``Task``, ``Resource``, ``Assignment`` and
 ``ExtendedAttribute`` definition is read when its element ends, then cleared, so memory does not
-grow with the number of tasks. Tasks and assignments go into column buffers (``columns.Cells``)
+grow with the number of tasks. A large plain file is parsed instead in slices on a second thread
+(``slices``: lxml frees the GIL while it parses, so the parse overlaps the reading), which yields
+the same records in the same order. Tasks and assignments go into column buffers (``columns.Cells``)
 and are typed 5,000 at a time with Arrow compute; a batch holding a value the bulk path will not
 judge is mapped row by row instead (``_mspdi_task``), which quarantines as it always did.
 Elements are found by local name, so a file without

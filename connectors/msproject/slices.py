@@ -202,6 +202,8 @@ def _pieces(handle: Any, item: _List, size: int) -> Iterator[bytes]:
         pending += block
         cut = len(pending) if remaining == 0 else pending.rfind(closing)
         if cut < 0:
+            if len(pending) > 64 * size:
+                raise NotPlain  # no record end for this long (prefixed tags?): iterparse, in bounded memory
             continue  # one record longer than a slice: read on
         cut += 0 if remaining == 0 else len(closing)
         piece, pending = pending[:cut], pending[cut:]
