@@ -264,10 +264,7 @@ def _iterparse(path: Path, name: str, properties: dict[str, str], skip: int) -> 
     """iter_elements with lxml's iterparse, leaving out the first ``skip`` records."""
     # Only record elements raise events ({*} matches any namespace or none): the parser does the
     # filtering in C, and each record's children are read when the record ends.
-    context = etree.iterparse(
-        str(path), events=("end",), tag=RECORD_TAGS, resolve_entities=False, load_dtd=False, no_network=True,
-        dtd_validation=False, huge_tree=False, remove_comments=True, remove_pis=True,
-    )
+    context = etree.iterparse(str(path), events=("end",), tag=RECORD_TAGS, **slices.SETTINGS)
     checked = False
     try:
         for _, element in context:

@@ -41,10 +41,14 @@ class NotPlain(Exception):
     """This file, or the rest of it, is for ``iterparse``."""
 
 
+#: Every MSPDI parse, iterparse or slice: no DTD, no entities, no network, lxml's normal size limits.
+SETTINGS: dict[str, bool] = {"resolve_entities": False, "load_dtd": False, "no_network": True,
+                             "dtd_validation": False, "huge_tree": False, "remove_comments": True,
+                             "remove_pis": True}
+
+
 def parser() -> etree.XMLParser:
-    """iterparse's settings in mspdi.iter_elements: no DTD, no entities, no network, normal size limits."""
-    return etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True, dtd_validation=False,
-                           huge_tree=False, remove_comments=True, remove_pis=True)
+    return etree.XMLParser(**SETTINGS)
 
 
 @dataclass(frozen=True)
