@@ -108,10 +108,8 @@ def read_head(client: Any, path: str, response: Any) -> tuple[RawPage, str | Non
 
 
 def _read(raw: bytes, schema: pa.Schema, rows: int = 1) -> pa.Table | None:
-    """``rows`` compact JSON objects, one a line, read against ``schema``; None when the reader refuses
-    them, or a page holds a ``changelog`` (expanded history: the row path maps it)."""
-    if not raw or raw.lstrip()[:1] != b"{" or raw.count(b"\n") != rows - 1 or b"\r" in raw \
-            or b'"changelog"' in raw:
+    """``rows`` compact JSON objects, one a line, read against ``schema``; None when the reader refuses them."""
+    if not raw or raw.lstrip()[:1] != b"{" or raw.count(b"\n") != rows - 1 or b"\r" in raw:
         return None  # not one object a line (and Arrow's reader crashes on a top-level null)
     options = pj.ReadOptions(block_size=len(raw) + 1, use_threads=False)
     try:
@@ -160,7 +158,10 @@ def map_pages(pages: list[RawPage] | list[dict], fields: FieldIds, risk_type: st
 
 def _arrow_pages(pages: list[RawPage], schema: pa.Schema, fields: FieldIds, risk_type: str,
                  report_type: str) -> list[PageTables] | None:
-    table = _read(b"\n".join(page.content for page in pages), schema, len(pages))
+    joined = b"\n".join(page.content for page in pages)
+    if b'"changelog"' in joined:  # expanded history (or those words in a text): the row path maps it
+        return None
+    table = _read(joined, schema, len(pages))
     if table is None:
         return None
     lists = table.column("issues").combine_chunks()
