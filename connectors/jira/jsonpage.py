@@ -139,9 +139,10 @@ def batched(pages: Iterable[RawPage | list[dict]], size: int = BATCH_PAGES) -> I
 
 def map_pages(pages: list[RawPage] | list[dict], fields: FieldIds, risk_type: str,
               report_type: str) -> list[PageTables]:
-    """Raw pages mapped together in the Arrow path, one ``PageTables`` each; when a value is not read
-    exactly there, each page alone, and a page refused alone in the row path. A decoded page (a list
-    of issues) goes to the row path."""
+    """Raw pages mapped together in the Arrow path: one ``PageTables`` for them all when no issue is
+    on two of them (the spool, which prefers an issue's later read, then has nothing to choose), else
+    one a page. When a value is not read exactly there, each page alone, and a page refused alone in
+    the row path. A decoded page (a list of issues) goes to the row path."""
     if not pages or not isinstance(pages[0], RawPage):
         TAKEN["rows"] += 1
         return [page_tables(pages, fields, risk_type, report_type)]  # type: ignore[arg-type]
@@ -171,6 +172,9 @@ def _arrow_pages(pages: list[RawPage], schema: pa.Schema, fields: FieldIds, risk
     if mapped is None:
         return None
     tables, issue_of = mapped
+    ids = tables["issues"].column("issue_id")
+    if pc.count_distinct(ids).as_py() == len(ids):  # no issue twice: no later read to prefer, one spool page
+        return [PageTables(tables)]
     ends = list(accumulate(page.count for page in pages))
     cuts = {name: [0] + [pc.sum(pc.less(issue_of[name], end)).as_py() or 0 for end in ends]
             for name in issue_of}
