@@ -19,8 +19,16 @@ from test_jira_page import ADF, FIELDS, UNREADABLE, by_rows, varied_page
 
 from connectors.http import decode_json
 from connectors.jira import jsonpage
-from connectors.jira.jsonpage import RawPage, batched, map_pages, read_head
-from connectors.jira.page import PageTables
+from connectors.jira.jsonpage import (
+    RawChanges,
+    RawPage,
+    batched,
+    changes_table,
+    map_pages,
+    read_changes,
+    read_head,
+)
+from connectors.jira.page import PageTables, changelog_table
 
 TABLES = ("issues", "links", "versions", "changelog")
 
@@ -214,3 +222,65 @@ def test_failures_carry_the_decoded_issue_for_the_quarantine_row() -> None:
     [page] = mapped([raw_page(issues)])
     [(issue, exc)] = page.failures
     assert isinstance(exc, UNREADABLE) and str(exc) == "the issue has no key" and issue == issues[0]
+
+
+def changes(page: dict) -> tuple[RawChanges | dict, str | None]:
+    return read_changes(Client(), "/rest/api/3/changelog/bulkfetch", response(json.dumps(page).encode()))
+
+
+def history_page(logs: int, seed: int = 7) -> dict:
+    """A bulkfetch answer: histories of varied items, Jira-spelled times, an issue without history."""
+    def created(n: int) -> str:
+        moment = dt.datetime(2026, 1, 5, 9, tzinfo=dt.UTC) + dt.timedelta(minutes=37 * n + seed)
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{n % 1000:03d}" + ("Z" if n % 2 else "+0530")
+
+    def items(n: int) -> list[dict]:
+        return [{"fieldId": "status", "field": "status", "fromString": f"S{n}", "toString": f"S{n + 1}"},
+                {"fieldId": "assignee", "field": "assignee", "toString": "Priya"},
+                {"field": "status", "fromString": None, "toString": "Done"}][: 1 + n % 3]
+
+    return {"issueChangeLogs": [{"issueId": str(10000 + i), "changeHistories": [
+        {"id": f"h{i}-{j}", "created": created(i * 3 + j), "items": items(i + j)} for j in range(i % 4)]}
+        for i in range(logs)], "nextPageToken": "next"}
+
+
+def test_status_history_read_by_arrow_equals_the_row_path() -> None:
+    page = history_page(300)
+    page["issueChangeLogs"][2]["changeHistories"][1]["created"] = "2026-01-05T10:00:00.000+0530"  # 04:30 UTC
+    raw, token = changes(page)
+    assert isinstance(raw, RawChanges) and token == "next"
+    before = taken()
+    table = changes_table(raw)
+    assert delta(before) == {"arrow": 1, "rows": 0}
+    assert table.equals(changelog_table(page))
+    # By hand: issue 10001 has one history (n = 3: 09:00 + 111 + 7 minutes, .003 s, odd so Z), one status item.
+    first = table.to_pylist()[0]
+    assert first == {"issue_id": "10001", "issue_key": None, "changed_at": dt.datetime(2026, 1, 5, 10, 58, 0, 3000),
+                     "from_status": "S1", "to_status": "S2"}
+    assert table.num_rows > 200
+    assert table.filter(pa.compute.equal(table["issue_id"], "10002"))["changed_at"].to_pylist()[-1] == dt.datetime(
+        2026, 1, 5, 4, 30)
+
+
+@pytest.mark.parametrize("spoil", [
+    lambda page: page["issueChangeLogs"][4]["changeHistories"][0].update(created="2026-01-06T10:00:00+01:00"),
+    lambda page: page["issueChangeLogs"][5]["changeHistories"][1].update(created="last Tuesday"),
+    lambda page: page["issueChangeLogs"][2].update(issueId=10002),  # a number: the reader refuses
+    lambda page: page["issueChangeLogs"][3].update(issueId=None),  # the row path's "None"
+])
+def test_status_history_arrow_refuses_goes_to_changelog_table(spoil: Any) -> None:
+    page = history_page(30)
+    spoil(page)
+    try:
+        expected: pa.Table | str = changelog_table(copy.deepcopy(page))
+    except UNREADABLE as exc:
+        expected = str(exc)
+    raw, _ = changes(page)
+    before = taken()
+    try:
+        got: pa.Table | str = changes_table(raw)
+    except UNREADABLE as exc:
+        got = str(exc)
+    if isinstance(raw, RawChanges):
+        assert delta(before) == {"arrow": 0, "rows": 1}
+    assert got == expected if isinstance(expected, str) else got.equals(expected)

@@ -33,7 +33,7 @@ import pyarrow.compute as pc
 from connectors.base import PRESENT_KEYS_TABLE, Batch, Connector, ExtractContext, SourceError
 from connectors.http import prefetched
 from connectors.jira.client import JiraClient
-from connectors.jira.jsonpage import RawPage, batched, map_pages
+from connectors.jira.jsonpage import RawChanges, RawPage, batched, changes_table, map_pages, read_changes
 from connectors.jira.mapping import (
     CUSTOM_FIELD_NAMES,
     RAW_SCHEMAS,
@@ -42,7 +42,6 @@ from connectors.jira.mapping import (
     epoch_ms,
 )
 from connectors.jira.options import JiraOptions
-from connectors.jira.page import changelog_table
 from connectors.jira.search import (
     cloud_by_id,
     cloud_count,
@@ -293,11 +292,11 @@ class JiraConnector(Connector):
         """Status history of the fetched issues, 1000 issues a call (not expand=changelog, which truncates);
         the next call is made while this one's rows are built."""
         for page in prefetched(self._changelog_pages(client, issue_ids)):
-            table = changelog_table(page)
+            table = changes_table(page)
             if table.num_rows:
                 yield Batch("changelog", table)
 
-    def _changelog_pages(self, client: JiraClient, issue_ids: pa.ChunkedArray) -> Iterator[dict[str, Any]]:
+    def _changelog_pages(self, client: JiraClient, issue_ids: pa.ChunkedArray) -> Iterator[RawChanges | dict]:
         for start in range(0, len(issue_ids), CHANGELOG_BATCH):
             chunk = issue_ids[start:start + CHANGELOG_BATCH].to_pylist()
             token = None
@@ -305,9 +304,9 @@ class JiraConnector(Connector):
                 body: dict[str, Any] = {"issueIdsOrKeys": chunk, "fieldIds": ["status"], "maxResults": 1000}
                 if token:
                     body["nextPageToken"] = token
-                page = client.post(f"{self.api}/changelog/bulkfetch", body) or {}
+                path = f"{self.api}/changelog/bulkfetch"
+                page, token = read_changes(client, path, client.post_response(path, body))
                 yield page
-                token = page.get("nextPageToken")
                 if not token:
                     break
 
