@@ -263,8 +263,8 @@ def test_status_history_read_by_arrow_equals_the_row_path() -> None:
 
 
 @pytest.mark.parametrize("spoil", [
-    lambda page: page["issueChangeLogs"][4]["changeHistories"][0].update(created="2026-01-06T10:00:00+01:00"),
-    lambda page: page["issueChangeLogs"][5]["changeHistories"][1].update(created="last Tuesday"),
+    lambda page: page["issueChangeLogs"][5]["changeHistories"][0].update(created="2026-01-06T10:00:00+01:00"),
+    lambda page: page["issueChangeLogs"][6]["changeHistories"][1].update(created="last Tuesday"),
     lambda page: page["issueChangeLogs"][2].update(issueId=10002),  # a number: the reader refuses
     lambda page: page["issueChangeLogs"][3].update(issueId=None),  # the row path's "None"
 ])
