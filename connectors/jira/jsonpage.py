@@ -54,9 +54,10 @@ STANDARD_SHAPES = {
     "priority": _NAMED,
 }
 assert set(STANDARD_SHAPES) == set(STANDARD_FIELDS)
-#: Search pages mapped together (Arrow's reader and each compute call cost about the same for 50
-#: issues as for 1,000), and how many pages the search reads ahead meanwhile.
-BATCH_PAGES = 20
+#: Search pages mapped together (a compute call costs about the same for 50 issues as for 2,500:
+#: mapping took 1.0 ms a page 20 together, 0.7-0.85 ms 50 together), and how many pages the search
+#: reads ahead meanwhile, so the server is not idle while a group is mapped.
+BATCH_PAGES = 50
 RAW_AHEAD = BATCH_PAGES
 _HEAD = pa.schema([("issues", pa.list_(pa.struct([]))), ("nextPageToken", TEXT), ("isLast", FLAG)])
 _ANY_TIME, _ANY_DAY = f"^(?:{_TIME})$", f"^(?:{_DAY})$"
