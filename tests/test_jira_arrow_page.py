@@ -284,3 +284,23 @@ def test_status_history_arrow_refuses_goes_to_changelog_table(spoil: Any) -> Non
     if isinstance(raw, RawChanges):
         assert delta(before) == {"arrow": 0, "rows": 1}
     assert got == expected if isinstance(expected, str) else got.equals(expected)
+
+
+def test_an_expanded_history_is_left_to_the_row_path_however_its_key_is_spelled() -> None:
+    issues = varied_page(8)[-3:]
+    issues[0]["changelog"] = {"histories": []}  # nothing to map: Arrow reads the page
+    empty = raw_page(issues)
+    issues_with = copy.deepcopy(issues)
+    issues_with[1]["changelog"] = {"histories": [{"created": "2026-01-06T10:00:00.000+0100", "items": [
+        {"field": "status", "fromString": "To Do", "toString": "Done"}]}]}
+    # The same answer with the key written as a JSON escape: no byte search would see it, the reader does.
+    body = answer(issues_with).replace(b'"changelog"', b'"change\\u006cog"')
+    assert json.loads(body) == {"issues": issues_with}
+    escaped = read_head(Client(), "/rest/api/3/search/jql", response(body))[0]
+    before = taken()
+    [first] = mapped([empty])
+    [second] = mapped([escaped])
+    assert delta(before) == {"arrow": 1, "rows": 1}
+    assert_as_rows([first], issues)
+    assert_as_rows([second], issues_with)
+    assert second.tables["changelog"].column("changed_at").to_pylist() == [dt.datetime(2026, 1, 6, 9, 0)]

@@ -8,7 +8,7 @@ ignored by the reader) and maps their issues together. A value of another JSON t
 schema's (a custom field that is a string here and a number there) makes the reader refuse, and
 ``arrow_tables`` refuses (None) at the first value it does not read exactly as ``issue_values``
 does: a time or date of another spelling, a number out of range, a missing key, an ADF document, a
-null inside a list. Refused pages are tried alone, and a page refused alone goes, whole, to the row
+null inside a list, an expanded history. Refused pages are tried alone, and a page refused alone goes, whole, to the row
 path (``page_tables`` on the decoded dicts), so values, quarantine rows and error texts are the row
 path's own. ``TAKEN`` counts which path each page took.
 """
@@ -59,6 +59,8 @@ assert set(STANDARD_SHAPES) == set(STANDARD_FIELDS)
 #: reads ahead meanwhile, so the server is not idle while a group is mapped.
 BATCH_PAGES = 50
 RAW_AHEAD = BATCH_PAGES
+#: An issue's expanded history, read only to see whether there is any (the row path maps it).
+_EXPANDED = pa.struct([("histories", pa.list_(pa.struct([])))])
 _HEAD = pa.schema([("issues", pa.list_(pa.struct([]))), ("nextPageToken", TEXT), ("isLast", FLAG)])
 _ANY_TIME, _ANY_DAY = f"^(?:{_TIME})$", f"^(?:{_DAY})$"
 #: Which path each page took: "arrow", or "rows" (the reader or the mapping refused it).
@@ -92,7 +94,7 @@ def search_schema(fields: FieldIds) -> pa.Schema | None:
             continue
         if field_id in STANDARD_SHAPES or shapes.setdefault(field_id, shape) != shape:
             return None
-    issue = pa.struct([("id", TEXT), ("key", TEXT), ("fields", pa.struct(list(shapes.items())))])
+    issue = pa.struct([("id", TEXT), ("key", TEXT), ("fields", pa.struct(list(shapes.items()))), ("changelog", _EXPANDED)])
     return pa.schema([("issues", pa.list_(issue)), ("nextPageToken", TEXT), ("isLast", FLAG)])
 
 
@@ -160,10 +162,7 @@ def map_pages(pages: list[RawPage] | list[dict], fields: FieldIds, risk_type: st
 
 def _arrow_pages(pages: list[RawPage], schema: pa.Schema, fields: FieldIds, risk_type: str,
                  report_type: str) -> list[PageTables] | None:
-    joined = b"\n".join(page.content for page in pages)
-    if b'"changelog"' in joined:  # expanded history (or those words in a text): the row path maps it
-        return None
-    table = _read(joined, schema, len(pages))
+    table = _read(b"\n".join(page.content for page in pages), schema, len(pages))
     if table is None:
         return None
     lists = table.column("issues").combine_chunks()
@@ -203,6 +202,8 @@ class _Page:
         _require(_all(pc.and_(_truthy(self.key), _truthy(self.issue_id))))
         self.project_key = self.get("project", "key")
         _require(_all(_truthy(self.project_key)))  # else derived from the key: left to the row path
+        histories = pc.struct_field(issues, ["changelog", "histories"])
+        _require(_all(pc.equal(pc.list_value_length(histories), 0)))  # expanded history: the row path's
 
     def get(self, *path: str) -> pa.Array:
         return pc.struct_field(self.issues, ["fields", *path])
