@@ -8,9 +8,9 @@ ignored by the reader) and maps their issues together. A value of another JSON t
 schema's (a custom field that is a string here and a number there) makes the reader refuse, and
 ``arrow_tables`` refuses (None) at the first value it does not read exactly as ``issue_values``
 does: a time or date of another spelling, a number out of range, a missing key, an ADF document, a
-null inside a list, an expanded history. Refused pages are tried alone, and a page refused alone goes, whole, to the row
-path (``page_tables`` on the decoded dicts), so values, quarantine rows and error texts are the row
-path's own. ``TAKEN`` counts which path each page took.
+null inside a list, an expanded history. Refused pages are tried alone, and a page refused alone
+goes, whole, to the row path (``page_tables`` on the decoded dicts), so values, quarantine rows and
+error texts are the row path's own. ``TAKEN`` counts which path each page took.
 """
 
 from __future__ import annotations
@@ -25,8 +25,10 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pj
+import requests
 
 from connectors import values as v
+from connectors.jira.client import JiraClient
 from connectors.jira.mapping import DATE, ISSUES, LIMITS, RAW_SCHEMAS, STANDARD_FIELDS, TEXT, TS, FieldIds
 from connectors.jira.page import _DAY, _TIME, UNREADABLE, PageTables, _utc, changelog_table, page_tables
 
@@ -53,6 +55,7 @@ STANDARD_SHAPES = {
     "fixVersions": pa.list_(pa.struct([("id", TEXT), ("name", TEXT), ("releaseDate", TEXT), ("released", FLAG)])),
     "priority": _NAMED,
 }
+# A field added to the search's request list must be given its shape here, or it would read as null.
 assert set(STANDARD_SHAPES) == set(STANDARD_FIELDS)
 #: Search pages mapped together (a compute call costs about the same for 50 issues as for 2,500:
 #: mapping took 1.0 ms a page 20 together, 0.7-0.85 ms 50 together), and how many pages the search
@@ -98,7 +101,8 @@ def search_schema(fields: FieldIds) -> pa.Schema | None:
     return pa.schema([("issues", pa.list_(issue)), ("nextPageToken", TEXT), ("isLast", FLAG)])
 
 
-def read_head(client: Any, path: str, response: Any) -> tuple[RawPage, str | None, bool | None] | None:
+def read_head(client: JiraClient, path: str, response: requests.Response
+              ) -> tuple[RawPage, str | None, bool | None] | None:
     """A search answer's page (undecoded), ``nextPageToken`` and ``isLast``, read by Arrow (which
     releases the GIL and makes no Python object per issue); None when the reader refuses it."""
     raw = response.content
@@ -481,7 +485,7 @@ class RawChanges:
     decode: Callable[[], Any]
 
 
-def read_changes(client: Any, path: str, response: Any) -> tuple[RawChanges | dict, str | None]:
+def read_changes(client: JiraClient, path: str, response: requests.Response) -> tuple[RawChanges | dict, str | None]:
     """A status-history answer (read by Arrow, or decoded when the reader refuses it) and its
     ``nextPageToken``."""
     table = _read(response.content, _CHANGES)
