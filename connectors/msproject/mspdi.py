@@ -2,7 +2,9 @@
 
 The file is parsed with ``lxml.etree.iterparse``; each ``Task``, ``Resource``, ``Assignment`` and
 ``ExtendedAttribute`` definition is read when its element ends, then cleared, so memory does not
-grow with the number of tasks. Tasks and assignments go into column buffers (``columns.Cells``)
+grow with the number of tasks. A large plain file is parsed instead in slices on a second thread
+(``slices``: lxml frees the GIL while it parses, so the parse overlaps the reading), which yields
+the same records in the same order. Tasks and assignments go into column buffers (``columns.Cells``)
 and are typed 5,000 at a time with Arrow compute; a batch holding a value the bulk path will not
 judge is mapped row by row instead (``_mspdi_task``), which quarantines as it always did.
 Elements are found by local name, so a file without
@@ -31,6 +33,7 @@ import pyarrow.compute as pc
 from lxml import etree
 
 from connectors.base import Batch, ExtractContext, SourceError
+from connectors.msproject import slices
 from connectors.msproject.calendars import Calendar, Resolver, parse_mspdi_calendar, window
 from connectors.msproject.columns import (
     Cells,
@@ -231,14 +234,37 @@ def iter_records(path: Path, name: str, properties: dict[str, str]) -> Iterator[
 
 
 def iter_elements(path: Path, name: str, properties: dict[str, str]) -> Iterator[tuple[str, etree._Element]]:
-    """As :func:`iter_records`, but every record as its element, valid only until the next one."""
+    """As :func:`iter_records`, but every record as its element, valid only until the next one.
+
+    A large plain file is read in slices parsed on a second thread (``slices``); any other file,
+    or the rest of one whose slices stop being plain, with ``iterparse``.
+    """
     check_prologue(path, name)
+    done = 0
+    if path.stat().st_size >= slices.MIN_BYTES:
+        def first_event(root: etree._Element, child: etree._Element | None) -> None:
+            _check_root(root, name)
+            _read_properties(root, properties, child)
+
+        try:
+            for record in slices.plain_records(path, _record_kind, first_event):
+                yield record
+                done += 1
+            return
+        except slices.NotPlain:
+            pass  # iterparse reads on from the first record not yet given, and words any error
+    yield from _iterparse(path, name, properties, done)
+
+
+def _record_kind(tag: Any) -> str | None:
+    return RECORD_KINDS.get(local(tag))
+
+
+def _iterparse(path: Path, name: str, properties: dict[str, str], skip: int) -> Iterator[tuple[str, etree._Element]]:
+    """iter_elements with lxml's iterparse, leaving out the first ``skip`` records."""
     # Only record elements raise events ({*} matches any namespace or none): the parser does the
     # filtering in C, and each record's children are read when the record ends.
-    context = etree.iterparse(
-        str(path), events=("end",), tag=RECORD_TAGS, resolve_entities=False, load_dtd=False, no_network=True,
-        dtd_validation=False, huge_tree=False, remove_comments=True, remove_pis=True,
-    )
+    context = etree.iterparse(str(path), events=("end",), tag=RECORD_TAGS, **slices.SETTINGS)
     checked = False
     try:
         for _, element in context:
@@ -251,7 +277,10 @@ def iter_elements(path: Path, name: str, properties: dict[str, str]) -> Iterator
             grand = parent.getparent() if parent is not None else None
             if grand is None or grand.getparent() is not None:
                 continue  # a task's own ExtendedAttribute value: read with its task
-            yield RECORD_KINDS[local(element.tag)], element
+            if skip:
+                skip -= 1  # already given from the slices
+            else:
+                yield RECORD_KINDS[local(element.tag)], element
             element.clear()
             while element.getprevious() is not None:  # free what was already read
                 del parent[0]
@@ -274,8 +303,11 @@ def _check_root(root: etree._Element, name: str) -> None:
         )
 
 
-def _read_properties(root: etree._Element, properties: dict[str, str]) -> None:
+def _read_properties(root: etree._Element, properties: dict[str, str], before: etree._Element | None = None) -> None:
+    """The root's property elements (those before ``before``: the ones iterparse has seen by then)."""
     for child in root:
+        if child is before:
+            break
         tag = local(child.tag)
         if tag in PROJECT_PROPERTIES and len(child) == 0:
             properties[tag] = (child.text or "").strip()

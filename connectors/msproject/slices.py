@@ -1,0 +1,255 @@
+"""A large plain MSPDI file read in slices: lxml parses the next slice on a background thread
+while the records of the last one are read, so the parse overlaps the reading.
+
+``iterparse`` holds the GIL for the whole parse, but lxml releases it while it parses a document
+from memory. A plan is mostly two lists, ``<Tasks>`` and ``<Assignments>``; in a plain file - UTF-8,
+no ``<!`` (comment, CDATA, DTD) and no ``<?`` after the XML declaration, each list a bare
+``<Tasks>``/``<Assignments>`` child of the root - the file is read as:
+
+- the skeleton: the file with those lists emptied, parsed whole (properties, calendars, custom
+  field definitions, resources: small);
+- each list's content, cut after a ``</Task>`` (``</Assignment>``) about every :data:`SLICE_BYTES`,
+  each slice wrapped in the root's namespaces and parsed on its own, one slice ahead.
+
+Without comments or CDATA every ``</Task>`` in the bytes is an end tag, and a cut anywhere but
+between two records (a nested ``Task``) leaves a slice that is not well-formed: it cannot pass
+unnoticed. Anything unexpected raises :class:`NotPlain`; the caller then reads with ``iterparse``
+(from where the slices stopped), which also words every error. Records come out in file order,
+as ``mspdi.iter_elements`` yields them, with the same parser settings (no DTD, no entities, no network).
+"""
+
+from __future__ import annotations
+
+import codecs
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import quoteattr
+
+from lxml import etree
+
+MIN_BYTES = 2 * 1024 * 1024  # smaller files gain nothing from a second thread: iterparse reads them
+SLICE_BYTES = 256 * 1024  # ~300 tasks a slice; two wait at most. 1 MB slices cost +35 MB RSS, 4 MB +150 MB
+SCAN_BYTES = 4 * 1024 * 1024
+LISTS = {"Tasks": "Task", "Assignments": "Assignment"}
+
+
+class NotPlain(Exception):
+    """This file, or the rest of it, is for ``iterparse``."""
+
+
+#: Every MSPDI parse, iterparse or slice: no DTD, no entities, no network, lxml's normal size limits.
+SETTINGS: dict[str, bool] = {"resolve_entities": False, "load_dtd": False, "no_network": True,
+                             "dtd_validation": False, "huge_tree": False, "remove_comments": True,
+                             "remove_pis": True}
+
+
+def parser() -> etree.XMLParser:
+    return etree.XMLParser(**SETTINGS)
+
+
+@dataclass(frozen=True)
+class _List:
+    name: str  # Tasks | Assignments
+    start: int  # offset of the content, right after <Tasks>
+    end: int  # offset of </Tasks>
+
+
+def survey(path: Path) -> list[_List]:
+    """The lists of a plain file, in file order; NotPlain for any other file."""
+    patterns = [b"<!", b"<?", *(f"<{name}>".encode() for name in LISTS), *(f"</{name}>".encode() for name in LISTS)]
+    with path.open("rb") as handle:
+        start = _after_declaration(handle.read(1024))
+        found = _first(handle, patterns, start)
+    if b"<!" in found or b"<?" in found:
+        raise NotPlain
+    lists = []
+    for name in LISTS:
+        opening, closing = found.get(f"<{name}>".encode()), found.get(f"</{name}>".encode())
+        if opening is None and closing is None:
+            continue
+        if opening is None or closing is None or closing < opening:
+            raise NotPlain
+        lists.append(_List(name, opening + len(name) + 2, closing))
+    lists.sort(key=lambda item: item.start)
+    if not lists or any(a.end > b.start for a, b in zip(lists, lists[1:], strict=False)):
+        raise NotPlain
+    return lists
+
+
+def _after_declaration(head: bytes) -> int:
+    """Where the XML declaration (and a UTF-8 BOM) end; NotPlain for any encoding but UTF-8."""
+    skip = len(codecs.BOM_UTF8) if head.startswith(codecs.BOM_UTF8) else 0
+    if b"\x00" in head:  # UTF-16 or UTF-32
+        raise NotPlain
+    if not head.startswith(b"<?xml", skip):
+        return skip
+    end = head.find(b"?>", skip)
+    declaration = head[skip:end].lower().replace(b"'", b'"') if end >= 0 else b""
+    if end < 0 or (b"encoding=" in declaration and b'encoding="utf-8"' not in declaration
+                   and b'encoding="utf8"' not in declaration):
+        raise NotPlain
+    return end + 2
+
+
+def _first(handle: Any, patterns: list[bytes], start: int) -> dict[bytes, int]:
+    """The offset of each pattern's first occurrence from ``start``, streamed a block at a time."""
+    found: dict[bytes, int] = {}
+    overlap = max(map(len, patterns)) - 1
+    handle.seek(start)
+    offset, buffer = start, b""
+    while block := handle.read(SCAN_BYTES):
+        buffer += block
+        for pattern in patterns:
+            if pattern not in found and (at := buffer.find(pattern)) >= 0:
+                found[pattern] = offset + at
+        if b"<!" in found or b"<?" in found:
+            break  # not plain: the rest does not matter
+        keep = max(0, len(buffer) - overlap)
+        offset, buffer = offset + keep, buffer[keep:]
+    return found
+
+
+def skeleton(path: Path, lists: list[_List]) -> etree._Element:
+    """The file without the lists' content, parsed: its root; NotPlain when it does not parse or a
+    list is not the root's only child of that name (iterparse then reads the file and words the error)."""
+    parts, position = [], 0
+    with path.open("rb") as handle:
+        for item in lists:
+            parts.append(handle.read(item.start - position))
+            handle.seek(item.end)
+            position = item.end
+        parts.append(handle.read())
+    try:
+        root = etree.fromstring(b"".join(parts), parser())
+    except etree.XMLSyntaxError:
+        raise NotPlain from None
+    for item in lists:
+        found = list(root.iter(f"{{*}}{item.name}"))
+        if len(found) != 1 or found[0].getparent() is not root or len(found[0]):
+            raise NotPlain
+    return root
+
+
+class Slices:
+    """The lists' content parsed ahead on one background thread, slice by slice, in file order."""
+
+    def __init__(self, path: Path, root: etree._Element, lists: list[_List]):
+        namespaces = "".join(f" xmlns{':' + prefix if prefix else ''}={quoteattr(uri)}"
+                             for prefix, uri in root.nsmap.items())
+        self.wrap = f"<Project{namespaces}>".encode()
+        self.path, self.lists = path, lists
+        self.ready: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=2)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._parse_all, name="mspdi-slices", daemon=True)
+        self.thread.start()
+
+    def records(self, name: str) -> Iterator[etree._Element]:
+        """The elements of list ``name`` (the next one in file order), slice by slice: each slice's
+        wrapper element, whose children are the list's own children."""
+        while True:
+            kind, value = self.ready.get()
+            if kind == "end":
+                if value != name:
+                    raise NotPlain
+                return
+            if kind == "error":
+                raise NotPlain from value
+            yield value
+
+    def close(self) -> None:
+        self.stop.set()
+        while self.thread.is_alive():  # unblock a put waiting for room
+            try:
+                self.ready.get(timeout=0.05)
+            except queue.Empty:
+                pass
+        self.thread.join()
+
+    def _parse_all(self) -> None:
+        try:
+            with self.path.open("rb") as handle:
+                for item in self.lists:
+                    for piece in _pieces(handle, item, SLICE_BYTES):
+                        tag = item.name.encode()
+                        document = b"%s<%s>%s</%s></Project>" % (self.wrap, tag, piece, tag)
+                        if not self._put("slice", etree.fromstring(document, parser())[0]):
+                            return
+                    if not self._put("end", item.name):
+                        return
+        except Exception as exc:  # a slice that does not parse: the caller goes on with iterparse
+            self._put("error", exc)
+
+    def _put(self, kind: str, value: Any) -> bool:
+        while not self.stop.is_set():
+            try:
+                self.ready.put((kind, value), timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+
+def _pieces(handle: Any, item: _List, size: int) -> Iterator[bytes]:
+    """The list's content in pieces of about ``size`` bytes, each ending after a record's end tag."""
+    closing = f"</{LISTS[item.name]}>".encode()
+    handle.seek(item.start)
+    remaining, pending = item.end - item.start, b""
+    while remaining > 0:
+        block = handle.read(min(size, remaining))
+        if not block:
+            raise NotPlain  # the file shrank while it was read
+        remaining -= len(block)
+        pending += block
+        cut = len(pending) if remaining == 0 else pending.rfind(closing)
+        if cut < 0:
+            if len(pending) > 64 * size:
+                raise NotPlain  # no record end for this long (prefixed tags?): iterparse, in bounded memory
+            continue  # one record longer than a slice: read on
+        cut += 0 if remaining == 0 else len(closing)
+        piece, pending = pending[:cut], pending[cut:]
+        yield piece
+
+
+def plain_records(path: Path, record_kind: Callable[[Any], str | None],
+                  first_event: Callable[[etree._Element, etree._Element | None], None]) -> Iterator[tuple[str, etree._Element]]:
+    """(kind, element) of every record of a plain file in file order - what iter_elements yields.
+
+    ``record_kind`` maps a tag to its record kind (None for other elements); ``first_event(root,
+    child)`` is called once, before the first record and as iterparse would: with the root child
+    holding the first record-tagged element (None when none has one), whose earlier siblings are
+    the properties iterparse has seen by then. Raises NotPlain before the first record for a file
+    that is not plain, or later, with every record yielded so far exactly what iterparse yields.
+    """
+    lists = survey(path)
+    root = skeleton(path, lists)
+    containers = {next(root.iter(f"{{*}}{item.name}")): item.name for item in lists}  # held: same proxies
+    reader = Slices(path, root, lists)
+    seen = False
+    try:
+        for child in root:
+            name = containers.get(child)
+            if name is None:
+                if not seen and any(record_kind(element.tag) for element in child.iter()):
+                    first_event(root, child)
+                    seen = True
+                for element in child:
+                    kind = record_kind(element.tag)
+                    if kind:
+                        yield kind, element
+                continue
+            for wrapper in reader.records(name):
+                if not seen and any(record_kind(element.tag) for element in wrapper.iter()):
+                    first_event(root, child)
+                    seen = True
+                for element in wrapper:
+                    kind = record_kind(element.tag)
+                    if kind:
+                        yield kind, element
+        if not seen:
+            first_event(root, None)
+    finally:
+        reader.close()
