@@ -68,10 +68,21 @@ class JiraClient:
     def post(self, path: str, body: Mapping[str, Any]) -> Any:
         return self._request("POST", path, json=body)
 
+    def post_response(self, path: str, body: Mapping[str, Any]) -> requests.Response:
+        """The answer itself, undecoded (its bytes go to Arrow's JSON reader); ``decode`` reads it as ``post``."""
+        return self._respond("POST", path, json=body)
+
     def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+        return self.decode(method, path, self._respond(method, path, **kwargs))
+
+    def _respond(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         response = self.http.request(method, path, describe=self._describe, **kwargs)
         if response.headers.get("X-RateLimit-NearLimit", "").lower() == "true":
             self.http.pause(self.retry.near_limit_pause_seconds)  # slow down before Jira makes us (every thread)
+        return response
+
+    def decode(self, method: str, path: str, response: requests.Response) -> Any:
+        """The answer as JSON (None when empty); a SourceError when it is something else."""
         if not response.content:
             return None
         try:

@@ -33,6 +33,7 @@ import pyarrow.compute as pc
 from connectors.base import PRESENT_KEYS_TABLE, Batch, Connector, ExtractContext, SourceError
 from connectors.http import prefetched
 from connectors.jira.client import JiraClient
+from connectors.jira.jsonpage import RawChanges, RawPage, batched, changes_table, map_pages, read_changes
 from connectors.jira.mapping import (
     CUSTOM_FIELD_NAMES,
     RAW_SCHEMAS,
@@ -41,11 +42,11 @@ from connectors.jira.mapping import (
     epoch_ms,
 )
 from connectors.jira.options import JiraOptions
-from connectors.jira.page import changelog_table, page_tables
 from connectors.jira.search import (
     cloud_by_id,
     cloud_count,
     cloud_pages,
+    cloud_raw_pages,
     datacenter_by_id,
     datacenter_pages,
     jql_quote,
@@ -128,13 +129,13 @@ class JiraConnector(Connector):
         """Search, then catch up on the issues edited while its pages were read."""
         wanted = fields.request_list()
         started_ms = self._server_time(client)
-        for issues in self._issue_pages(client, keys, condition, wanted, limit):
-            self._take(issues, fields, spool, context)
+        for pages in batched(self._issue_pages(client, keys, condition, wanted, limit)):
+            self._take(pages, fields, spool, context)
             yield from context.drain_quarantine()
         if started_ms is not None:
             caught_up = self._condition(f"updated >= {started_ms - CATCH_UP_MARGIN_MS}")
-            for issues in self._issue_pages(client, keys, caught_up, wanted, limit):
-                self._take(issues, fields, spool, context)
+            for pages in batched(self._issue_pages(client, keys, caught_up, wanted, limit)):
+                self._take(pages, fields, spool, context)
 
     def _read_missed(self, client: JiraClient, missed: list[str], fields: FieldIds, spool: IssueSpool,
                      context: ExtractContext) -> Iterator[Batch]:
@@ -151,16 +152,18 @@ class JiraConnector(Connector):
             self._take(issues, fields, spool, context)
         yield from context.drain_quarantine()
 
-    def _take(self, issues: list[dict], fields: FieldIds, spool: IssueSpool, context: ExtractContext) -> None:
-        """Map one page of issues into the spool; an issue that cannot be read is quarantined, alone."""
-        page = page_tables(issues, fields, self.options.risk_issue_type, self.options.status_report_issue_type)
-        for issue, exc in page.failures:
-            if isinstance(exc, IssueError):
-                self._quarantine(issue, str(exc), spool, context)
-            else:  # a field of an unexpected shape
-                self._quarantine(issue, f"unexpected content ({type(exc).__name__}: {exc}); check the issue in Jira",
-                                 spool, context)
-        spool.add(page.tables)
+    def _take(self, issues: list[dict] | list[RawPage], fields: FieldIds, spool: IssueSpool,
+              context: ExtractContext) -> None:
+        """Map one page of issues (or raw pages, together) into the spool, page by page; an issue that
+        cannot be read is quarantined, alone."""
+        for page in map_pages(issues, fields, self.options.risk_issue_type, self.options.status_report_issue_type):
+            for issue, exc in page.failures:
+                if isinstance(exc, IssueError):
+                    self._quarantine(issue, str(exc), spool, context)
+                else:  # a field of an unexpected shape
+                    self._quarantine(issue, f"unexpected content ({type(exc).__name__}: {exc}); check the issue "
+                                     "in Jira", spool, context)
+            spool.add(page.tables)
 
     def _quarantine(self, issue: Mapping[str, Any], reason: str, spool: IssueSpool, context: ExtractContext) -> None:
         issue_id, key = issue.get("id"), issue.get("key")
@@ -279,7 +282,7 @@ class JiraConnector(Connector):
                      limit: int | None) -> Iterator[list[dict]]:
         page_size = self.options.page_size
         if self.flavor == "cloud":
-            yield from cloud_pages(client, self._cloud_jql(keys, condition), fields, page_size, limit=limit)
+            yield from cloud_raw_pages(client, self._cloud_jql(keys, condition), fields, page_size, limit=limit)
         else:
             for key in keys:
                 yield from datacenter_pages(client, key, condition, fields, page_size, expand="changelog",
@@ -289,11 +292,11 @@ class JiraConnector(Connector):
         """Status history of the fetched issues, 1000 issues a call (not expand=changelog, which truncates);
         the next call is made while this one's rows are built."""
         for page in prefetched(self._changelog_pages(client, issue_ids)):
-            table = changelog_table(page)
+            table = changes_table(page)
             if table.num_rows:
                 yield Batch("changelog", table)
 
-    def _changelog_pages(self, client: JiraClient, issue_ids: pa.ChunkedArray) -> Iterator[dict[str, Any]]:
+    def _changelog_pages(self, client: JiraClient, issue_ids: pa.ChunkedArray) -> Iterator[RawChanges | dict]:
         for start in range(0, len(issue_ids), CHANGELOG_BATCH):
             chunk = issue_ids[start:start + CHANGELOG_BATCH].to_pylist()
             token = None
@@ -301,9 +304,9 @@ class JiraConnector(Connector):
                 body: dict[str, Any] = {"issueIdsOrKeys": chunk, "fieldIds": ["status"], "maxResults": 1000}
                 if token:
                     body["nextPageToken"] = token
-                page = client.post(f"{self.api}/changelog/bulkfetch", body) or {}
+                path = f"{self.api}/changelog/bulkfetch"
+                page, token = read_changes(client, path, client.post_response(path, body))
                 yield page
-                token = page.get("nextPageToken")
                 if not token:
                     break
 

@@ -23,6 +23,7 @@ from typing import Any
 from connectors.base import SourceError
 from connectors.http import prefetched
 from connectors.jira.client import JiraClient
+from connectors.jira.jsonpage import RAW_AHEAD, RawPage, read_head
 
 CLOUD_SEARCH = "/rest/api/3/search/jql"
 CLOUD_COUNT = "/rest/api/3/search/approximate-count"
@@ -39,11 +40,19 @@ def jql_quote(value: str) -> str:
 def cloud_pages(client: JiraClient, jql: str, fields: Sequence[str], page_size: int,
                 *, limit: int | None = None) -> Iterator[list[dict]]:
     """Every page of a search. ``limit``: most pages, and most issues, the scope can fill."""
-    return prefetched(_cloud_pages(client, jql, fields, page_size, limit))
+    return prefetched(_cloud_pages(client, jql, fields, page_size, limit, raw=False))
+
+
+def cloud_raw_pages(client: JiraClient, jql: str, fields: Sequence[str], page_size: int,
+                    *, limit: int | None = None) -> Iterator[RawPage | list[dict]]:
+    """``cloud_pages``, each page's answer kept as bytes (``RawPage``) when Arrow's reader takes its
+    paging fields (else decoded, as ``cloud_pages`` gives it), read up to ``RAW_AHEAD`` pages ahead
+    so that pages mapped together (``jsonpage.map_pages``) do not stall the requests."""
+    return prefetched(_cloud_pages(client, jql, fields, page_size, limit, raw=True), depth=RAW_AHEAD)
 
 
 def _cloud_pages(client: JiraClient, jql: str, fields: Sequence[str], page_size: int,
-                 limit: int | None) -> Iterator[list[dict]]:
+                 limit: int | None, *, raw: bool) -> Iterator[Any]:
     token: str | None = None
     tokens: set[str] = set()
     pages = issues_read = 0
@@ -51,16 +60,21 @@ def _cloud_pages(client: JiraClient, jql: str, fields: Sequence[str], page_size:
         body: dict[str, Any] = {"jql": jql, "fields": list(fields), "maxResults": page_size}
         if token:
             body["nextPageToken"] = token
-        page = client.post(CLOUD_SEARCH, body) or {}
-        issues = page.get("issues") or []
+        response = client.post_response(CLOUD_SEARCH, body)
+        head = read_head(client, CLOUD_SEARCH, response) if raw else None
+        if head is None:
+            page = client.decode("POST", CLOUD_SEARCH, response) or {}
+            issues: RawPage | list[dict] = page.get("issues") or []
+            token, last = page.get("nextPageToken"), page.get("isLast", False)
+        else:
+            issues, token, last = head
         pages, issues_read = pages + 1, issues_read + len(issues)
         if limit is not None and max(pages, issues_read) > limit:
             raise SourceError(f"{client.source_id}: the issue search went past {limit} pages or issues, more than "
                               "the id listing holds; Jira's paging is not ending, run the sync again later")
         if issues:
             yield issues
-        token = page.get("nextPageToken")
-        if not token or page.get("isLast", False):
+        if not token or last:
             return
         if token in tokens:
             raise SourceError(f"{client.source_id}: Jira returned the same nextPageToken twice while paging the "
