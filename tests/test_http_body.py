@@ -115,3 +115,42 @@ def test_a_body_cut_short_fails_as_requests_fails() -> None:
     # the same exception, with the same text, in the wording every other request failure has
     assert str(ours.value) == f"s: GET /page failed (ChunkedEncodingError: {theirs.value}); check the source url"
     assert "bytes read" in str(ours.value)
+
+
+def test_query_is_sent_as_requests_sends_it() -> None:
+    """A request with no query, an empty one or a real one reaches the server as a plain session sends it."""
+    seen: list[str] = []
+
+    def record(handler: BaseHTTPRequestHandler) -> None:
+        seen.append(handler.path)
+        _reply(handler, {"Content-Length": "2"}, b"{}")
+
+    asks: list[dict] = [{}, {"params": None}, {"params": {}}, {"params": {"jql": "a = 'b c'", "x": ["1", "2"]}}]
+    with serving(_handler(record)) as url:
+        source = HttpSource("s", url)
+        for ask in asks:
+            source.request("GET", "/rest/search?startAt=0", **ask)
+        ours, seen[:] = list(seen), []
+        plain = requests.Session()
+        for ask in asks:
+            plain.get(f"{url}/rest/search?startAt=0", timeout=10, **ask)
+    assert ours == seen
+    assert ours[0] == "/rest/search?startAt=0"
+    assert ours[3] == "/rest/search?startAt=0&jql=a+%3D+%27b+c%27&x=1&x=2"
+
+
+def test_proxies_merge_as_requests_merges_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Session proxies, a request's own over them, a None in either dropping the scheme: as requests does."""
+    monkeypatch.setenv("HTTP_PROXY", "http://env-proxy.invalid:3128")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    session_proxies = {"https": "http://session.invalid:1", "ftp": None}
+    given = {"https": None, "http": "http://given.invalid:2"}
+    source = HttpSource("s", "https://jira.example.com")
+    plain = requests.Session()
+    for session in (source.session, plain):
+        session.proxies = dict(session_proxies)
+    url = "https://jira.example.com/rest"
+    ours = source.session.merge_environment_settings(url, dict(given), None, True, None)["proxies"]
+    theirs = plain.merge_environment_settings(url, dict(given), None, True, None)["proxies"]
+    assert ours == theirs == {"http": "http://given.invalid:2"}  # the session's https and ftp both dropped
