@@ -330,10 +330,6 @@ class HttpSource:
         timeout = (self.policy.connect_timeout_seconds, self.policy.read_timeout_seconds)
         try:
             # verify on every call: a session-level verify loses to REQUESTS_CA_BUNDLE (trust_env).
-            if not kwargs.get("params"):
-                # no query as text, not as {}: requests then neither merges nor encodes it (three
-                # runtime-Protocol isinstance checks a request, ~7 us each on Python 3.11); same URL
-                kwargs["params"] = ""
             response = self.session.request(method, f"{self.base_url}{path}", timeout=timeout, verify=self.verify,
                                             stream=True, **kwargs)
             return read_body(response)
