@@ -86,9 +86,16 @@ MEMORY_LIMIT_ENV = "SIGHTLINE_DUCKDB_MEMORY_LIMIT"
 DEFAULT_MEMORY_LIMIT = "1GB"
 #: A raw merge streams Parquet into tables and needs little; bounding it keeps DuckDB from caching
 #: every block it writes, so a large source's load does not grow the process by the source's size.
-#: 128 MB: a merge of 200,000 rows of 36 text columns grew the process 138 MB (264 MB at 256 MB);
-#: 64 MB was too little for that width. A merge that needs more is retried (warehouse.raw.apply_load).
-MERGE_MEMORY_LIMIT = "128MB"
+#: The bounds are tried in turn, lowest first; a merge that runs out of memory under one rolls back
+#: and runs again under the next, then under the build's bound (warehouse.raw.apply_load). On one
+#: thread (MERGE_THREADS) a Jira issues load grew the process 39 MB at 200,000 issues under 32 MB
+#: (37 MB at 50,000: flat), 76 MB under 128 MB; rows of 36 text columns of 50 characters need
+#: 128 MB (fail at 32 MB within 0.1 s, so trying it first costs them little).
+MERGE_MEMORY_LIMITS = ("32MB", "128MB")
+#: DuckDB threads during a raw merge: each inserting thread fills its own DuckDB row group in memory
+#: before writing it out, so two threads need twice the memory; the merge is ~1 s of a 200,000-issue
+#: sync (1.5 s on one thread against 1.0 s on two).
+MERGE_THREADS = 1
 _UNITS = {"bytes": 1, "KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40, "PiB": 2**50}
 
 
@@ -129,15 +136,18 @@ def duckdb_default_memory(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def merge_memory(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """DuckDB bounded by MERGE_MEMORY_LIMIT (or the build's bound, if lower) for the block, then
-    back to the build's bound."""
+def merge_memory(con: duckdb.DuckDBPyConnection, limit: str) -> Iterator[None]:
+    """DuckDB bounded by ``limit`` (or the build's bound, if lower) and on MERGE_THREADS threads for
+    the block, then back to the build's bound and the connection's threads."""
     build_bytes = set_build_memory(con)
-    if _set_memory_limit(con, MERGE_MEMORY_LIMIT) > build_bytes:
+    if _set_memory_limit(con, limit) > build_bytes:
         set_build_memory(con)
+    threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
+    con.execute("SET threads = ?", [MERGE_THREADS])
     try:
         yield
     finally:
+        con.execute("SET threads = ?", [threads])
         set_build_memory(con)
 
 

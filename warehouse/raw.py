@@ -19,7 +19,8 @@ from typing import Any
 import duckdb
 
 from connectors.base import PRESENT_KEYS_TABLE, QUARANTINE_TABLE
-from warehouse.db import merge_memory, quote, raw_table, sql_literal
+from warehouse.db import MERGE_MEMORY_LIMITS, merge_memory, quote, raw_table, sql_literal
+from warehouse.memory import release_memory
 
 log = logging.getLogger("sightline.raw")
 
@@ -48,15 +49,21 @@ def _qualified(kind: str, table: str) -> str:
 def apply_load(con: duckdb.DuckDBPyConnection, load: Load) -> dict[str, int]:
     """Bring the landed load into the raw tables and record it, atomically. Returns rows per table
     for this source afterwards (and ``deleted``: records removed because they left the source)."""
-    try:
-        with merge_memory(con):  # a merge streams: DuckDB need not cache the source's blocks
-            return _apply_load(con, load)
-    except duckdb.OutOfMemoryException:
-        # Rows much wider than usual (long descriptions) can need more than the merge's bound for a
-        # Parquet row group; the failed merge rolled back, so it runs again under the build's bound.
-        log.warning("%s: the raw merge of load %s needed more than DuckDB's merge bound; merging it again "
-                    "under the build's bound", load.source_id, load.load_id)
-        return _apply_load(con, load)
+    # The extract that landed this load has just ended: what its allocators kept is handed back
+    # first, so the merge's memory does not come on top of it (warehouse/memory.py).
+    release_memory()
+    for limit in MERGE_MEMORY_LIMITS:
+        try:
+            with merge_memory(con, limit):  # a merge streams: DuckDB need not cache the source's blocks
+                return _apply_load(con, load)
+        except duckdb.OutOfMemoryException:
+            # Wide rows (many or long text columns) need more for a row group; the failed merge
+            # rolled back, so it runs again under the next bound.
+            log.info("%s: the raw merge of load %s needed more than %s; merging it again under a higher bound",
+                     load.source_id, load.load_id, limit)
+    log.warning("%s: the raw merge of load %s needed more than DuckDB's merge bound; merging it again "
+                "under the build's bound", load.source_id, load.load_id)
+    return _apply_load(con, load)
 
 
 def _apply_load(con: duckdb.DuckDBPyConnection, load: Load) -> dict[str, int]:
