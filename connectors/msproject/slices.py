@@ -232,20 +232,12 @@ def plain_records(path: Path, record_kind: Callable[[Any], str | None],
     try:
         for child in root:
             name = containers.get(child)
-            if name is None:
-                if not seen and any(record_kind(element.tag) for element in child.iter()):
+            # A list emptied from the skeleton comes back slice by slice; any other child is whole.
+            for group in ([child] if name is None else reader.records(name)):
+                if not seen and any(record_kind(element.tag) for element in group.iter()):
                     first_event(root, child)
                     seen = True
-                for element in child:
-                    kind = record_kind(element.tag)
-                    if kind:
-                        yield kind, element
-                continue
-            for wrapper in reader.records(name):
-                if not seen and any(record_kind(element.tag) for element in wrapper.iter()):
-                    first_event(root, child)
-                    seen = True
-                for element in wrapper:
+                for element in group:
                     kind = record_kind(element.tag)
                     if kind:
                         yield kind, element
