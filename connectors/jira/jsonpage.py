@@ -110,7 +110,7 @@ def read_head(client: JiraClient, path: str, response: requests.Response
     if table is None:
         return None
     count = pc.list_value_length(table.column("issues")).to_pylist()[0] or 0
-    page = RawPage(raw, count, lambda: (client.decode("POST", path, response) or {}).get("issues") or [])
+    page = RawPage(raw, count, decoded_issues(lambda: client.decode("POST", path, response)))
     return page, table.column("nextPageToken")[0].as_py(), table.column("isLast")[0].as_py()
 
 
