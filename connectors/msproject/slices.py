@@ -173,8 +173,8 @@ class Slices:
         try:
             with self.path.open("rb") as handle:
                 for item in self.lists:
+                    tag = item.name.encode()
                     for piece in _pieces(handle, item, SLICE_BYTES):
-                        tag = item.name.encode()
                         document = b"%s<%s>%s</%s></Project>" % (self.wrap, tag, piece, tag)
                         if not self._put("slice", etree.fromstring(document, parser())[0]):
                             return
@@ -204,12 +204,15 @@ def _pieces(handle: Any, item: _List, size: int) -> Iterator[bytes]:
             raise NotPlain  # the file shrank while it was read
         remaining -= len(block)
         pending += block
-        cut = len(pending) if remaining == 0 else pending.rfind(closing)
-        if cut < 0:
+        if remaining == 0:
+            yield pending  # the list's end: all that is left
+            return
+        at = pending.rfind(closing)
+        if at < 0:
             if len(pending) > 64 * size:
                 raise NotPlain  # no record end for this long (prefixed tags?): iterparse, in bounded memory
             continue  # one record longer than a slice: read on
-        cut += 0 if remaining == 0 else len(closing)
+        cut = at + len(closing)
         piece, pending = pending[:cut], pending[cut:]
         yield piece
 
