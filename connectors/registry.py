@@ -26,7 +26,7 @@ def _load() -> tuple[dict[str, type[Connector]], dict[str, str]]:
         except Exception as exc:  # an outside package may fail in any way
             broken[entry.name] = f"{entry.value} cannot be imported ({type(exc).__name__}: {exc})"
             continue
-        if not (isinstance(cls, type) and issubclass(cls, Connector)):
+        if not _is_connector(cls):
             broken[entry.name] = f"{entry.value} is not a Connector subclass"
             continue
         found[entry.name] = cls
@@ -50,7 +50,11 @@ def _load_kind(kind: str) -> type[Connector] | None:
         cls = entries[0].load()
     except Exception:  # _load says why, with the other kinds
         return None
-    return cls if isinstance(cls, type) and issubclass(cls, Connector) else None
+    return cls if _is_connector(cls) else None
+
+
+def _is_connector(cls: object) -> bool:
+    return isinstance(cls, type) and issubclass(cls, Connector)
 
 
 def connector_class(kind: str) -> type[Connector]:
