@@ -185,12 +185,39 @@ def test_properties_are_those_iterparse_has_seen_at_the_first_record(tmp_path: P
 ])
 def test_a_file_that_is_not_plain_is_read_by_iterparse_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                               odd: str) -> None:
+    # In the first slice: found before any record is given, so iterparse reads the whole file.
     path = plan(tmp_path, [task(1), task(2, f"<Notes>{odd}</Notes>")])
     with pytest.raises(slices.NotPlain):
-        slices.survey(path)
+        next(slices.plain_records(path, mspdi._record_kind, lambda root, child: None))
     expected = read_all(path, monkeypatch, NOWHERE)
     skips = resumed(monkeypatch)
     assert read_all(path, monkeypatch, EVERYWHERE) == expected and skips == [0]
+
+
+@pytest.mark.parametrize("odd", ["<!-- a comment -->", "<?pi here?>", "<![CDATA[x]]>"])
+def test_markup_that_is_not_plain_in_a_later_slice_hands_over_to_iterparse_there(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, odd: str) -> None:
+    # Each slice is checked as it is parsed: the records of the slices before it were given,
+    # iterparse reads on from the first one not given, and the tables are iterparse's own.
+    path = plan(tmp_path, [*(task(uid) for uid in range(1, 30)), task(30, f"<Notes>{odd}</Notes>"),
+                           *(task(uid) for uid in range(31, 40))])
+    expected = read_all(path, monkeypatch, NOWHERE)
+    skips = resumed(monkeypatch)
+    assert read_all(path, monkeypatch, EVERYWHERE, slice_bytes=300) == expected
+    assert len(skips) == 1 and 0 < skips[0] < 30
+    assert len(expected["tasks"]) == 39
+
+
+@pytest.mark.parametrize("odd", ["<!-- a comment -->", "<?pi here?>"])
+def test_markup_that_is_not_plain_outside_the_lists_is_found_in_the_skeleton(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, odd: str) -> None:
+    path = plan(tmp_path, [task(uid) for uid in range(1, 20)], after_tasks=f"<Resources>{odd}</Resources>")
+    lists = slices.survey(path)  # the survey looks only for the lists' tags
+    with pytest.raises(slices.NotPlain):
+        slices.skeleton(path, lists)
+    expected = read_all(path, monkeypatch, NOWHERE)
+    skips = resumed(monkeypatch)
+    assert read_all(path, monkeypatch, EVERYWHERE, slice_bytes=300) == expected and skips == [0]
 
 
 def test_utf16_and_nested_lists_are_not_plain(tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ as ``mspdi.iter_elements`` yields them, with the same parser settings (no DTD, n
 from __future__ import annotations
 
 import codecs
+import mmap
 import queue
 import threading
 from collections.abc import Callable, Iterator
@@ -33,7 +34,6 @@ from lxml import etree
 
 MIN_BYTES = 2 * 1024 * 1024  # smaller files gain nothing from a second thread: iterparse reads them
 SLICE_BYTES = 256 * 1024  # ~300 tasks a slice; two wait at most. 1 MB slices cost +35 MB RSS, 4 MB +150 MB
-SCAN_BYTES = 4 * 1024 * 1024
 LISTS = {"Tasks": "Task", "Assignments": "Assignment"}
 
 
@@ -59,19 +59,24 @@ class _List:
 
 
 def survey(path: Path) -> list[_List]:
-    """The lists of a plain file, in file order; NotPlain for any other file."""
-    patterns = [b"<!", b"<?", *(f"<{name}>".encode() for name in LISTS), *(f"</{name}>".encode() for name in LISTS)]
-    with path.open("rb") as handle:
-        start = _after_declaration(handle.read(1024))
-        found = _first(handle, patterns, start)
-    if b"<!" in found or b"<?" in found:
-        raise NotPlain
+    """The lists of a plain file, in file order; NotPlain for any other file.
+
+    Only the lists' own tags are searched for here, in the file mapped into memory: a few
+    long-needle searches. ``<!`` and ``<?`` are looked for where the bytes are read anyway: in
+    the skeleton before it is parsed, and in each slice on the background thread.
+    """
+    try:
+        with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            start = _after_declaration(data[:1024])
+            found = {name: (data.find(f"<{name}>".encode(), start), data.find(f"</{name}>".encode(), start))
+                     for name in LISTS}
+    except (ValueError, OSError):  # empty, or gone: iterparse words it
+        raise NotPlain from None
     lists = []
-    for name in LISTS:
-        opening, closing = found.get(f"<{name}>".encode()), found.get(f"</{name}>".encode())
-        if opening is None and closing is None:
+    for name, (opening, closing) in found.items():
+        if opening < 0 and closing < 0:
             continue
-        if opening is None or closing is None or closing < opening:
+        if opening < 0 or closing < 0 or closing < opening:
             raise NotPlain
         lists.append(_List(name, opening + len(name) + 2, closing))
     lists.sort(key=lambda item: item.start)
@@ -95,22 +100,10 @@ def _after_declaration(head: bytes) -> int:
     return end + 2
 
 
-def _first(handle: Any, patterns: list[bytes], start: int) -> dict[bytes, int]:
-    """The offset of each pattern's first occurrence from ``start``, streamed a block at a time."""
-    found: dict[bytes, int] = {}
-    overlap = max(map(len, patterns)) - 1
-    handle.seek(start)
-    offset, buffer = start, b""
-    while block := handle.read(SCAN_BYTES):
-        buffer += block
-        for pattern in patterns:
-            if pattern not in found and (at := buffer.find(pattern)) >= 0:
-                found[pattern] = offset + at
-        if b"<!" in found or b"<?" in found:
-            break  # not plain: the rest does not matter
-        keep = max(0, len(buffer) - overlap)
-        offset, buffer = offset + keep, buffer[keep:]
-    return found
+def _check_plain(data: bytes) -> None:
+    """NotPlain for a comment, CDATA section, DTD or processing instruction in ``data``."""
+    if b"<!" in data or b"<?" in data:
+        raise NotPlain
 
 
 def skeleton(path: Path, lists: list[_List]) -> etree._Element:
@@ -123,8 +116,10 @@ def skeleton(path: Path, lists: list[_List]) -> etree._Element:
             handle.seek(item.end)
             position = item.end
         parts.append(handle.read())
+    document = b"".join(parts)
+    _check_plain(document[_after_declaration(document[:1024]):])  # the declaration is the one '<?' allowed
     try:
-        root = etree.fromstring(b"".join(parts), parser())
+        root = etree.fromstring(document, parser())
     except etree.XMLSyntaxError:
         raise NotPlain from None
     for item in lists:
@@ -138,8 +133,10 @@ class Slices:
     """The lists' content parsed ahead on one background thread, slice by slice, in file order."""
 
     def __init__(self, path: Path, root: etree._Element, lists: list[_List]):
+        # Records are read by local name. With only a default namespace the slices are parsed
+        # without it: lxml then builds each child's tag as 'UID', not '{http://...}UID'.
         namespaces = "".join(f" xmlns{':' + prefix if prefix else ''}={quoteattr(uri)}"
-                             for prefix, uri in root.nsmap.items())
+                             for prefix, uri in root.nsmap.items()) if set(root.nsmap) - {None} else ""
         self.wrap = f"<Project{namespaces}>".encode()
         self.path, self.lists = path, lists
         self.ready: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=2)
@@ -175,6 +172,7 @@ class Slices:
                 for item in self.lists:
                     tag = item.name.encode()
                     for piece in _pieces(handle, item, SLICE_BYTES):
+                        _check_plain(piece)  # before it is parsed: a cut is sure only where nothing hides a tag
                         document = b"%s<%s>%s</%s></Project>" % (self.wrap, tag, piece, tag)
                         if not self._put("slice", etree.fromstring(document, parser())[0]):
                             return
