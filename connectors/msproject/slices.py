@@ -9,7 +9,13 @@ no ``<!`` (comment, CDATA, DTD) and no ``<?`` after the XML declaration, each li
 - the skeleton: the file with those lists emptied, parsed whole (properties, calendars, custom
   field definitions, resources: small);
 - each list's content, cut after a ``</Task>`` (``</Assignment>``) about every :data:`SLICE_BYTES`,
-  each slice wrapped in the root's namespaces and parsed on its own, one slice ahead.
+  each slice wrapped in the root's namespaces and parsed on its own, one slice ahead. A root with
+  only a default namespace (Project's own) is left out of the wrapper: records are read by local
+  name, and lxml then gives each child's tag as ``UID`` instead of building ``{http://...}UID``.
+
+The survey looks only for the lists' tags; ``<!`` and ``<?`` are looked for in the skeleton before
+it is parsed and in each slice before it is parsed, so a file that is not plain is found where its
+bytes are read, and the records given before that point are exactly iterparse's.
 
 Without comments or CDATA every ``</Task>`` in the bytes is an end tag, and a cut anywhere but
 between two records (a nested ``Task``) leaves a slice that is not well-formed: it cannot pass
