@@ -24,9 +24,10 @@ def read_all(path: Path, monkeypatch: pytest.MonkeyPatch | None = None) -> dict[
     """Every table of one file, as rows; with ``monkeypatch``, through the row path alone: every
     record collected as a dict (``_collect``) and mapped one by one, no column buffer involved."""
     if monkeypatch is not None:
-        def row_by_row(self: mspdi._Mapper, kind: str, element: Any, properties: Any, context: Any) -> None:
-            self.add(kind, element if kind == "calendar" else mspdi._collect(element), properties, context)
-        monkeypatch.setattr(mspdi._Mapper, "add_element", row_by_row)
+        def row_by_row(self: mspdi._Mapper, kind: str, elements: list[Any], properties: Any, context: Any) -> None:
+            for element in elements:
+                self.add(kind, element if kind == "calendar" else mspdi._collect(element), properties, context)
+        monkeypatch.setattr(mspdi._Mapper, "add_run", row_by_row)
     spec = SourceSpec(id="plans", kind="msproject", base_dir=path.parent,
                       options={"path": path.name, "attributes": {"systems": "System", "objectives": "Objective",
                                                                  "reported_status": "Status"}})

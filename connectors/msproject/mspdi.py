@@ -234,10 +234,19 @@ def iter_records(path: Path, name: str, properties: dict[str, str]) -> Iterator[
 
 
 def iter_elements(path: Path, name: str, properties: dict[str, str]) -> Iterator[tuple[str, etree._Element]]:
-    """As :func:`iter_records`, but every record as its element, valid only until the next one.
+    """As :func:`iter_records`, but every record as its element, valid only until the next one."""
+    for kind, run in iter_runs(path, name, properties):
+        for element in run:
+            yield kind, element
 
-    A large plain file is read in slices parsed on a second thread (``slices``); any other file,
-    or the rest of one whose slices stop being plain, with ``iterparse``.
+
+def iter_runs(path: Path, name: str, properties: dict[str, str]) -> Iterator[tuple[str, list[etree._Element]]]:
+    """As :func:`iter_elements`, in runs of records of one kind: (kind, elements), each run valid
+    only until the next is asked for.
+
+    A large plain file is read in slices parsed on a second thread (``slices``), a slice's records
+    a run; any other file, or the rest of one whose slices stop being plain, with ``iterparse``,
+    one record a run.
     """
     check_prologue(path, name)
     done = 0
@@ -247,13 +256,14 @@ def iter_elements(path: Path, name: str, properties: dict[str, str]) -> Iterator
             _read_properties(root, properties, child)
 
         try:
-            for record in slices.plain_records(path, _record_kind, first_event):
-                yield record
-                done += 1
+            for kind, run in slices.plain_runs(path, _record_kind, first_event):
+                yield kind, run
+                done += len(run)
             return
         except slices.NotPlain:
             pass  # iterparse reads on from the first record not yet given, and words any error
-    yield from _iterparse(path, name, properties, done)
+    for kind, element in _iterparse(path, name, properties, done):
+        yield kind, [element]
 
 
 def _record_kind(tag: Any) -> str | None:
@@ -319,9 +329,12 @@ def read(path: Path, name: str, builder: PlanBuilder, context: ExtractContext,
     mapper = _Mapper(builder)
     properties: dict[str, str] = {}
     with _no_cyclic_gc():
-        for count, (kind, element) in enumerate(iter_elements(path, name, properties)):
-            mapper.add_element(kind, element, properties, context)
-            if count % 1000 == 999:
+        since_drain = 0
+        for kind, run in iter_runs(path, name, properties):
+            mapper.add_run(kind, run, properties, context)
+            since_drain += len(run)
+            if since_drain >= 1000:
+                since_drain = 0
                 yield from builder.drain()
         mapper.flush(properties, context)
     mapper.calendar_days(properties)
@@ -354,19 +367,23 @@ class _Mapper:
         self.span: list[str] = []  # [first, last] ISO date of the tasks' (baseline) starts and finishes
         self.buffers = {kind: Cells(local, NESTED, UNREAD) for kind in COLUMN_KINDS}
 
-    def add_element(self, kind: str, element: etree._Element, properties: Mapping[str, str],
-                    context: ExtractContext) -> None:
-        """Tasks and assignments into column buffers, typed a batch at a time; the rest row by row."""
+    def add_run(self, kind: str, elements: list[etree._Element], properties: Mapping[str, str],
+                context: ExtractContext) -> None:
+        """Records of one kind, in file order: tasks and assignments into column buffers, typed a
+        batch at a time; the rest row by row."""
         for other, cells in self.buffers.items():
             if other != kind and cells.count:  # another kind begins: earlier records go first
                 self._flush(other, properties, context)
         buffer = self.buffers.get(kind)
         if buffer is None:
-            self.add(kind, element if kind == "calendar" else _collect(element), properties, context)
+            for element in elements:
+                self.add(kind, element if kind == "calendar" else _collect(element), properties, context)
             return
-        buffer.add(element)
-        if buffer.count >= BUFFER_ROWS:
-            self._flush(kind, properties, context)
+        for element in elements:  # the hot loop of a large plan: a slice's records at a time
+            buffer.add(element)
+            if buffer.count >= BUFFER_ROWS:
+                self._flush(kind, properties, context)
+                buffer = self.buffers[kind]
 
     def flush(self, properties: Mapping[str, str], context: ExtractContext) -> None:
         for kind in self.buffers:

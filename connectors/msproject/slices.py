@@ -223,13 +223,24 @@ def _pieces(handle: Any, item: _List, size: int) -> Iterator[bytes]:
 
 def plain_records(path: Path, record_kind: Callable[[Any], str | None],
                   first_event: Callable[[etree._Element, etree._Element | None], None]) -> Iterator[tuple[str, etree._Element]]:
-    """(kind, element) of every record of a plain file in file order - what iter_elements yields.
+    """(kind, element) of every record of a plain file in file order - what iter_elements yields
+    (see :func:`plain_runs`)."""
+    for kind, run in plain_runs(path, record_kind, first_event):
+        for element in run:
+            yield kind, element
+
+
+def plain_runs(path: Path, record_kind: Callable[[Any], str | None],
+               first_event: Callable[[etree._Element, etree._Element | None], None],
+               ) -> Iterator[tuple[str, list[etree._Element]]]:
+    """The records of a plain file in file order, as runs of one kind: (kind, elements), at most a
+    slice's records a run, each valid until the next run is asked for.
 
     ``record_kind`` maps a tag to its record kind (None for other elements); ``first_event(root,
     child)`` is called once, before the first record and as iterparse would: with the root child
     holding the first record-tagged element (None when none has one), whose earlier siblings are
     the properties iterparse has seen by then. Raises NotPlain before the first record for a file
-    that is not plain, or later, with every record yielded so far exactly what iterparse yields.
+    that is not plain, or later, with every record given so far exactly what iterparse yields.
     """
     lists = survey(path)
     root = skeleton(path, lists)
@@ -244,11 +255,24 @@ def plain_records(path: Path, record_kind: Callable[[Any], str | None],
                 if not seen and any(record_kind(element.tag) for element in group.iter()):
                     first_event(root, child)
                     seen = True
-                for element in group:
-                    kind = record_kind(element.tag)
-                    if kind:
-                        yield kind, element
+                yield from _runs(group, record_kind)
         if not seen:
             first_event(root, None)
     finally:
         reader.close()
+
+
+def _runs(group: etree._Element, record_kind: Callable[[Any], str | None]) -> Iterator[tuple[str, list[etree._Element]]]:
+    """The record children of ``group`` as runs of one kind, in order."""
+    run_kind, run = "", []
+    for element in group:
+        kind = record_kind(element.tag)
+        if not kind:
+            continue
+        if kind != run_kind and run:
+            yield run_kind, run
+            run = []
+        run_kind = kind
+        run.append(element)
+    if run:
+        yield run_kind, run
