@@ -27,7 +27,6 @@ as ``mspdi.iter_elements`` yields them, with the same parser settings (no DTD, n
 from __future__ import annotations
 
 import codecs
-import mmap
 import queue
 import threading
 from collections.abc import Callable, Iterator
@@ -40,6 +39,7 @@ from lxml import etree
 
 MIN_BYTES = 2 * 1024 * 1024  # smaller files gain nothing from a second thread: iterparse reads them
 SLICE_BYTES = 256 * 1024  # ~300 tasks a slice; two wait at most. 1 MB slices cost +35 MB RSS, 4 MB +150 MB
+SCAN_BYTES = 4 * 1024 * 1024
 LISTS = {"Tasks": "Task", "Assignments": "Assignment"}
 
 
@@ -67,22 +67,20 @@ class _List:
 def survey(path: Path) -> list[_List]:
     """The lists of a plain file, in file order; NotPlain for any other file.
 
-    Only the lists' own tags are searched for here, in the file mapped into memory: a few
-    long-needle searches. ``<!`` and ``<?`` are looked for where the bytes are read anyway: in
-    the skeleton before it is parsed, and in each slice on the background thread.
+    Only the lists' own tags are searched for here (a few long-needle searches a block);
+    ``<!`` and ``<?`` are looked for where the bytes are read anyway: in the skeleton before it is
+    parsed, and in each slice on the background thread.
     """
-    try:
-        with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
-            start = _after_declaration(data[:1024])
-            found = {name: (data.find(f"<{name}>".encode(), start), data.find(f"</{name}>".encode(), start))
-                     for name in LISTS}
-    except (ValueError, OSError):  # empty, or gone: iterparse words it
-        raise NotPlain from None
+    patterns = [*(f"<{name}>".encode() for name in LISTS), *(f"</{name}>".encode() for name in LISTS)]
+    with path.open("rb") as handle:
+        start = _after_declaration(handle.read(1024))
+        found = _first(handle, patterns, start)
     lists = []
-    for name, (opening, closing) in found.items():
-        if opening < 0 and closing < 0:
+    for name in LISTS:
+        opening, closing = found.get(f"<{name}>".encode()), found.get(f"</{name}>".encode())
+        if opening is None and closing is None:
             continue
-        if opening < 0 or closing < 0 or closing < opening:
+        if opening is None or closing is None or closing < opening:
             raise NotPlain
         lists.append(_List(name, opening + len(name) + 2, closing))
     lists.sort(key=lambda item: item.start)
@@ -110,6 +108,23 @@ def _check_plain(data: bytes) -> None:
     """NotPlain for a comment, CDATA section, DTD or processing instruction in ``data``."""
     if b"<!" in data or b"<?" in data:
         raise NotPlain
+
+
+def _first(handle: Any, patterns: list[bytes], start: int) -> dict[bytes, int]:
+    """The offset of each pattern's first occurrence from ``start``, streamed a block at a time
+    (not mapped: a mapped file's pages would count in the process's resident memory)."""
+    found: dict[bytes, int] = {}
+    overlap = max(map(len, patterns)) - 1
+    handle.seek(start)
+    offset, buffer = start, b""
+    while len(found) < len(patterns) and (block := handle.read(SCAN_BYTES)):
+        buffer += block
+        for pattern in patterns:
+            if pattern not in found and (at := buffer.find(pattern)) >= 0:
+                found[pattern] = offset + at
+        keep = max(0, len(buffer) - overlap)
+        offset, buffer = offset + keep, buffer[keep:]
+    return found
 
 
 def skeleton(path: Path, lists: list[_List]) -> etree._Element:
