@@ -2,7 +2,7 @@
 
     python benchmarks/run.py spreadsheet [--rows 100000]
     python benchmarks/run.py jira [--issues 50000]
-    python benchmarks/run.py msproject [--tasks 50000]
+    python benchmarks/run.py msproject [--tasks 50000] [--repeat 3]
     python benchmarks/run.py planner [--tasks 50000]
     python benchmarks/run.py azure_devops [--items 50000]
     python benchmarks/run.py transforms [--items 1000000]
@@ -27,7 +27,8 @@ runs in a fresh subprocess (time, tasks/s, peak RSS), next to the floor measured
 in another one (lxml's iterparse with the reader's tag filter, records cleared, nothing read; wall
 and CPU ratios; the CPU ratio after a 20-task plan loaded first in the same process, so it leaves
 out what a process pays once - the cold ratio keeps it); with the mpp extra installed, MPXJ reads
-the same file in another subprocess (JVM start excluded) for the ratio.
+the same file in another subprocess (JVM start excluded) for the ratio. With --repeat N the three
+run alternately N times per size and the medians are printed, with each round's own ratio.
 
 planner: an emulated Dataverse (tests/support/planner_premium_emulator.py, in this process on
 127.0.0.1) holds Planner premium projects of 5,000 tasks (with summaries, links, assignments); a fresh
@@ -70,6 +71,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -430,7 +432,7 @@ def msproject_child(mode: str, path: str) -> dict:
             "one_time_cpu_seconds": round(one_time, 2), "peak_rss_mb": peak_rss_mb()}
 
 
-def msproject_scenario(total: int) -> None:
+def msproject_scenario(total: int, repeat: int = 1) -> None:
     sys.path.insert(0, str(HERE))
     from generate_mspdi import write_plan
 
@@ -443,26 +445,39 @@ def msproject_scenario(total: int) -> None:
                              capture_output=True, text=True, check=True)
         return json.loads(out.stdout.strip().splitlines()[-1])
 
+    def median(runs: list[dict], key: str) -> float:
+        return round(statistics.median(run[key] for run in runs), 2)
+
     print(f"{'tasks':>8} {'file MB':>8} {'floor s':>8} {'ours s':>7} {'ratio':>6} {'CPU ratio':>10} {'cold CPU':>9} "
-          f"{'tasks/s':>8} {'peak RSS MB':>12} {'MPXJ s':>7} {'MPXJ RSS MB':>12} {'vs MPXJ':>8}")
+          f"{'tasks/s':>8} {'peak RSS MB':>12} {'MPXJ s':>7} {'MPXJ RSS MB':>12} {'vs MPXJ':>8}"
+          + (f" {'ratio per round':>20}" if repeat > 1 else ""))
     peaks = {}
     for size in sorted({min(5_000, total), total // 4, total} - {0}):
         folder = Path(tempfile.mkdtemp(prefix="sightline-bench-msp-"))
         path = write_plan(folder / "plan.xml", size)
-        floor = child("floor", path)  # same file, same machine, measured next to ours
-        ours = child("sightline", path)
-        peaks[size] = ours["peak_rss_mb"]
-        theirs = child("mpxj", path) if with_mpxj else None
-        versus = f"{theirs['seconds'] / ours['seconds']:.1f}x" if theirs else "n/a"
-        print(f"{ours['tasks']:>8} {path.stat().st_size / 1e6:>8.1f} {floor['seconds']:>8} {ours['seconds']:>7} "
-              f"{ours['seconds'] / floor['seconds']:>5.1f}x {ours['cpu_seconds'] / floor['cpu_seconds']:>9.1f}x "
-              f"{(ours['cpu_seconds'] + ours['one_time_cpu_seconds']) / floor['cpu_seconds']:>8.1f}x "
-              f"{round(ours['tasks'] / ours['seconds']):>8} {ours['peak_rss_mb']:>12} "
-              f"{theirs['seconds'] if theirs else 'n/a':>7} {theirs['peak_rss_mb'] if theirs else 'n/a':>12} {versus:>8}")
+        floors, ours, theirs = [], [], []
+        for _ in range(repeat):  # alternated, so a slow spell of a shared machine hits all three alike
+            floors.append(child("floor", path))  # same file, same machine, measured next to ours
+            ours.append(child("sightline", path))
+            if with_mpxj:
+                theirs.append(child("mpxj", path))
+        floor, own = median(floors, "seconds"), median(ours, "seconds")
+        peaks[size] = max(run["peak_rss_mb"] for run in ours)
+        mpxj = median(theirs, "seconds") if theirs else None
+        rounds = "/".join(f"{o['seconds'] / f['seconds']:.1f}" for o, f in zip(ours, floors, strict=True))
+        print(f"{ours[0]['tasks']:>8} {path.stat().st_size / 1e6:>8.1f} {floor:>8} {own:>7} "
+              f"{own / floor:>5.1f}x {median(ours, 'cpu_seconds') / median(floors, 'cpu_seconds'):>9.1f}x "
+              f"{(median(ours, 'cpu_seconds') + median(ours, 'one_time_cpu_seconds')) / median(floors, 'cpu_seconds'):>8.1f}x "
+              f"{round(ours[0]['tasks'] / own):>8} {peaks[size]:>12} {mpxj if mpxj else 'n/a':>7} "
+              f"{max(run['peak_rss_mb'] for run in theirs) if theirs else 'n/a':>12} "
+              f"{f'{mpxj / own:.1f}x' if mpxj else 'n/a':>8}" + (f" {rounds:>20}" if repeat > 1 else ""))
     if len(peaks) >= 2:
         small, large = min(peaks), max(peaks)
         print(f"peak memory, {large} vs {small} tasks: {peaks[large] / peaks[small]:.2f}x "
               f"for {large / small:.0f}x the tasks")
+    if repeat > 1:
+        print(f"times: medians of {repeat} rounds, each round the floor, ours and MPXJ one after another; "
+              "peak RSS: the highest of the rounds")
     print("ratio: our parse+load (landing Parquet, raw tables) over the floor, lxml's iterparse of the same file "
           "with the same tag filter; aim: within 2x at 50,000 and 200,000 tasks, peak RSS under 200 MB")
     print("CPU ratio: after a 20-task plan loaded first in the same process; cold CPU: with that load's CPU too "
@@ -946,6 +961,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--issues", type=int, default=50_000)
     parser.add_argument("--length", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=1, help="msproject: rounds per size, medians reported")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     sys.path.insert(0, str(HERE))
@@ -956,7 +972,7 @@ def main() -> None:
                         lambda: spreadsheet_scenario(args.rows)),
         "jira": (lambda child: JIRA_CHILDREN[child.split("|")[0]](*child.split("|")[1:]),
                  lambda: jira_scenario(args.issues)),
-        "msproject": (lambda child: msproject_child(*child.split("|")), lambda: msproject_scenario(args.tasks)),
+        "msproject": (lambda child: msproject_child(*child.split("|")), lambda: msproject_scenario(args.tasks, args.repeat)),
         "planner": (lambda child: planner_child(*child.split("|")), lambda: planner_scenario(args.tasks)),
         "transforms": (lambda child: transforms_child(int(child)), lambda: transforms_scenario(args.items or 1_000_000)),
         "overhead": (lambda child: overhead_child(*child.split("|")), overhead_scenario),
