@@ -233,6 +233,37 @@ def test_utf16_and_nested_lists_are_not_plain(tmp_path: Path) -> None:
         slices.skeleton(nested, lists)
 
 
+@pytest.mark.parametrize("between", ["", "<Resources></Resources>"])
+def test_two_task_lists_are_read_as_iterparse_reads_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         between: str) -> None:
+    # The survey takes the first <Tasks> and the last </Tasks>: the slice holding the end of the
+    # first list parses into more than one element, so the slices hand over to iterparse there.
+    second = "".join(task(uid) for uid in range(100, 140))
+    path = plan(tmp_path, [task(uid) for uid in range(1, 40)], after_tasks=f"{between}<Tasks>{second}</Tasks>")
+    expected = read_all(path, monkeypatch, NOWHERE)
+    assert len(expected["tasks"]) == 79
+    skips = resumed(monkeypatch)
+    assert read_all(path, monkeypatch, EVERYWHERE, slice_bytes=300) == expected
+    assert len(skips) == 1 and 0 < skips[0] < 40
+
+
+def test_the_lists_are_found_whatever_their_order_and_size(tmp_path: Path) -> None:
+    path = plan(tmp_path, [task(uid) for uid in range(1, 2_000)])
+    data = path.read_bytes()
+    lists = slices.survey(path)
+    assert [(item.name, data[item.start - len(item.name) - 2:item.start], data[item.end:item.end + len(item.name) + 3])
+            for item in lists] == [("Tasks", b"<Tasks>", b"</Tasks>"), ("Assignments", b"<Assignments>", b"</Assignments>")]
+    # scanned in blocks smaller than a list: a tag across two blocks is still found
+    for block in (7, 64, 1000):
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(slices, "SCAN_BYTES", block)
+            assert slices.survey(path) == lists
+    backwards = tmp_path / "backwards.xml"  # assignments first: only the tasks are sliced, the rest read whole
+    backwards.write_text(f'<Project xmlns="{NS}"><Assignments></Assignments><Tasks>{task(1)}</Tasks></Project>',
+                         encoding="utf-8")
+    assert [item.name for item in slices.survey(backwards)] == ["Tasks"]
+
+
 def test_the_slice_parser_stays_locked_down(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[dict[str, object]] = []
     real = etree.XMLParser
