@@ -264,6 +264,30 @@ def test_the_lists_are_found_whatever_their_order_and_size(tmp_path: Path) -> No
     assert [item.name for item in slices.survey(backwards)] == ["Tasks"]
 
 
+def test_a_list_holding_other_elements_reads_as_iterparse_reads_it(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    # A slice whose children are all tasks is one run gathered by lxml's tag filter; one holding
+    # anything else is read child by child, leaving the stranger out as iterparse does.
+    tasks = [task(uid) for uid in range(1, 60)]
+    tasks[30:30] = ["<Note>not a task</Note>", f'<Task xmlns="urn:other">{task(900)[6:]}']
+    path = plan(tmp_path, tasks)
+    expected = read_all(path, monkeypatch, NOWHERE)
+    skips = resumed(monkeypatch)
+    assert read_all(path, monkeypatch, EVERYWHERE, slice_bytes=300) == expected and skips == []
+    assert sorted(row["uid"] for row in expected["tasks"]) == [*range(1, 60), 900]  # any namespace, as iterparse
+
+    asked: list[Any] = []
+
+    def kind(tag: Any) -> str | None:
+        asked.append(tag)
+        return mspdi._record_kind(tag)
+
+    monkeypatch.setattr(slices, "SLICE_BYTES", 20_000)  # ~30 tasks a slice
+    runs = list(slices.plain_runs(generated(tmp_path, 2_000), kind, lambda root, child: None))
+    assert sum(len(run) for kind_, run in runs if kind_ == "task") == 2_001
+    assert sum(mspdi.local(tag) == "Task" for tag in asked) < 2_001 // 10  # once a slice, not once a record
+
+
 def test_the_slice_parser_stays_locked_down(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[dict[str, object]] = []
     real = etree.XMLParser

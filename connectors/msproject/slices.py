@@ -298,15 +298,25 @@ def plain_runs(path: Path, record_kind: Callable[[Any], str | None],
                 if not seen and any(record_kind(element.tag) for element in group.iter()):
                     first_event(root, child)
                     seen = True
-                yield from _runs(group, record_kind)
+                yield from _runs(group, record_kind, LISTS.get(name or ""))
         if not seen:
             first_event(root, None)
     finally:
         reader.close()
 
 
-def _runs(group: etree._Element, record_kind: Callable[[Any], str | None]) -> Iterator[tuple[str, list[etree._Element]]]:
-    """The record children of ``group`` as runs of one kind, in order."""
+def _runs(group: etree._Element, record_kind: Callable[[Any], str | None],
+          expected: str | None = None) -> Iterator[tuple[str, list[etree._Element]]]:
+    """The record children of ``group`` as runs of one kind, in order. A slice of a list whose
+    children are all its ``expected`` records (as they are) is one run, gathered by lxml's own
+    tag filter, without a Python step per record."""
+    kind = record_kind(expected) if expected else None
+    if kind:
+        records = list(group.iterchildren(f"{{*}}{expected}"))
+        if len(records) == len(group):
+            if records:
+                yield kind, records
+            return
     run_kind, run = "", []
     for element in group:
         kind = record_kind(element.tag)
