@@ -163,9 +163,9 @@ def test_an_error_of_the_reader_during_slices_surfaces_unchanged_and_stops_the_t
 def test_a_reader_that_stops_early_stops_the_thread(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(slices, "SLICE_BYTES", 200)
     path = plan(tmp_path, [task(uid) for uid in range(1, 200)])
-    records = slices.plain_records(path, mspdi._record_kind, lambda root, child: None)
-    assert next(records)[0] == "task"
-    records.close()
+    runs = slices.plain_runs(path, mspdi._record_kind, lambda root, child: None)
+    assert next(runs)[0] == "task"
+    runs.close()
     assert not [thread for thread in threading.enumerate() if thread.name == "mspdi-slices"]
 
 
@@ -188,7 +188,7 @@ def test_a_file_that_is_not_plain_is_read_by_iterparse_alone(tmp_path: Path, mon
     # In the first slice: found before any record is given, so iterparse reads the whole file.
     path = plan(tmp_path, [task(1), task(2, f"<Notes>{odd}</Notes>")])
     with pytest.raises(slices.NotPlain):
-        next(slices.plain_records(path, mspdi._record_kind, lambda root, child: None))
+        next(slices.plain_runs(path, mspdi._record_kind, lambda root, child: None))
     expected = read_all(path, monkeypatch, NOWHERE)
     skips = resumed(monkeypatch)
     assert read_all(path, monkeypatch, EVERYWHERE) == expected and skips == [0]

@@ -21,7 +21,7 @@ Without comments or CDATA every ``</Task>`` in the bytes is an end tag, and a cu
 between two records (a nested ``Task``) leaves a slice that is not well-formed: it cannot pass
 unnoticed. Anything unexpected raises :class:`NotPlain`; the caller then reads with ``iterparse``
 (from where the slices stopped), which also words every error. Records come out in file order,
-as ``mspdi.iter_elements`` yields them, with the same parser settings (no DTD, no entities, no network).
+as ``mspdi.iter_runs`` yields them, with the same parser settings (no DTD, no entities, no network).
 """
 
 from __future__ import annotations
@@ -262,15 +262,6 @@ def _pieces(handle: Any, item: _List, size: int) -> Iterator[bytes]:
         cut = at + len(closing)
         piece, pending = pending[:cut], pending[cut:]
         yield piece
-
-
-def plain_records(path: Path, record_kind: Callable[[Any], str | None],
-                  first_event: Callable[[etree._Element, etree._Element | None], None]) -> Iterator[tuple[str, etree._Element]]:
-    """(kind, element) of every record of a plain file in file order - what iter_elements yields
-    (see :func:`plain_runs`)."""
-    for kind, run in plain_runs(path, record_kind, first_event):
-        for element in run:
-            yield kind, element
 
 
 def plain_runs(path: Path, record_kind: Callable[[Any], str | None],
