@@ -462,12 +462,13 @@ def msproject_scenario(total: int, repeat: int = 1) -> None:
             if with_mpxj:
                 theirs.append(child("mpxj", path))
         floor, own = median(floors, "seconds"), median(ours, "seconds")
+        floor_cpu, own_cpu = median(floors, "cpu_seconds"), median(ours, "cpu_seconds")
         peaks[size] = max(run["peak_rss_mb"] for run in ours)
         mpxj = median(theirs, "seconds") if theirs else None
         rounds = "/".join(f"{o['seconds'] / f['seconds']:.1f}" for o, f in zip(ours, floors, strict=True))
         print(f"{ours[0]['tasks']:>8} {path.stat().st_size / 1e6:>8.1f} {floor:>8} {own:>7} "
-              f"{own / floor:>5.1f}x {median(ours, 'cpu_seconds') / median(floors, 'cpu_seconds'):>9.1f}x "
-              f"{(median(ours, 'cpu_seconds') + median(ours, 'one_time_cpu_seconds')) / median(floors, 'cpu_seconds'):>8.1f}x "
+              f"{own / floor:>5.1f}x {own_cpu / floor_cpu:>9.1f}x "
+              f"{(own_cpu + median(ours, 'one_time_cpu_seconds')) / floor_cpu:>8.1f}x "
               f"{round(ours[0]['tasks'] / own):>8} {peaks[size]:>12} {mpxj if mpxj else 'n/a':>7} "
               f"{max(run['peak_rss_mb'] for run in theirs) if theirs else 'n/a':>12} "
               f"{f'{mpxj / own:.1f}x' if mpxj else 'n/a':>8}" + (f" {rounds:>20}" if repeat > 1 else ""))
