@@ -15,7 +15,7 @@ from jira_emulator import EMAIL, PAT, TOKEN, Fault, JiraEmulator
 from pydantic import ValidationError
 
 from connectors.base import SourceError, SourceSpec
-from connectors.jira import JiraConnector
+from connectors.jira import JiraConnector, jsonpage
 from connectors.jira.client import JiraClient, RetryPolicy
 from connectors.jira.options import JiraOptions
 from pipelines.extract import LoadOutcome, load_source
@@ -255,6 +255,12 @@ def test_unknown_project_and_unknown_field_say_what_to_check(jira: JiraEmulator,
     assert "no Jira field named 'Velocity' (fields.story_points)" in outcome.error
 
 
+def utc(jira_time: str) -> dt.datetime:
+    """A Jira time (2026-01-05T09:00:00.000+0000) as naive UTC, by the standard library."""
+    moment = dt.datetime.strptime(jira_time, "%Y-%m-%dT%H:%M:%S.%f%z")
+    return moment.astimezone(dt.UTC).replace(tzinfo=None)
+
+
 def test_data_center_pages_through_the_result_window(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("JIRA_PAT", PAT)
     with JiraEmulator({"BIG": "Big project"}, window=250) as jira:
@@ -263,17 +269,25 @@ def test_data_center_pages_through_the_result_window(monkeypatch: pytest.MonkeyP
             "url": jira.url, "flavor": "datacenter", "auth": {"token_env": "JIRA_PAT"}, "projects": ["BIG"],
             "page_size": 100, "result_window": 250})
         house = Warehouse(tmp_path)
+        before = dict(jsonpage.TAKEN)
         outcome = house.sync(spec)
         assert outcome.ok, outcome.error
+        # The search pages were mapped in columns (none decoded), 100 issues a page.
+        assert jsonpage.TAKEN["arrow"] - before.get("arrow", 0) >= 7
+        assert jsonpage.TAKEN["rows"] == before.get("rows", 0)
         assert house.issue_ids() == set(jira.issues)
         searches = jira.requests_to("/rest/api/2/search")
         restarts = {r.params["jql"] for r in searches if "updated >=" not in r.params["jql"]}  # not the catch-up
         assert len(restarts) == 3  # 610 issues through a 250-result window: three key ranges
         assert any('key > "BIG-250"' in q for q in restarts)
         assert all(int(r.params["startAt"]) + int(r.params["maxResults"]) <= 250 for r in searches)
-        # Data Center has no bulkfetch: the search's changelog expansion carries the history.
-        assert house.con.execute('SELECT count(*) FROM raw."jira__changelog"').fetchone()[0] == sum(
-            len(h) for h in jira.histories.values())
+        # Data Center has no bulkfetch: the search's changelog expansion carries the history, with the key.
+        changes = house.con.execute('SELECT issue_id, issue_key, changed_at, from_status, to_status '
+                                    'FROM raw."jira__changelog" ORDER BY issue_id, changed_at').fetchall()
+        keys = {issue_id: issue["key"] for issue_id, issue in jira.issues.items()}
+        expected = sorted((issue_id, keys[issue_id], utc(h["created"]), item["fromString"], item["toString"])
+                          for issue_id, histories in jira.histories.items() for h in histories for item in h["items"])
+        assert changes == expected and len(expected) > 300
 
 
 def test_config_validation_of_jira_sources() -> None:

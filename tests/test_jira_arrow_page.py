@@ -26,6 +26,7 @@ from connectors.jira.jsonpage import (
     changes_table,
     map_pages,
     read_changes,
+    read_datacenter_head,
     read_head,
 )
 from connectors.jira.page import PageTables, changelog_table
@@ -267,6 +268,7 @@ def test_status_history_read_by_arrow_equals_the_row_path() -> None:
     lambda page: page["issueChangeLogs"][6]["changeHistories"][1].update(created="last Tuesday"),
     lambda page: page["issueChangeLogs"][2].update(issueId=10002),  # a number: the reader refuses
     lambda page: page["issueChangeLogs"][3].update(issueId=None),  # the row path's "None"
+    lambda page: page["issueChangeLogs"][5]["changeHistories"][0]["items"][0].update(toString=7),
 ])
 def test_status_history_arrow_refuses_goes_to_changelog_table(spoil: Any) -> None:
     page = history_page(30)
@@ -286,21 +288,110 @@ def test_status_history_arrow_refuses_goes_to_changelog_table(spoil: Any) -> Non
     assert got == expected if isinstance(expected, str) else got.equals(expected)
 
 
-def test_an_expanded_history_is_left_to_the_row_path_however_its_key_is_spelled() -> None:
+def test_a_status_change_of_another_type_fails_the_history_page_naming_it() -> None:
+    page = history_page(30)
+    page["issueChangeLogs"][5]["changeHistories"][0]["items"][0].update(toString=7)
+    with pytest.raises(UNREADABLE, match=r"^to status 7 is not text$"):
+        changelog_table(page)  # it used to fail with pyarrow's own words, naming neither field nor value
+
+
+def dc_histories(n: int) -> list[dict]:
+    """Data Center's expanded histories for issue n: none, or a few, with status and other items,
+    ``fieldId`` present or not (Server omits it), times in Jira's spellings and offsets."""
+    def created(k: int) -> str:
+        minute = (n * 7 + k * 13) % 60
+        return f"2026-02-{1 + n % 27:02d}T{9 + k:02d}:{minute:02d}:00.000{'+0000' if (n + k) % 2 else '-0500'}"
+
+    def items(k: int) -> list[dict]:
+        status = {"field": "status", "fieldtype": "jira", "from": "1", "fromString": f"S{k}", "to": "2",
+                  "toString": f"S{k + 1}"}
+        if n % 2:
+            status["fieldId"] = "status"
+        other = {"field": "assignee", "fieldtype": "jira", "fromString": None, "toString": "Ann"}
+        return [[status], [other, status], [other], []][(n + k) % 4]
+
+    return [{"id": f"{n}-{k}", "author": {"name": "ann"}, "created": created(k), "items": items(k)}
+            for k in range(n % 4)]
+
+
+def dc_issues(count: int) -> list[dict]:
+    emulator = JiraEmulator(seed=9)
+    emulator.add_issues(count)
+    issues = copy.deepcopy(list(emulator.issues.values()))
+    for n, issue in enumerate(issues):
+        issue["changelog"] = {"startAt": 0, "maxResults": n % 4, "total": n % 4, "histories": dc_histories(n)}
+    issues[3]["changelog"] = None  # legal: read as no history
+    issues[5].pop("changelog")
+    issues[7]["changelog"] = {"histories": None}
+    issues[9]["changelog"]["histories"] = [{"created": "2026-02-02T10:00:00.000+0100", "items": None}]
+    issues[11]["changelog"]["histories"] = [{"created": None, "items": [{"field": "status", "toString": "Done"}]}]
+    return issues
+
+
+def test_an_expanded_history_is_mapped_by_arrow_as_the_row_path() -> None:
+    issues = dc_issues(60)
+    before = taken()
+    pages = list(mapped([raw_page(issues[start:start + 20], total=60) for start in range(0, 60, 20)]))
+    assert delta(before) == {"arrow": 3, "rows": 0}
+    assert_as_rows(pages, issues)
+    changes = pa.concat_tables(page.tables["changelog"] for page in pages).to_pylist()
+    # By hand, issue 1 (n = 1): one history, k = 0: 09:(7 % 60) at +0000, items[(1 + 0) % 4]: other, then status.
+    first = issues[1]
+    assert changes[0] == {"issue_id": first["id"], "issue_key": first["key"],
+                          "changed_at": dt.datetime(2026, 2, 2, 9, 7), "from_status": "S0", "to_status": "S1"}
+    # n = 2, k = 0 at -0500: 09:14 local is 14:14 UTC; items[2]: an assignee change only, so no row.
+    # n = 2, k = 1 at +0000: 10:27; items[3]: none. So issue 2 has no status change at all.
+    assert not [c for c in changes if c["issue_id"] == issues[2]["id"]]
+    assert [c["changed_at"] for c in changes if c["issue_id"] == issues[11]["id"]] == [None]
+    expected_rows = sum(1 for n, issue in enumerate(issues) if n not in (3, 5, 7, 9, 11)
+                        for history in dc_histories(n) for item in history["items"] if item["field"] == "status") + 1
+    assert len(changes) == expected_rows
+
+
+@pytest.mark.parametrize("spoil", [
+    lambda issues: issues[4]["changelog"]["histories"].append(None),  # the row path's AttributeError
+    lambda issues: issues[6]["changelog"]["histories"][0]["items"].append(None),
+    # Issue 1's first history holds an assignee change, then a status change (dc_histories).
+    lambda issues: issues[1]["changelog"]["histories"][0].update(created="last Tuesday"),
+    lambda issues: issues[1]["changelog"]["histories"][0].update(created=20260202),  # a number: the reader refuses
+    lambda issues: issues[1]["changelog"]["histories"][0]["items"][1].update(toString=7),
+    lambda issues: issues[6].update(changelog="none"),
+])
+def test_a_history_arrow_does_not_read_exactly_sends_its_page_to_the_row_path(spoil: Any) -> None:
+    """Only a status item's time is read (the row path parses no other), so a spoiled time elsewhere is no refusal."""
+    issues = dc_issues(20)
+    assert [item["field"] for item in issues[1]["changelog"]["histories"][0]["items"]] == ["assignee", "status"]
+    spoil(issues)
+    before = taken()
+    pages = list(mapped([raw_page(issues[:10]), raw_page(issues[10:])]))
+    assert delta(before) == {"arrow": 1, "rows": 1}  # the other page still goes through Arrow
+    assert_as_rows(pages, issues)
+
+
+def test_an_expanded_history_is_read_however_its_key_is_spelled() -> None:
     issues = varied_page(8)[-3:]
-    issues[0]["changelog"] = {"histories": []}  # nothing to map: Arrow reads the page
-    empty = raw_page(issues)
-    issues_with = copy.deepcopy(issues)
-    issues_with[1]["changelog"] = {"histories": [{"created": "2026-01-06T10:00:00.000+0100", "items": [
+    issues[0]["changelog"] = {"histories": []}
+    issues[1]["changelog"] = {"histories": [{"created": "2026-01-06T10:00:00.000+0100", "items": [
         {"field": "status", "fromString": "To Do", "toString": "Done"}]}]}
-    # The same answer with the key written as a JSON escape: no byte search would see it, the reader does.
-    body = answer(issues_with).replace(b'"changelog"', b'"change\\u006cog"')
-    assert json.loads(body) == {"issues": issues_with}
+    # The key written as a JSON escape: no byte search would see it, the reader does.
+    body = answer(issues).replace(b'"changelog"', b'"change\\u006cog"')
+    assert json.loads(body) == {"issues": issues}
     escaped = read_head(Client(), "/rest/api/3/search/jql", response(body))[0]
     before = taken()
-    [first] = mapped([empty])
-    [second] = mapped([escaped])
-    assert delta(before) == {"arrow": 1, "rows": 1}
-    assert_as_rows([first], issues)
-    assert_as_rows([second], issues_with)
-    assert second.tables["changelog"].column("changed_at").to_pylist() == [dt.datetime(2026, 1, 6, 9, 0)]
+    [page] = mapped([escaped])
+    assert delta(before) == {"arrow": 1, "rows": 0}
+    assert_as_rows([page], issues)
+    assert page.tables["changelog"].column("changed_at").to_pylist() == [dt.datetime(2026, 1, 6, 9, 0)]
+
+
+def test_a_data_center_answer_gives_its_total_and_last_key_from_the_same_bytes() -> None:
+    issues = dc_issues(12)[:5]
+    issues[4]["key"] = ""  # keyless (quarantined later): the window restarts after the last key there is
+    head = read_datacenter_head(Client(), "/rest/api/2/search", response(answer(issues, startAt=0, total=730)))
+    assert head is not None
+    page, total, last_key = head
+    assert (page.count, total, last_key) == (5, 730, issues[3]["key"])
+    assert page.decode() == issues
+    # A key that is a number: Arrow refuses, and the caller decodes the answer as before.
+    issues[2]["key"] = 12
+    assert read_datacenter_head(Client(), "/rest/api/2/search", response(answer(issues, total=5))) is None

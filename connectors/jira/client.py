@@ -68,6 +68,10 @@ class JiraClient:
     def post(self, path: str, body: Mapping[str, Any]) -> Any:
         return self._request("POST", path, json=body)
 
+    def get_response(self, path: str, params: Mapping[str, Any]) -> requests.Response:
+        """The answer itself, undecoded (its bytes go to Arrow's JSON reader); ``decode`` reads it as ``get``."""
+        return self._respond("GET", path, params=params)
+
     def post_response(self, path: str, body: Mapping[str, Any]) -> requests.Response:
         """The answer itself, undecoded (its bytes go to Arrow's JSON reader); ``decode`` reads it as ``post``."""
         return self._respond("POST", path, json=body)

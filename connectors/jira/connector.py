@@ -49,6 +49,7 @@ from connectors.jira.search import (
     cloud_raw_pages,
     datacenter_by_id,
     datacenter_pages,
+    datacenter_raw_pages,
     jql_quote,
 )
 from connectors.timestamps import parse_utc_time
@@ -282,14 +283,14 @@ class JiraConnector(Connector):
         return " AND ".join(c for c in (scope, condition) if c) + order
 
     def _issue_pages(self, client: JiraClient, keys: list[str], condition: str, fields: list[str],
-                     limit: int | None) -> Iterator[list[dict]]:
+                     limit: int | None) -> Iterator[RawPage | list[dict]]:
         page_size = self.options.page_size
         if self.flavor == "cloud":
             yield from cloud_raw_pages(client, self._cloud_jql(keys, condition), fields, page_size, limit=limit)
         else:
             for key in keys:
-                yield from datacenter_pages(client, key, condition, fields, page_size, expand="changelog",
-                                            window=self.result_window)
+                yield from datacenter_raw_pages(client, key, condition, fields, page_size, expand="changelog",
+                                                window=self.result_window)
 
     def _bulk_changelog(self, client: JiraClient, issue_ids: pa.ChunkedArray) -> Iterator[Batch]:
         """Status history of the fetched issues, 1000 issues a call (not expand=changelog, which truncates);

@@ -1,16 +1,17 @@
-"""A Cloud search page read by Arrow's JSON reader straight from the response bytes (no Python object
-per issue), mapped into the Jira raw tables in columns.
+"""A search page read by Arrow's JSON reader straight from the response bytes (no Python object per
+issue), mapped into the Jira raw tables in columns: Cloud's, and Data Center's with the status
+histories its ``expand=changelog`` carries.
 
-While paging, ``read_head`` reads only an answer's paging fields and issue count (Arrow, GIL released)
-and keeps its bytes (``RawPage``). ``map_pages`` then reads up to ``BATCH_PAGES`` answers in one call
-against a schema of exactly the fields the mapping reads (``search_schema``; every other field is
-ignored by the reader) and maps their issues together. A value of another JSON type than the
-schema's (a custom field that is a string here and a number there) makes the reader refuse, and
-``arrow_tables`` refuses (None) at the first value it does not read exactly as ``issue_values``
-does: a time or date of another spelling, a number out of range, a missing key, an ADF document, a
-null inside a list, an expanded history. Refused pages are tried alone, and a page refused alone
-goes, whole, to the row path (``page_tables`` on the decoded dicts), so values, quarantine rows and
-error texts are the row path's own. ``TAKEN`` counts which path each page took.
+While paging, ``read_head`` (Cloud) or ``read_datacenter_head`` reads only an answer's paging
+fields and issue count (Arrow, GIL released) and keeps its bytes (``RawPage``). ``map_pages`` then
+reads up to ``BATCH_PAGES`` answers in one call against a schema of exactly the fields the mapping
+reads (``search_schema``; every other field is ignored by the reader) and maps their issues
+together. A value of another JSON type than the schema's (a custom field that is a string here and
+a number there) makes the reader refuse, and ``arrow_tables`` refuses (None) at the first value it
+does not read exactly as ``issue_values`` does: a time or date of another spelling, a number out of
+range, a missing key, an ADF document, a null inside a list. Refused pages are tried alone, and a
+page refused alone goes, whole, to the row path (``page_tables`` on the decoded dicts), so values,
+quarantine rows and error texts are the row path's own. ``TAKEN`` counts which path each page took.
 """
 
 from __future__ import annotations
@@ -62,9 +63,12 @@ assert set(STANDARD_SHAPES) == set(STANDARD_FIELDS)
 #: reads ahead meanwhile, so the server is not idle while a group is mapped.
 BATCH_PAGES = 50
 RAW_AHEAD = BATCH_PAGES
-#: An issue's expanded history, read only to see whether there is any (the row path maps it).
-_EXPANDED = pa.struct([("histories", pa.list_(pa.struct([])))])
+_ITEM = pa.struct([(name, TEXT) for name in ("field", "fieldId", "fromString", "toString")])
+_HISTORY = pa.struct([("created", TEXT), ("items", pa.list_(_ITEM))])
+#: An issue's expanded history (what Data Center's search gives with ``expand=changelog``).
+_EXPANDED = pa.struct([("histories", pa.list_(_HISTORY))])
 _HEAD = pa.schema([("issues", pa.list_(pa.struct([]))), ("nextPageToken", TEXT), ("isLast", FLAG)])
+_DC_HEAD = pa.schema([("issues", pa.list_(pa.struct([("key", TEXT)]))), ("total", pa.int64())])
 _ANY_TIME, _ANY_DAY = f"^(?:{_TIME})$", f"^(?:{_DAY})$"
 #: Which path each page took: "arrow", or "rows" (the reader or the mapping refused it).
 TAKEN: Counter[str] = Counter()
@@ -112,6 +116,22 @@ def read_head(client: JiraClient, path: str, response: requests.Response
     count = pc.list_value_length(table.column("issues")).to_pylist()[0] or 0
     page = RawPage(raw, count, decoded_issues(lambda: client.decode("POST", path, response)))
     return page, table.column("nextPageToken")[0].as_py(), table.column("isLast")[0].as_py()
+
+
+def read_datacenter_head(client: JiraClient, path: str, response: requests.Response
+                         ) -> tuple[RawPage, int, str | None] | None:
+    """A Data Center search answer's page (undecoded), its ``total`` and the last non-empty issue key
+    on it (where a full result window restarts), read by Arrow; None when the reader refuses it."""
+    raw = response.content
+    table = _read(raw, _DC_HEAD)
+    if table is None:
+        return None
+    issues = table.column("issues").combine_chunks()
+    count = pc.list_value_length(issues).to_pylist()[0] or 0
+    keys = pc.struct_field(pc.list_flatten(issues), "key")
+    keys = pc.filter(keys, _truthy(keys)).to_pylist()
+    page = RawPage(raw, count, decoded_issues(lambda: client.decode("GET", path, response)))
+    return page, table.column("total")[0].as_py() or 0, keys[-1] if keys else None
 
 
 def _read(raw: bytes, schema: pa.Schema, rows: int = 1) -> pa.Table | None:
@@ -206,8 +226,6 @@ class _Page:
         _require(_all(pc.and_(_truthy(self.key), _truthy(self.issue_id))))
         self.project_key = self.get("project", "key")
         _require(_all(_truthy(self.project_key)))  # else derived from the key: left to the row path
-        histories = pc.struct_field(issues, ["changelog", "histories"])
-        _require(_all(pc.equal(pc.list_value_length(histories), 0)))  # expanded history: the row path's
 
     def get(self, *path: str) -> pa.Array:
         return pc.struct_field(self.issues, ["fields", *path])
@@ -219,10 +237,17 @@ class _Page:
     def tables(self, risk_type: str, report_type: str) -> tuple[dict[str, pa.Table], dict[str, pa.Array]]:
         links, link_issues = self.links()
         versions, version_issues = self.versions()
-        changelog = RAW_SCHEMAS["changelog"].empty_table()
+        changelog, change_issues = self.changelog()
         return ({"issues": self.issues_table(risk_type, report_type), "links": links, "versions": versions,
                  "changelog": changelog}, {"links": link_issues, "versions": version_issues,
-                                           "changelog": pa.array([], pa.int64())})
+                                           "changelog": change_issues})
+
+    def changelog(self) -> tuple[pa.Table, pa.Array]:
+        """The status changes of each issue's expanded history (Data Center's search), with the issue's key."""
+        issue_of, changed_at, from_status, to_status = _status_items(
+            pc.struct_field(self.issues, ["changelog", "histories"]))
+        return pa.Table.from_arrays([pc.take(self.issue_id, issue_of), pc.take(self.key, issue_of), changed_at,
+                                     from_status, to_status], schema=RAW_SCHEMAS["changelog"]), issue_of
 
     def issues_table(self, risk_type: str, report_type: str) -> pa.Table:
         size = len(self.issues)
@@ -469,8 +494,6 @@ def decoded_issues(decode: Callable[[], Any]) -> Callable[[], list[dict]]:
     return lambda: (decode() or {}).get("issues") or []
 
 
-_ITEM = pa.struct([(name, TEXT) for name in ("field", "fieldId", "fromString", "toString")])
-_HISTORY = pa.struct([("created", TEXT), ("items", pa.list_(_ITEM))])
 _CHANGES = pa.schema([("issueChangeLogs", pa.list_(pa.struct([("issueId", TEXT), ("changeHistories",
                                                                                   pa.list_(_HISTORY))]))),
                       ("nextPageToken", TEXT)])
@@ -516,20 +539,25 @@ def _status_changes(logs: pa.ListArray) -> pa.Table:
     path's error, or its "None") or a time of another spelling refuses."""
     flat_logs = _no_nulls(pc.list_flatten(logs))
     issue_ids = _no_nulls(pc.struct_field(flat_logs, "issueId"))
-    histories = pc.struct_field(flat_logs, "changeHistories")
+    log_of, changed_at, from_status, to_status = _status_items(pc.struct_field(flat_logs, "changeHistories"))
+    return pa.Table.from_arrays([pc.take(issue_ids, log_of), pa.nulls(len(log_of), TEXT), changed_at, from_status,
+                                 to_status], schema=RAW_SCHEMAS["changelog"])
+
+
+def _status_items(histories: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array, pa.Array]:
+    """The status items of each owner's list of histories, in order, as the row paths read them
+    (``history.get("items") or []`` for each of ``owner's histories or []``): the owner of each, its
+    history's time, from and to. A null history or item (the row path's error) refuses."""
     flat_histories = _no_nulls(pc.list_flatten(histories))
     items = pc.struct_field(flat_histories, "items")
     flat_items = _no_nulls(pc.list_flatten(items))
     status = pc.or_(pc.fill_null(pc.equal(pc.struct_field(flat_items, "fieldId"), "status"), False),
                     pc.fill_null(pc.equal(pc.struct_field(flat_items, "field"), "status"), False))
     history_of = pc.filter(pc.list_parent_indices(items), status)
-    log_of = pc.take(pc.list_parent_indices(histories), history_of)
+    owner_of = pc.take(pc.list_parent_indices(histories), history_of)
     changed = pc.take(pc.struct_field(flat_histories, "created"), history_of)
-    return pa.Table.from_arrays([
-        pc.take(issue_ids, log_of), pa.nulls(len(log_of), TEXT), _times(changed),
-        pc.filter(pc.struct_field(flat_items, "fromString"), status),
-        pc.filter(pc.struct_field(flat_items, "toString"), status),
-    ], schema=RAW_SCHEMAS["changelog"])
+    return (owner_of, _times(changed), pc.filter(pc.struct_field(flat_items, "fromString"), status),
+            pc.filter(pc.struct_field(flat_items, "toString"), status))
 
 
 def _no_nulls(array: pa.Array) -> pa.Array:

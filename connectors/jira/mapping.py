@@ -318,6 +318,46 @@ def issue_rows(issue: Mapping[str, Any], fields_by_name: FieldIds, risk_type: st
     row, links, versions, changes = issue_values(issue, fields_by_name, risk_type, report_type)
     issue_row = dict(zip(ISSUES.names, row, strict=True))
     check_ranges(issue_row)
-    return {"issues": [issue_row], "links": [dict(zip(LINKS.names, r, strict=True)) for r in links],
+    rows = {"issues": [issue_row], "links": [dict(zip(LINKS.names, r, strict=True)) for r in links],
             "versions": [dict(zip(VERSIONS.names, r, strict=True)) for r in versions],
             "changelog": [dict(zip(CHANGELOG.names, r, strict=True)) for r in changes]}
+    for name, table_rows in rows.items():
+        check_types(RAW_SCHEMAS[name], [tuple(r.values()) for r in table_rows])
+    return rows
+
+
+#: How a column's type is named when a value is not of it.
+_KIND_WORDS = {TEXT: "text", pa.list_(TEXT): "a list of texts", pa.bool_(): "true or false", pa.float64(): "a number",
+               pa.int64(): "a whole number"}
+
+
+def check_types(schema: pa.Schema, rows: list[tuple[Any, ...]]) -> None:
+    """An IssueError naming the first value (rows in ``schema`` order) its column cannot hold: a
+    number where Jira sends text, say. Times and dates are parsed, and checked, apart."""
+    for index, field in enumerate(schema):
+        if field.type in (TS, DATE):
+            continue
+        _, bad = to_column(field.type, [row[index] for row in rows])
+        if bad:
+            value = rows[bad[0]][index]
+            raise IssueError(f"{field.name.replace('_', ' ')} {value!r} is not "
+                             f"{_KIND_WORDS.get(field.type, str(field.type))}")
+
+
+def to_column(kind: pa.DataType, values: list[Any]) -> tuple[pa.Array, list[int]]:
+    """``values`` as an Arrow column of ``kind``, and the positions it cannot hold (null there); one
+    conversion when all fit."""
+    try:
+        return pa.array(values, kind), []
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        bad = [position for position, value in enumerate(values) if not _fits(kind, value)]
+        unfit = set(bad)
+        return pa.array([None if position in unfit else value for position, value in enumerate(values)], kind), bad
+
+
+def _fits(kind: pa.DataType, value: Any) -> bool:
+    try:
+        pa.array([value], kind)
+        return True
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        return False

@@ -26,10 +26,13 @@ from connectors.jira.mapping import (
     RAW_SCHEMAS,
     TS,
     FieldIds,
+    IssueError,
+    check_types,
     issue_rows,
     issue_values,
     read_day,
     read_time,
+    to_column,
 )
 from connectors.values import within_bounds
 
@@ -87,7 +90,10 @@ def changelog_table(page: Mapping[str, Any]) -> pa.Table:
             if item.get("fieldId") == "status" or item.get("field") == "status"]
     table, refused = _table(RAW_SCHEMAS["changelog"], rows)
     if refused:
-        read_time(None, rows[refused[0]][2])  # raises
+        first = rows[refused[0]]
+        check_types(RAW_SCHEMAS["changelog"], [first])  # a value of another type: raises, naming it
+        read_time(None, first[2])  # else its time: raises
+        raise IssueError(f"issue id {first[0]}: a status change that does not read")  # not reached
     return table
 
 
@@ -103,9 +109,11 @@ def _table(schema: pa.Schema, rows: list[tuple[Any, ...]]) -> tuple[pa.Table, li
                                    strict=True):
         columns[index] = array
         refused.update(bad)
-    arrays = [values if isinstance(values, pa.Array) else pa.array(values, kind)
-              for kind, values in zip(schema.types, columns, strict=True)]
-    return pa.Table.from_arrays(arrays, schema=schema), sorted(refused)
+    for index, kind in enumerate(schema.types):
+        if index not in parsing:
+            columns[index], bad = to_column(kind, columns[index])
+            refused.update(bad)  # a number where text belongs, say: the row path words it (check_types)
+    return pa.Table.from_arrays(columns, schema=schema), sorted(refused)
 
 
 def _raw(label: str | None, raw: Any) -> Any:

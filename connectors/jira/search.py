@@ -12,7 +12,9 @@ or more pages or issues than the scope holds (``limit``), fails the source inste
 Issues are also read by id (``bulkfetch``, or ``id in (...)`` on Data Center) to reconcile.
 
 Every paging function reads one page ahead (``connectors.http.prefetched``): the next page is
-requested while the caller maps the current one, on the same session, one request at a time.
+requested while the caller maps the current one, on the same session, one request at a time. The
+issue searches of both flavours read further ahead and keep each answer as bytes (``RawPage``), which
+``jsonpage`` maps in columns.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from typing import Any
 from connectors.base import SourceError
 from connectors.http import prefetched
 from connectors.jira.client import JiraClient
-from connectors.jira.jsonpage import RAW_AHEAD, RawPage, read_head
+from connectors.jira.jsonpage import RAW_AHEAD, RawPage, read_datacenter_head, read_head
 
 CLOUD_SEARCH = "/rest/api/3/search/jql"
 CLOUD_COUNT = "/rest/api/3/search/approximate-count"
@@ -124,11 +126,21 @@ def datacenter_pages(
     *, expand: str | None = None, window: int = DC_WINDOW,
 ) -> Iterator[list[dict]]:
     """All issues of one project matching ``condition`` (JQL or ''), in key order, across windows."""
-    return prefetched(_datacenter_pages(client, project_key, condition, fields, page_size, expand, window))
+    return prefetched(_datacenter_pages(client, project_key, condition, fields, page_size, expand, window, raw=False))
+
+
+def datacenter_raw_pages(
+    client: JiraClient, project_key: str, condition: str, fields: Sequence[str], page_size: int,
+    *, expand: str | None = None, window: int = DC_WINDOW,
+) -> Iterator[RawPage | list[dict]]:
+    """``datacenter_pages``, each answer kept as bytes (``RawPage``) when Arrow's reader takes its
+    ``total`` and keys (else decoded), read up to ``RAW_AHEAD`` pages ahead, as ``cloud_raw_pages``."""
+    return prefetched(_datacenter_pages(client, project_key, condition, fields, page_size, expand, window, raw=True),
+                      depth=RAW_AHEAD)
 
 
 def _datacenter_pages(client: JiraClient, project_key: str, condition: str, fields: Sequence[str], page_size: int,
-                      expand: str | None, window: int) -> Iterator[list[dict]]:
+                      expand: str | None, window: int, *, raw: bool) -> Iterator[Any]:
     after_key: str | None = None
     while True:
         clauses = [f"project = {jql_quote(project_key)}"]
@@ -143,13 +155,20 @@ def _datacenter_pages(client: JiraClient, project_key: str, condition: str, fiel
                                       "fields": ",".join(fields)}
             if expand:
                 params["expand"] = expand
-            page = client.get(DC_SEARCH, params) or {}
-            issues = page.get("issues") or []
+            response = client.get_response(DC_SEARCH, params)
+            head = read_datacenter_head(client, DC_SEARCH, response) if raw else None
+            if head is None:
+                page = client.decode("GET", DC_SEARCH, response) or {}
+                issues: RawPage | list[dict] = page.get("issues") or []
+                total = page.get("total", 0)
+                page_key = next((i["key"] for i in reversed(issues) if i.get("key")), None)  # keyless: quarantined
+            else:
+                issues, total, page_key = head
             if issues:
                 yield issues
-                last_key = next((i["key"] for i in reversed(issues) if i.get("key")), last_key)  # keyless: quarantined
+                last_key = page_key or last_key
             start += len(issues)
-            if not issues or start >= int(page.get("total", 0)):
+            if not issues or start >= int(total):
                 exhausted = True
                 break
         if exhausted or last_key is None:
