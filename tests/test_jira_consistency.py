@@ -12,6 +12,7 @@ from jira_emulator import PAT, JiraEmulator, PageHook
 from test_jira import BY_ID, SEARCH, Warehouse, cloud_source, emulated_jira
 
 from connectors.base import SourceSpec
+from connectors.jira import connector as connector_module
 from connectors.jira.connector import IssueSpool
 from connectors.jira.mapping import RAW_SCHEMAS
 
@@ -149,6 +150,28 @@ def rows(issue_id: str, updated: dt.datetime | None, summary: str) -> dict[str, 
     link = {"issue_id": issue_id, "issue_key": f"PAY-{issue_id}", "link_type": "Blocks", "direction": "outward",
             "other_key": summary}
     return {"issues": [issue], "links": [link], "versions": [], "changelog": []}
+
+
+def test_spool_reads_back_large_pages_in_slices_with_each_row_once(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pages mapped 50 together spool as slices of SPOOL_BATCH_ROWS rows; a later page's copy still
+    wins over a copy in any slice of an earlier page."""
+    monkeypatch.setattr(connector_module, "SPOOL_BATCH_ROWS", 3)
+    early, late = dt.datetime(2026, 3, 1, 9), dt.datetime(2026, 3, 1, 10)
+
+    def page(ids: range, updated: dt.datetime, summary: str) -> dict[str, pa.Table]:
+        tables = [rows(str(i), updated, summary) for i in ids]
+        return {name: pa.Table.from_pylist([row for t in tables for row in t[name]], schema=RAW_SCHEMAS[name])
+                for name in tables[0]}
+
+    spool = IssueSpool(tmp_path)
+    spool.add(page(range(1, 11), early, "first"))  # 10 issues: slices of 3, 3, 3 and 1
+    spool.add(page(range(4, 8), late, "second"))  # 4 to 7 edited since: this copy wins
+    assert spool._reads["issues"] == [1, 1, 1, 1, 2, 2]
+    final = spool.final_ids({str(i) for i in range(1, 11)} - {"9"})  # 9 deleted during the run
+    issues = [row for batch in spool.batches(final) if batch.table == "issues" for row in batch.data.to_pylist()]
+    assert sorted((int(r["issue_id"]), r["summary"]) for r in issues) == [
+        (i, "second" if 4 <= i <= 7 else "first") for i in range(1, 11) if i != 9]
 
 
 def test_spool_keeps_one_copy_per_issue_latest_updated_then_later_read(tmp_path: Path) -> None:
