@@ -56,8 +56,8 @@ from connectors.timestamps import parse_utc_time
 
 CHANGELOG_BATCH = 1000
 #: Rows of a spooled batch, read back whole at the end: pages mapped 50 together make 5,000-issue
-#: tables, and reading those back grew a 200,000-issue Data Center sync's peak from 242 to 266 MB
-#: (1.12x of 50,000's); in slices of 1,000, 251 MB (1.07x). benchmarks/README.md, "Jira Data Center".
+#: tables, and reading those back whole put a 200,000-issue Data Center sync's peak at 269-270 MB,
+#: 1.11-1.12x of 50,000's; in slices of 1,000, 251 MB (1.07x). benchmarks/README.md, "Jira Data Center".
 SPOOL_BATCH_ROWS = 1000
 ID_PAGE_CLOUD = 5000
 ID_PAGE_DC = 1000
