@@ -1,5 +1,5 @@
 """Cloud search pages read from their bytes by Arrow's JSON reader (connectors/jira/jsonpage.py) must
-map to exactly what the row mapping (``issue_rows``) gives: every value, every quarantined issue and
+map to exactly what the row mapping (``checked_issue_rows``) gives: every value, every quarantined issue and
 message. Pages Arrow cannot read exactly (another JSON type, another spelling) go to the row path;
 these tests check that both paths were really taken, and that the tables are equal either way."""
 

@@ -1,5 +1,5 @@
 """The sync maps each page of issues in columns (connectors/jira/page.py); the row mapping
-(``issue_rows``, kept for CSV exports and as the reference) must read exactly the same: every value,
+(``checked_issue_rows``, the reference; ``issue_rows`` without the type check for CSV exports) must read exactly the same: every value,
 every quarantined issue and every message, on a page of varied and malformed issues."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pytest
 from support.jira_emulator import JiraEmulator
 
 from connectors.jira.connector import IssueSpool
-from connectors.jira.mapping import RAW_SCHEMAS, FieldIds, issue_rows, parse_jira_time, read_day
+from connectors.jira.mapping import RAW_SCHEMAS, FieldIds, checked_issue_rows, parse_jira_time, read_day
 from connectors.jira.page import UNREADABLE, changelog_table, jira_days, jira_times, page_tables
 
 FIELDS = FieldIds({"story_points": "customfield_10016", "start_date": "customfield_10015",
@@ -91,12 +91,12 @@ def varied_page(seed: int) -> list[dict]:
 
 
 def by_rows(issues: list[dict]) -> tuple[dict[str, pa.Table], list[tuple[str, str, str]]]:
-    """The reference: each issue through issue_rows, the page's rows built into tables after."""
+    """The reference: each issue through the row path, the page's rows built into tables after."""
     rows: dict[str, list[dict]] = {name: [] for name in ("issues", "links", "versions", "changelog")}
     failures = []
     for issue in issues:
         try:
-            mapped = issue_rows(issue, FIELDS, "Risk", "Status report")
+            mapped = checked_issue_rows(issue, FIELDS, "Risk", "Status report")
         except UNREADABLE as exc:
             failures.append((str(issue.get("id")), type(exc).__name__, str(exc)))
             continue

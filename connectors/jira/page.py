@@ -5,8 +5,10 @@ raw, numbers range-checked); then every time of the page is parsed by one Arrow 
 by another, and each table is built once from its columns. Arrow is given only the values it reads exactly
 as ``parse_jira_time``/``_date`` do (ISO times with an offset, Jira's ``2024-01-02T03:04:05.000+0000``,
 and plain dates); any other value goes through those parsers themselves. An issue any step refuses
-is mapped again by the row path (``issue_rows``), which raises the error it always raised (same field,
-same words) or, should it read the issue after all, gives the rows: the two paths cannot disagree.
+is mapped again by the row path (``checked_issue_rows``), which raises the error it always raised
+(same field, same words) or, should it read the issue after all, gives the rows: the two paths
+cannot disagree. A value its column cannot hold (a number where text belongs) is refused the same
+way, and the row path names it.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from connectors.jira.mapping import (
     FieldIds,
     IssueError,
     check_types,
-    issue_rows,
+    checked_issue_rows,
     issue_values,
     read_day,
     read_time,
@@ -266,7 +268,7 @@ def _with_row_path(tables: dict[str, pa.Table], positions: dict[str, pa.Array], 
     failures = []
     for position in redo:
         try:
-            mapped = issue_rows(issues[position], *how)
+            mapped = checked_issue_rows(issues[position], *how)
         except UNREADABLE as exc:
             failures.append((issues[position], exc))
             continue
