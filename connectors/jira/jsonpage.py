@@ -109,12 +109,10 @@ def read_head(client: JiraClient, path: str, response: requests.Response
               ) -> tuple[RawPage, str | None, bool | None] | None:
     """A search answer's page (undecoded), ``nextPageToken`` and ``isLast``, read by Arrow (which
     releases the GIL and makes no Python object per issue); None when the reader refuses it."""
-    raw = response.content
-    table = _read(raw, _HEAD)
+    table = _read(response.content, _HEAD)
     if table is None:
         return None
-    count = pc.list_value_length(table.column("issues")).to_pylist()[0] or 0
-    page = RawPage(raw, count, decoded_issues(lambda: client.decode("POST", path, response)))
+    page = _raw_page(client, "POST", path, response, table)
     return page, table.column("nextPageToken")[0].as_py(), table.column("isLast")[0].as_py()
 
 
@@ -122,16 +120,20 @@ def read_datacenter_head(client: JiraClient, path: str, response: requests.Respo
                          ) -> tuple[RawPage, int, str | None] | None:
     """A Data Center search answer's page (undecoded), its ``total`` and the last non-empty issue key
     on it (where a full result window restarts), read by Arrow; None when the reader refuses it."""
-    raw = response.content
-    table = _read(raw, _DC_HEAD)
+    table = _read(response.content, _DC_HEAD)
     if table is None:
         return None
-    issues = table.column("issues").combine_chunks()
-    count = pc.list_value_length(issues).to_pylist()[0] or 0
-    keys = pc.struct_field(pc.list_flatten(issues), "key")
+    keys = pc.struct_field(pc.list_flatten(table.column("issues").combine_chunks()), "key")
     keys = pc.filter(keys, _truthy(keys)).to_pylist()
-    page = RawPage(raw, count, decoded_issues(lambda: client.decode("GET", path, response)))
+    page = _raw_page(client, "GET", path, response, table)
     return page, table.column("total")[0].as_py() or 0, keys[-1] if keys else None
+
+
+def _raw_page(client: JiraClient, method: str, path: str, response: requests.Response, head: pa.Table) -> RawPage:
+    """The answer's bytes, its issue count (from ``head``, the answer read by Arrow) and the client's
+    decoding of it, for the row path."""
+    count = pc.list_value_length(head.column("issues")).to_pylist()[0] or 0
+    return RawPage(response.content, count, decoded_issues(lambda: client.decode(method, path, response)))
 
 
 def _read(raw: bytes, schema: pa.Schema, rows: int = 1) -> pa.Table | None:
