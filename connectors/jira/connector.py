@@ -447,6 +447,11 @@ class IssueSpool:
                 if start == stop:
                     continue
                 batch = reader.get_batch(index)
+                if stop - start == len(self._ids[read - 1]):
+                    # Every issue of that read won (no later copy, none deleted): all its rows stay,
+                    # unfiltered. The common case: a full sync with no issue edited while it ran.
+                    yield Batch(table, pa.Table.from_batches([batch]))
+                    continue
                 keep = pc.is_in(batch.column("issue_id"), value_set=ids[start:stop].combine_chunks())
                 if pc.any(keep).as_py():
                     yield Batch(table, pa.Table.from_batches([batch.filter(keep)]))
