@@ -153,3 +153,35 @@ def test_a_bad_value_is_quarantined_as_the_row_path_does(tmp_path: Path, monkeyp
     out = assert_same_both_ways(path, monkeypatch)
     assert sorted(row["uid"] for row in out["tasks"]) == [1, 3]
     assert [row["object_key"] for row in out["quarantine"]] == ["odd.xml#2"]
+
+
+def test_outline_parents_in_bulk_are_the_hand_worked_ones_and_share_the_stack_with_the_row_path() -> None:
+    """A task's parent is the nearest earlier task of a lower outline level (levels can jump), UID 0
+    stays outside the outline, and the open ancestors carry from batch to batch and between the
+    bulk path (add_tasks) and the row path (task), which both feed one stack."""
+    from connectors.msproject.records import PlanBuilder
+
+    def bulk(builder: PlanBuilder, tasks: list[tuple[int, int]]) -> list[int | None]:
+        uids, levels = (pa.array([t[i] for t in tasks], pa.int64()) for i in (0, 1))
+        return builder._parents(uids.to_numpy(), levels.to_numpy()).to_pylist()
+
+    builder = PlanBuilder("plan.xml", {})
+    # (uid, level) -> the parent worked by hand
+    assert bulk(builder, [(0, 0), (1, 1), (2, 2), (3, 3), (4, 3), (5, 2), (6, 4), (7, 1)]) == [
+        None, None, 1, 2, 2, 1, 5, None]
+    assert builder.outline == [(1, 7)]
+    assert bulk(builder, [(8, 2), (9, 3), (0, 0), (10, 2)]) == [7, 8, None, 7]
+    assert builder._parent(11, 3) == 10  # one task read row by row between two batches
+    assert bulk(builder, [(12, 1), (13, 5)]) == [None, 12]
+    assert bulk(builder, [(0, 0)]) == [None] and builder.outline == [(1, 12), (5, 13)]  # untouched
+    assert bulk(builder, []) == [] and builder.outline == [(1, 12), (5, 13)]
+    assert bulk(builder, [(14, 6), (15, 0), (16, 1), (17, 1)]) == [13, None, 15, 15]
+    assert builder.outline == [(0, 15), (1, 17)]
+
+    # The same tasks one by one through the row path's own _parent give the same parents and stack.
+    rows = PlanBuilder("plan.xml", {})
+    everything = [(0, 0), (1, 1), (2, 2), (3, 3), (4, 3), (5, 2), (6, 4), (7, 1), (8, 2), (9, 3), (0, 0),
+                  (10, 2), (11, 3), (12, 1), (13, 5), (0, 0), (14, 6), (15, 0), (16, 1), (17, 1)]
+    assert [rows._parent(uid, level) for uid, level in everything] == [
+        None, None, 1, 2, 2, 1, 5, None, 7, 8, None, 7, 10, None, 12, None, 13, None, 15, 15]
+    assert rows.outline == builder.outline

@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
+import numpy as np
 import pyarrow as pa
 
 from connectors import values as v
@@ -114,9 +115,38 @@ class PlanBuilder:
 
     def add_tasks(self, columns: Mapping[str, pa.Array]) -> None:
         """Tasks typed in bulk, in file order, already within :data:`TASK_LIMITS` (see tasks_within_limits)."""
-        uids, levels = columns["uid"].to_pylist(), columns["outline_level"].to_pylist()
-        parents = pa.array([self._parent(uid, level) for uid, level in zip(uids, levels, strict=True)], INT)
+        parents = self._parents(columns["uid"].to_numpy(), columns["outline_level"].to_numpy())
         self.add_table("tasks", {**columns, "parent_uid": parents})
+
+    def _parents(self, uids: np.ndarray, levels: np.ndarray) -> pa.Array:
+        """``_parent`` of each task of a batch, in bulk, leaving ``outline`` as ``_parent`` would.
+
+        A task's parent is the nearest earlier task of a lower level. Only the open ancestors (the
+        ``outline`` stack, whose levels rise) can be that for a later task: any other earlier task
+        was closed by one at most its level, which comes later. So the stack goes first, as rows
+        before the batch, and for each level the batch holds, a running maximum finds the last
+        row of a lower level before each row of that level."""
+        outlined = np.flatnonzero(uids != 0)  # UID 0, the project summary, is outside the outline
+        opened = len(self.outline)
+        level_of = np.concatenate([np.array([lv for lv, _ in self.outline], np.int64), levels[outlined]])
+        uid_of = np.concatenate([np.array([uid for _, uid in self.outline], np.int64), uids[outlined]])
+        positions = np.arange(len(level_of))
+        parent_at = np.full(len(level_of), -1, np.int64)
+        for level in np.unique(level_of[opened:]):
+            last_lower = np.maximum.accumulate(np.where(level_of < level, positions, -1))
+            rows = positions[opened:][level_of[opened:] == level]
+            parent_at[rows] = last_lower[rows]
+        # The stack after the batch: its last task and that task's ancestors (their chain of parents
+        # runs through the batch, then into the stack, whose own chain is its first rows).
+        chain, at = [], len(level_of) - 1
+        while at >= opened:
+            chain.append(at)
+            at = parent_at[at]
+        self.outline = self.outline[:at + 1] + [(int(level_of[k]), int(uid_of[k])) for k in reversed(chain)]
+        parents, orphan = np.zeros(len(uids), np.int64), np.ones(len(uids), bool)
+        found = parent_at[opened:]
+        parents[outlined], orphan[outlined] = uid_of[np.maximum(found, 0)], found < 0
+        return pa.array(parents, INT, mask=orphan)
 
     def add_table(self, table: str, columns: Mapping[str, pa.Array]) -> None:
         """Rows typed in bulk (every column of the table but ``file``), after any rows added one by one."""
