@@ -185,3 +185,25 @@ def test_outline_parents_in_bulk_are_the_hand_worked_ones_and_share_the_stack_wi
     assert [rows._parent(uid, level) for uid, level in everything] == [
         None, None, 1, 2, 2, 1, 5, None, 7, 8, None, 7, 10, None, 12, None, 13, None, 15, 15]
     assert rows.outline == builder.outline
+
+
+def test_a_staircase_outline_deeper_than_the_bulk_bound_reads_as_the_row_path() -> None:
+    """Levels 1, 2, 3 ... 12,000 (each task a child of the one before) in batches of 5,000: the open
+    ancestors outgrow BULK_OUTLINE_LEVELS, and the parents are still each task's predecessor."""
+    from connectors.msproject import records
+    from connectors.msproject.records import PlanBuilder
+
+    builder, found = PlanBuilder("plan.xml", {}), []
+    for start in range(1, 12_001, 5_000):
+        uids = pa.array(range(start, min(start + 5_000, 12_001)), pa.int64()).to_numpy()
+        found += builder._parents(uids, uids.copy()).to_pylist()  # level = uid
+    assert found == [None, *range(1, 12_000)]
+    assert len(builder.outline) == 12_000 > records.BULK_OUTLINE_LEVELS
+    # Then a task at level 3 closes every deeper ancestor, and one at level 12,001 is its child.
+    assert builder._parents(pa.array([20_000, 20_001], pa.int64()).to_numpy(),
+                            pa.array([3, 12_001], pa.int64()).to_numpy()).to_pylist() == [2, 20_000]
+    assert builder.outline == [(1, 1), (2, 2), (3, 20_000), (12_001, 20_001)]
+    # Shallow again: the bulk way takes over from the stack the one-by-one way left.
+    assert builder._parents(pa.array([20_002, 20_003], pa.int64()).to_numpy(),
+                            pa.array([2, 3], pa.int64()).to_numpy()).to_pylist() == [1, 20_002]
+    assert builder.outline == [(1, 1), (2, 20_002), (3, 20_003)]

@@ -68,6 +68,12 @@ RAW_SCHEMAS = {
 }
 
 
+#: Outline parents are found in bulk while the open ancestors and a batch's distinct levels are at
+#: most this many (real plans have a few dozen at most): the bulk way costs a pass per level over
+#: the ancestors and the batch, so a "staircase" of 200,000 levels would take it hours.
+BULK_OUTLINE_LEVELS = 64
+
+
 class PlanBuilder:
     """Gathers one file's rows and hands them out in bounded batches.
 
@@ -119,7 +125,15 @@ class PlanBuilder:
         self.add_table("tasks", {**columns, "parent_uid": parents})
 
     def _parents(self, uids: np.ndarray, levels: np.ndarray) -> pa.Array:
-        """``_parent`` of each task of a batch, in bulk, leaving ``outline`` as ``_parent`` would.
+        """``_parent`` of each task of a batch, in order, leaving ``outline`` as ``_parent`` would:
+        in bulk for an outline of a usual depth, one by one for a deep one (see _bulk_parents)."""
+        if len(self.outline) > BULK_OUTLINE_LEVELS or len(np.unique(levels)) > BULK_OUTLINE_LEVELS:
+            return pa.array([self._parent(uid, level) for uid, level in zip(uids.tolist(), levels.tolist(),
+                                                                            strict=True)], INT)
+        return self._bulk_parents(uids, levels)
+
+    def _bulk_parents(self, uids: np.ndarray, levels: np.ndarray) -> pa.Array:
+        """``_parents`` in array operations: one pass over the stack and the batch per level.
 
         A task's parent is the nearest earlier task of a lower level. Only the open ancestors (the
         ``outline`` stack, whose levels rise) can be that for a later task: any other earlier task
