@@ -125,28 +125,25 @@ class PlanBuilder:
         self.add_table("tasks", {**columns, "parent_uid": parents})
 
     def _parents(self, uids: np.ndarray, levels: np.ndarray) -> pa.Array:
-        """``_parent`` of each task of a batch, in order, leaving ``outline`` as ``_parent`` would:
-        in bulk for an outline of a usual depth, one by one for a deep one (see _bulk_parents)."""
-        if len(self.outline) > BULK_OUTLINE_LEVELS or len(np.unique(levels)) > BULK_OUTLINE_LEVELS:
-            return pa.array([self._parent(uid, level) for uid, level in zip(uids.tolist(), levels.tolist(),
-                                                                            strict=True)], INT)
-        return self._bulk_parents(uids, levels)
-
-    def _bulk_parents(self, uids: np.ndarray, levels: np.ndarray) -> pa.Array:
-        """``_parents`` in array operations: one pass over the stack and the batch per level.
+        """``_parent`` of each task of a batch, in order, leaving ``outline`` as ``_parent`` would.
 
         A task's parent is the nearest earlier task of a lower level. Only the open ancestors (the
         ``outline`` stack, whose levels rise) can be that for a later task: any other earlier task
         was closed by one at most its level, which comes later. So the stack goes first, as rows
         before the batch, and for each level the batch holds, a running maximum finds the last
-        row of a lower level before each row of that level."""
+        row of a lower level before each row of that level. That is a pass per level: an outline
+        deeper than BULK_OUTLINE_LEVELS goes one task at a time instead."""
         outlined = np.flatnonzero(uids != 0)  # UID 0, the project summary, is outside the outline
+        distinct = np.unique(levels[outlined])
+        if len(self.outline) > BULK_OUTLINE_LEVELS or len(distinct) > BULK_OUTLINE_LEVELS:
+            return pa.array([self._parent(uid, level) for uid, level in zip(uids.tolist(), levels.tolist(),
+                                                                            strict=True)], INT)
         opened = len(self.outline)
         level_of = np.concatenate([np.array([lv for lv, _ in self.outline], np.int64), levels[outlined]])
         uid_of = np.concatenate([np.array([uid for _, uid in self.outline], np.int64), uids[outlined]])
         positions = np.arange(len(level_of))
         parent_at = np.full(len(level_of), -1, np.int64)
-        for level in np.unique(level_of[opened:]):
+        for level in distinct:
             last_lower = np.maximum.accumulate(np.where(level_of < level, positions, -1))
             rows = positions[opened:][level_of[opened:] == level]
             parent_at[rows] = last_lower[rows]
